@@ -1,0 +1,26 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace parley::chat {
+
+// A channel message as stored and as every member sees it. `seq` is assigned by storage.
+struct ChatMessage {
+    std::string channel;
+    std::int64_t seq = 0;
+    std::string from;
+    std::string text;
+    std::int64_t ts = 0;  // milliseconds since the Unix epoch
+};
+
+struct DirectMessage {
+    std::string from;
+    std::string to;
+    std::string text;
+    std::int64_t ts = 0;
+};
+
+std::int64_t now_millis();
+
+}  // namespace parley::chat

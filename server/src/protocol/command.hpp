@@ -1,0 +1,74 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "protocol/error_code.hpp"
+
+namespace parley::protocol {
+
+// A client's request id, kept as the JSON text it arrived as ("\"a1\"" or "42") so that every
+// reply echoes it byte for byte without re-parsing.
+using RequestId = std::optional<std::string>;
+
+struct Hello {
+    std::string nick;
+    std::optional<std::string> token;
+};
+struct Join {
+    std::string channel;
+    std::optional<std::int64_t> since;
+};
+struct Leave {
+    std::string channel;
+};
+struct Say {
+    std::string channel;
+    std::string text;
+};
+struct Dm {
+    std::string to;
+    std::string text;
+};
+struct HistoryQuery {
+    std::string channel;
+    std::optional<std::int64_t> before;
+    int limit = 50;
+};
+struct Who {
+    std::string channel;
+};
+struct ListChannels {};
+struct Typing {
+    std::string channel;
+};
+struct Ping {};
+
+using Command = std::variant<Hello, Join, Leave, Say, Dm, HistoryQuery, Who, ListChannels, Typing, Ping>;
+
+// Limits the decoder enforces; they come from the server's options.
+struct DecodeLimits {
+    std::size_t max_text_chars = 4000;
+    int max_history_limit = 100;
+};
+
+struct Decoded {
+    RequestId id;  // set whenever the frame carried a valid id, also when decoding failed
+    std::variant<Command, Error> result;
+};
+
+// One text frame to one typed command, or to the error the client gets back.
+Decoded decode(std::string_view frame, const DecodeLimits& limits);
+
+bool is_valid_nick(std::string_view nick);
+bool is_valid_channel(std::string_view channel);
+// Number of Unicode code points; `text` is already known to be valid UTF-8.
+std::size_t count_code_points(std::string_view text);
+
+// Whether a command counts against the per-connection message rate.
+bool is_rate_limited(const Command& command);
+
+}  // namespace parley::protocol

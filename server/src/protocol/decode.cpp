@@ -1,0 +1,233 @@
+#include <nlohmann/json.hpp>
+
+#include "protocol/command.hpp"
+
+namespace parley::protocol {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t max_id_chars = 64;
+constexpr std::size_t max_nick_chars = 32;
+constexpr std::size_t max_channel_chars = 64;
+
+Error bad_request(std::string message) { return {ErrorCode::bad_request, std::move(message)}; }
+
+bool is_word_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+}
+
+// Reads an id: a string of at most 64 characters or an integer. Anything else is refused
+// instead of silently dropped, so a client never waits for a reply that cannot be matched.
+std::variant<RequestId, Error> read_id(const json& object) {
+    auto it = object.find("id");
+    if (it == object.end() || it->is_null()) return RequestId{};
+    if (it->is_string()) {
+        const auto& text = it->get_ref<const std::string&>();
+        if (count_code_points(text) > max_id_chars)
+            return bad_request("id must be at most 64 characters");
+        return RequestId{it->dump()};
+    }
+    if (it->is_number_integer()) return RequestId{it->dump()};
+    return bad_request("id must be a string or an integer");
+}
+
+// Field readers return an error message naming the field, or nothing when the field is valid.
+std::optional<Error> read_string(const json& object, const char* field, std::string& out) {
+    auto it = object.find(field);
+    if (it == object.end()) return bad_request(std::string("missing field: ") + field);
+    if (!it->is_string()) return bad_request(std::string(field) + " must be a string");
+    out = it->get<std::string>();
+    return std::nullopt;
+}
+
+std::optional<Error> read_optional_seq(const json& object, const char* field,
+                                       std::optional<std::int64_t>& out) {
+    auto it = object.find(field);
+    if (it == object.end() || it->is_null()) return std::nullopt;
+    if (!it->is_number_integer()) return bad_request(std::string(field) + " must be an integer");
+    auto value = it->get<std::int64_t>();
+    if (it->is_number_unsigned() && it->get<std::uint64_t>() > INT64_MAX)
+        return bad_request(std::string(field) + " is out of range");
+    if (value < 0) return bad_request(std::string(field) + " must not be negative");
+    out = value;
+    return std::nullopt;
+}
+
+std::optional<Error> read_channel(const json& object, std::string& out) {
+    if (auto error = read_string(object, "channel", out)) return error;
+    if (!is_valid_channel(out))
+        return Error{ErrorCode::channel_invalid,
+                     "channel must be 1-64 of A-Z a-z 0-9 _ - . starting with a letter or digit"};
+    return std::nullopt;
+}
+
+bool only_whitespace(std::string_view text) {
+    for (char c : text)
+        if (!(c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'))
+            return false;
+    return true;
+}
+
+std::optional<Error> read_text(const json& object, const DecodeLimits& limits, std::string& out) {
+    if (auto error = read_string(object, "text", out)) return error;
+    auto chars = count_code_points(out);
+    if (chars == 0 || only_whitespace(out))
+        return Error{ErrorCode::text_invalid, "text must not be empty or only whitespace"};
+    if (chars > limits.max_text_chars)
+        return Error{ErrorCode::text_invalid, "text is longer than " +
+                                                  std::to_string(limits.max_text_chars) +
+                                                  " characters"};
+    return std::nullopt;
+}
+
+template <class T>
+std::variant<Command, Error> command_or(std::optional<Error> error, T&& command) {
+    if (error) return *std::move(error);
+    return Command{std::forward<T>(command)};
+}
+
+std::variant<Command, Error> decode_body(const std::string& type, const json& object,
+                                         const DecodeLimits& limits) {
+    if (type == "hello") {
+        Hello hello;
+        if (auto error = read_string(object, "nick", hello.nick)) return *error;
+        if (!is_valid_nick(hello.nick))
+            return Error{ErrorCode::nick_invalid, "nick must be 1-32 of A-Z a-z 0-9 _ -"};
+        if (auto it = object.find("token"); it != object.end() && !it->is_null()) {
+            if (!it->is_string()) return bad_request("token must be a string");
+            hello.token = it->get<std::string>();
+        }
+        return Command{std::move(hello)};
+    }
+    if (type == "join") {
+        Join join;
+        auto error = read_channel(object, join.channel);
+        if (!error) error = read_optional_seq(object, "since", join.since);
+        return command_or(std::move(error), std::move(join));
+    }
+    if (type == "leave") {
+        Leave leave;
+        return command_or(read_channel(object, leave.channel), std::move(leave));
+    }
+    if (type == "say") {
+        Say say;
+        auto error = read_channel(object, say.channel);
+        if (!error) error = read_text(object, limits, say.text);
+        return command_or(std::move(error), std::move(say));
+    }
+    if (type == "dm") {
+        Dm dm;
+        auto error = read_string(object, "to", dm.to);
+        if (!error && !is_valid_nick(dm.to))
+            error = Error{ErrorCode::nick_invalid, "to must be a valid nick"};
+        if (!error) error = read_text(object, limits, dm.text);
+        return command_or(std::move(error), std::move(dm));
+    }
+    if (type == "history") {
+        HistoryQuery query;
+        auto error = read_channel(object, query.channel);
+        if (!error) error = read_optional_seq(object, "before", query.before);
+        if (!error) {
+            if (auto it = object.find("limit"); it != object.end() && !it->is_null()) {
+                if (!it->is_number_integer())
+                    error = bad_request("limit must be an integer");
+                else if (it->get<std::int64_t>() < 1 ||
+                         it->get<std::int64_t>() > limits.max_history_limit ||
+                         (it->is_number_unsigned() && it->get<std::uint64_t>() > INT64_MAX))
+                    error = bad_request("limit must be between 1 and " +
+                                        std::to_string(limits.max_history_limit));
+                else
+                    query.limit = static_cast<int>(it->get<std::int64_t>());
+            }
+        }
+        return command_or(std::move(error), std::move(query));
+    }
+    if (type == "who") {
+        Who who;
+        return command_or(read_channel(object, who.channel), std::move(who));
+    }
+    if (type == "channels") return Command{ListChannels{}};
+    if (type == "typing") {
+        Typing typing;
+        return command_or(read_channel(object, typing.channel), std::move(typing));
+    }
+    if (type == "ping") return Command{Ping{}};
+    return Error{ErrorCode::unknown_type, "unknown type: " + type.substr(0, 32)};
+}
+
+}  // namespace
+
+Decoded decode(std::string_view frame, const DecodeLimits& limits) {
+    json object = json::parse(frame, nullptr, /*allow_exceptions=*/false);
+    if (object.is_discarded()) return {{}, Error{ErrorCode::bad_json, "frame is not valid JSON"}};
+    if (!object.is_object())
+        return {{}, Error{ErrorCode::bad_request, "frame must be one JSON object"}};
+
+    auto id = read_id(object);
+    if (auto* error = std::get_if<Error>(&id)) return {{}, std::move(*error)};
+    Decoded decoded{std::get<RequestId>(std::move(id)), Error{}};
+
+    auto type = object.find("type");
+    if (type == object.end()) {
+        decoded.result = bad_request("missing field: type");
+    } else if (!type->is_string()) {
+        decoded.result = bad_request("type must be a string");
+    } else {
+        decoded.result = decode_body(type->get_ref<const std::string&>(), object, limits);
+    }
+    return decoded;
+}
+
+bool is_valid_nick(std::string_view nick) {
+    if (nick.empty() || nick.size() > max_nick_chars) return false;
+    for (char c : nick)
+        if (!is_word_char(c)) return false;
+    return true;
+}
+
+bool is_valid_channel(std::string_view channel) {
+    if (channel.empty() || channel.size() > max_channel_chars) return false;
+    if (!is_word_char(channel[0]) || channel[0] == '_' || channel[0] == '-') return false;
+    for (char c : channel)
+        if (!is_word_char(c) && c != '.') return false;
+    return true;
+}
+
+std::size_t count_code_points(std::string_view text) {
+    std::size_t count = 0;
+    for (unsigned char c : text)
+        if ((c & 0xC0) != 0x80) ++count;
+    return count;
+}
+
+bool is_rate_limited(const Command& command) {
+    return std::holds_alternative<Say>(command) || std::holds_alternative<Dm>(command) ||
+           std::holds_alternative<Typing>(command);
+}
+
+std::string_view to_string(ErrorCode code) {
+    switch (code) {
+        case ErrorCode::bad_json: return "bad_json";
+        case ErrorCode::bad_request: return "bad_request";
+        case ErrorCode::unknown_type: return "unknown_type";
+        case ErrorCode::hello_required: return "hello_required";
+        case ErrorCode::already_identified: return "already_identified";
+        case ErrorCode::nick_invalid: return "nick_invalid";
+        case ErrorCode::nick_taken: return "nick_taken";
+        case ErrorCode::unauthorized: return "unauthorized";
+        case ErrorCode::channel_invalid: return "channel_invalid";
+        case ErrorCode::not_member: return "not_member";
+        case ErrorCode::text_invalid: return "text_invalid";
+        case ErrorCode::rate_limited: return "rate_limited";
+        case ErrorCode::no_such_user: return "no_such_user";
+        case ErrorCode::no_such_channel: return "no_such_channel";
+        case ErrorCode::too_many_channels: return "too_many_channels";
+        case ErrorCode::busy: return "busy";
+        case ErrorCode::unavailable: return "unavailable";
+    }
+    return "unknown";
+}
+
+}  // namespace parley::protocol

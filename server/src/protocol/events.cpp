@@ -1,0 +1,135 @@
+#include "protocol/events.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace parley::protocol {
+namespace {
+
+using nlohmann::json;
+
+// Frames are assembled as JSON objects and dumped once; invalid UTF-8 can only come from our own
+// truncation, and is replaced rather than allowed to throw.
+std::string dump(const json& object) {
+    return object.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+json reply(const char* type, const RequestId& id) {
+    json object{{"type", type}};
+    if (id) object["id"] = json::parse(*id);
+    return object;
+}
+
+json message_json(const chat::ChatMessage& message) {
+    return json{{"type", "message"}, {"channel", message.channel}, {"seq", message.seq},
+                {"from", message.from},  {"text", message.text},       {"ts", message.ts}};
+}
+
+json dm_json(const chat::DirectMessage& message) {
+    return json{{"type", "dm"},
+                {"from", message.from},
+                {"to", message.to},
+                {"text", message.text},
+                {"ts", message.ts}};
+}
+
+json messages_json(const std::vector<chat::ChatMessage>& messages) {
+    json list = json::array();
+    for (const auto& message : messages) list.push_back(message_json(message));
+    return list;
+}
+
+}  // namespace
+
+std::string encode_welcome(const RequestId& id, const Welcome& welcome) {
+    json object = reply("welcome", id);
+    object["nick"] = welcome.nick;
+    object["session"] = welcome.session;
+    object["node"] = welcome.node;
+    object["protocol"] = 1;
+    object["limits"] = {{"max_frame_bytes", welcome.limits.max_frame_bytes},
+                        {"max_text_chars", welcome.limits.max_text_chars},
+                        {"rate_per_sec", welcome.limits.rate_per_sec},
+                        {"burst", welcome.limits.burst}};
+    json dms = json::array();
+    for (const auto& dm : welcome.dms) dms.push_back(dm_json(dm));
+    object["dms"] = std::move(dms);
+    return dump(object);
+}
+
+std::string encode_joined(const RequestId& id, const Joined& joined) {
+    json object = reply("joined", id);
+    object["channel"] = joined.channel;
+    object["member_count"] = joined.member_count;
+    if (joined.members) object["members"] = *joined.members;
+    object["history"] = messages_json(joined.history);
+    object["gap"] = joined.gap;
+    return dump(object);
+}
+
+std::string encode_left(const RequestId& id, const std::string& channel) {
+    json object = reply("left", id);
+    object["channel"] = channel;
+    return dump(object);
+}
+
+std::string encode_ok(const RequestId& id, std::optional<std::int64_t> seq) {
+    json object = reply("ok", id);
+    if (seq) object["seq"] = *seq;
+    return dump(object);
+}
+
+std::string encode_error(const RequestId& id, ErrorCode code, const std::string& message) {
+    json object = reply("error", id);
+    object["code"] = to_string(code);
+    object["message"] = message;
+    return dump(object);
+}
+
+std::string encode_history(const RequestId& id, const std::string& channel,
+                           const std::vector<chat::ChatMessage>& messages) {
+    json object = reply("history", id);
+    object["channel"] = channel;
+    object["messages"] = messages_json(messages);
+    return dump(object);
+}
+
+std::string encode_who(const RequestId& id, const std::string& channel, std::size_t member_count,
+                       const std::vector<std::string>& members) {
+    json object = reply("who", id);
+    object["channel"] = channel;
+    object["member_count"] = member_count;
+    object["members"] = members;
+    return dump(object);
+}
+
+std::string encode_channels(const RequestId& id, const std::vector<ChannelSummary>& channels) {
+    json list = json::array();
+    for (const auto& channel : channels)
+        list.push_back({{"name", channel.name}, {"member_count", channel.member_count}});
+    json object = reply("channels", id);
+    object["channels"] = std::move(list);
+    return dump(object);
+}
+
+std::string encode_pong(const RequestId& id) { return dump(reply("pong", id)); }
+
+std::string encode_message(const chat::ChatMessage& message) { return dump(message_json(message)); }
+
+std::string encode_dm(const chat::DirectMessage& message) { return dump(dm_json(message)); }
+
+std::string encode_presence(const std::string& channel, const std::vector<std::string>& joined,
+                            const std::vector<std::string>& left) {
+    return dump(
+        json{{"type", "presence"}, {"channel", channel}, {"joined", joined}, {"left", left}});
+}
+
+std::string encode_typing(const std::string& channel, const std::string& nick) {
+    return dump(json{{"type", "typing"}, {"channel", channel}, {"nick", nick}});
+}
+
+std::string encode_messages_page(const std::string& channel,
+                                 const std::vector<chat::ChatMessage>& messages) {
+    return dump(json{{"channel", channel}, {"messages", messages_json(messages)}});
+}
+
+}  // namespace parley::protocol

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chat/message.hpp"
+#include "protocol/command.hpp"
+
+namespace parley::protocol {
+
+// Limits a client learns from `welcome`, so it can check input before sending.
+struct ClientLimits {
+    std::size_t max_frame_bytes = 0;
+    std::size_t max_text_chars = 0;
+    double rate_per_sec = 0;
+    double burst = 0;
+};
+
+struct Welcome {
+    std::string nick;
+    std::string session;
+    std::string node;
+    ClientLimits limits;
+    std::vector<chat::DirectMessage> dms;  // recent direct messages to or from this nick
+};
+
+struct Joined {
+    std::string channel;
+    std::size_t member_count = 0;
+    std::optional<std::vector<std::string>> members;  // left out above the presence limit
+    std::vector<chat::ChatMessage> history;
+    bool gap = false;
+};
+
+struct ChannelSummary {
+    std::string name;
+    std::size_t member_count = 0;
+};
+
+// Each encoder returns the JSON text of one server frame. Replies take the command's id.
+std::string encode_welcome(const RequestId& id, const Welcome& welcome);
+std::string encode_joined(const RequestId& id, const Joined& joined);
+std::string encode_left(const RequestId& id, const std::string& channel);
+std::string encode_ok(const RequestId& id, std::optional<std::int64_t> seq);
+std::string encode_error(const RequestId& id, ErrorCode code, const std::string& message);
+std::string encode_history(const RequestId& id, const std::string& channel,
+                           const std::vector<chat::ChatMessage>& messages);
+std::string encode_who(const RequestId& id, const std::string& channel, std::size_t member_count,
+                       const std::vector<std::string>& members);
+std::string encode_channels(const RequestId& id, const std::vector<ChannelSummary>& channels);
+std::string encode_pong(const RequestId& id);
+
+std::string encode_message(const chat::ChatMessage& message);
+std::string encode_dm(const chat::DirectMessage& message);
+std::string encode_presence(const std::string& channel, const std::vector<std::string>& joined,
+                            const std::vector<std::string>& left);
+std::string encode_typing(const std::string& channel, const std::string& nick);
+
+// The JSON shape of a list of messages, shared by the `history` frame and the HTTP API.
+std::string encode_messages_page(const std::string& channel,
+                                 const std::vector<chat::ChatMessage>& messages);
+
+}  // namespace parley::protocol

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chat/message.hpp"
+
+namespace parley::storage {
+
+struct Page {
+    std::vector<chat::ChatMessage> messages;  // ascending by seq
+    bool gap = false;  // messages the caller asked for are no longer retained, or over the cap
+    bool ok = true;    // false when the store could not read
+};
+
+struct AppendResult {
+    bool committed = false;   // false: the write failed and nothing was stored
+    chat::ChatMessage message;  // with its seq when committed
+};
+
+struct DmAppendResult {
+    bool committed = false;
+    chat::DirectMessage message;
+};
+
+// Where history lives. Every call is non-blocking: it queues the work and returns false when the
+// bounded queue is full (the caller answers `busy`). Disk or network I/O happens elsewhere.
+//
+// Ordering contract, which the hub relies on for exactly-once delivery around a join:
+// callbacks run one at a time, in the order their calls were made, and a read's callback sees
+// exactly the appends submitted before it, each of which has already had its callback run.
+class History {
+public:
+    virtual ~History() = default;
+
+    // Assigns the channel's next seq and stores the message; `done` runs once it is durable.
+    virtual bool append(chat::ChatMessage message, std::function<void(AppendResult)> done) = 0;
+    virtual bool append_dm(chat::DirectMessage message,
+                           std::function<void(DmAppendResult)> done) = 0;
+
+    // The last `limit` messages.
+    virtual bool recent(std::string channel, int limit, std::function<void(Page)> done) = 0;
+    // The messages after `since` (at most `cap`, the newest ones; gap=true when some are missing).
+    virtual bool since(std::string channel, std::int64_t since, int cap,
+                       std::function<void(Page)> done) = 0;
+    // Up to `limit` messages with seq < before (or the newest ones without `before`).
+    virtual bool before(std::string channel, std::optional<std::int64_t> before, int limit,
+                        std::function<void(Page)> done) = 0;
+    // The last `limit` direct messages sent to or by `nick` (case-insensitive), ascending.
+    virtual bool recent_dms(std::string nick, int limit,
+                            std::function<void(std::vector<chat::DirectMessage>)> done) = 0;
+
+    // Whether a channel has ever had a message. Answered from memory, never blocks.
+    virtual bool knows_channel(const std::string& channel) const = 0;
+
+    // Commits everything accepted so far, runs its callbacks, and stops. Idempotent.
+    virtual void stop() = 0;
+};
+
+}  // namespace parley::storage
