@@ -1,0 +1,79 @@
+// The message box: Enter sends, Shift+Enter adds a line, it grows with its text, counts
+// characters near the server's limit, and tells the channel we are typing (throttled).
+
+const TYPING_EVERY_MS = 3000;
+const MAX_HEIGHT_PX = 200;
+
+export class Composer {
+  constructor({ form, input, counter, onSend, onTyping }) {
+    this.form = form;
+    this.input = input;
+    this.counter = counter;
+    this.onSend = onSend;
+    this.onTyping = onTyping;
+    this.maxChars = null;
+    this.lastTypingAt = 0;
+
+    input.addEventListener('keydown', (event) => {
+      // isComposing: Enter that confirms an IME candidate (Japanese, Chinese…) is not "send".
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this._submit();
+      }
+    });
+    input.addEventListener('input', () => {
+      this._resize();
+      this._updateCounter();
+      if (input.value.trim() && Date.now() - this.lastTypingAt > TYPING_EVERY_MS) {
+        this.lastTypingAt = Date.now();
+        this.onTyping();
+      }
+    });
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this._submit();
+    });
+  }
+
+  setLimit(maxChars) {
+    this.maxChars = maxChars || null;
+    this._updateCounter();
+  }
+
+  setPlaceholder(text) {
+    this.input.placeholder = text;
+    this.input.setAttribute('aria-label', text);
+  }
+
+  focus() {
+    this.input.focus();
+  }
+
+  _submit() {
+    const text = this.input.value;
+    if (!text.trim()) return;
+    // The handler says whether it took the text; if not (too long), the user keeps it to edit.
+    if (this.onSend(text) === false) return;
+    this.input.value = '';
+    this.lastTypingAt = 0;
+    this._resize();
+    this._updateCounter();
+  }
+
+  _resize() {
+    this.input.style.height = 'auto';
+    this.input.style.height = `${Math.min(this.input.scrollHeight, MAX_HEIGHT_PX)}px`;
+  }
+
+  _updateCounter() {
+    const length = [...this.input.value].length;
+    // Shown only near the limit: a counter that is always there is noise.
+    if (!this.maxChars || length < this.maxChars * 0.8) {
+      this.counter.hidden = true;
+      return;
+    }
+    this.counter.hidden = false;
+    this.counter.textContent = `${length} / ${this.maxChars}`;
+    this.counter.classList.toggle('over', length > this.maxChars);
+  }
+}
