@@ -1,0 +1,20 @@
+# Runs BINARY with ARGS (a ;-list) and checks its exit status is EXPECT; with EXPECT_STDOUT or
+# EXPECT_STDERR, that the stream contains that text. Errors must be one line on stderr.
+execute_process(COMMAND ${BINARY} ${ARGS}
+  RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 20)
+if(NOT status STREQUAL "${EXPECT}")
+  message(FATAL_ERROR "exit status ${status}, expected ${EXPECT}\nstdout: ${out}\nstderr: ${err}")
+endif()
+if(DEFINED EXPECT_STDOUT AND NOT out MATCHES "${EXPECT_STDOUT}")
+  message(FATAL_ERROR "stdout lacks '${EXPECT_STDOUT}':\n${out}")
+endif()
+if(DEFINED EXPECT_STDERR)
+  if(NOT err MATCHES "${EXPECT_STDERR}")
+    message(FATAL_ERROR "stderr lacks '${EXPECT_STDERR}':\n${err}")
+  endif()
+  string(REGEX MATCHALL "\n" newlines "${err}")
+  list(LENGTH newlines lines)
+  if(NOT lines EQUAL 1)
+    message(FATAL_ERROR "the error should be one line, got ${lines}:\n${err}")
+  endif()
+endif()
