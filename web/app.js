@@ -82,7 +82,11 @@ $('login-form').addEventListener('submit', (event) => {
   start(nick);
 });
 
-async function start(nick) {
+// After a reload the server may not have noticed yet that our previous tab is gone, so a
+// remembered nick that is "taken" is retried for a few seconds before we ask for another.
+const RELOAD_NICK_RETRIES = 6;
+
+async function start(nick, { remembered = false, attempt = 1 } = {}) {
   $('login-button').disabled = true;
   $('login-button').textContent = 'Connecting…';
   $('login-error').hidden = true;
@@ -112,6 +116,10 @@ async function start(nick) {
   } catch (err) {
     client.close();
     if (app.client === client) app.client = null;
+    if (remembered && err.code === 'nick_taken' && attempt < RELOAD_NICK_RETRIES) {
+      setTimeout(() => start(nick, { remembered, attempt: attempt + 1 }), 400 * attempt);
+      return;
+    }
     showLogin(describeError(err, { nick }));
     return;
   } finally {
@@ -160,6 +168,8 @@ function onWelcome(welcome) {
   if (fromLink && !wanted.includes(fromLink)) wanted.push(fromLink);
   for (const name of wanted) joinChannel(name, { select: false });
   const remembered = storage.get(`active.${app.me}`, null);
+  // A dm conversation comes back with welcome's replay, just after this; open it now.
+  if (!fromLink && remembered?.startsWith('d:')) conversation('dm', remembered.slice(2));
   const first = fromLink ? `c:${fromLink}` : remembered;
   select(app.conversations.has(first) ? first : `c:${wanted[0] ?? 'general'}`);
   composer.focus();
@@ -692,7 +702,7 @@ addEventListener('hashchange', () => {
 const rememberedNick = storage.get('nick', null);
 if (rememberedNick && NICK_PATTERN.test(rememberedNick)) {
   $('nick-input').value = rememberedNick;
-  start(rememberedNick);
+  start(rememberedNick, { remembered: true });
 } else {
   showLogin();
 }

@@ -1,0 +1,83 @@
+// Errors read as sentences a person can act on: a nick clash, an invalid nick, a message over the
+// server's length limit (which the page learns from `welcome`), a channel name that cannot exist.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, openApp, signIn } from './lib/browser.js';
+import { makeDataDir, startParley } from './lib/server.js';
+
+let server;
+let browser;
+let data;
+
+before(async () => {
+  data = makeDataDir();
+  server = await startParley({ dataFile: data.file });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  data?.cleanup();
+});
+
+test('a nick clash shows a readable error and lets you pick another', async () => {
+  const first = await openApp(browser, server, { nick: 'ann' });
+  await first.page.locator('#conv-title', { hasText: '#general' }).waitFor();
+
+  const second = await openApp(browser, server);
+  const { page } = second;
+  await page.locator('#nick-input').fill('ann');
+  await page.locator('#login-button').click();
+  const error = page.locator('#login-error');
+  await error.waitFor({ state: 'visible' });
+  assert.equal(await error.textContent(), 'The nickname “ann” is already in use. Pick another one.');
+  assert.ok(await page.locator('#login-form').isVisible(), 'still on the sign-in form');
+  assert.equal(await page.locator('#nick-input').evaluate((el) => el === document.activeElement), true);
+
+  // An impossible nick is refused before it is even sent.
+  await page.locator('#nick-input').fill('ann smith');
+  await page.locator('#login-button').click();
+  await error.filter({ hasText: 'A nickname is 1 to 32 letters, digits' }).waitFor();
+
+  await signIn(page, 'ann2');
+  await page.locator('#me-nick', { hasText: 'ann2' }).waitFor();
+  await first.page.locator('#member-list .member', { hasText: 'ann2' }).waitFor();
+  assert.deepEqual(second.problems.pageErrors, []);
+  await second.context.close();
+  await first.context.close();
+});
+
+test('a message over the length limit is explained and kept for editing', async () => {
+  const { page, context, problems } = await openApp(browser, server, { nick: 'writer' });
+  await page.locator('#conv-title', { hasText: '#general' }).waitFor();
+  const limit = await page.evaluate(async () => {
+    // The limit the server announced, read the way the app reads it.
+    const { ParleyClient } = await import('/parley.js');
+    const probe = new ParleyClient({ nick: 'probe-limits' });
+    const welcome = await probe.connect();
+    probe.close();
+    return welcome.limits.max_text_chars;
+  });
+  assert.ok(limit > 0);
+  const tooLong = 'x'.repeat(limit + 1);
+  const box = page.locator('#composer-input');
+  await box.fill(tooLong);
+  await page.locator('#char-count', { hasText: `${limit + 1} / ${limit}` }).waitFor();
+  await box.press('Enter');
+  await page
+    .locator('#notices .notice', {
+      hasText: `That message is too long: ${limit + 1} characters, the limit is ${limit}.`,
+    })
+    .waitFor();
+  assert.equal(await box.inputValue(), tooLong, 'the text stays in the box');
+  assert.equal(await page.locator('#messages .msg').count(), 0, 'nothing was sent');
+
+  // A channel name the protocol does not allow.
+  await page.locator('#join-input').fill('no spaces allowed');
+  await page.locator('#join-form button').click();
+  await page.locator('#notices .notice', { hasText: 'A channel name is 1 to 64 letters' }).waitFor();
+  assert.deepEqual(problems.pageErrors, []);
+  await context.close();
+});

@@ -1,0 +1,84 @@
+// The server restarts mid-session. Meanwhile another user sends messages and the reader writes
+// one while offline; when the page is back it shows each of them exactly once, in order.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, messageTexts, openApp } from './lib/browser.js';
+import { connectRaw } from './lib/raw-client.js';
+import { makeDataDir, startParley } from './lib/server.js';
+
+let server;
+let browser;
+let data;
+
+before(async () => {
+  data = makeDataDir();
+  server = await startParley({ dataFile: data.file });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  data?.cleanup();
+});
+
+test('the page reconnects after a server restart and shows what it missed exactly once', async () => {
+  const { page, context, problems } = await openApp(browser, server, { nick: 'ann' });
+  const frames = [];
+  page.on('websocket', (socket) => {
+    socket.on('framesent', (frame) => frames.push({ sent: JSON.parse(frame.payload) }));
+    socket.on('framereceived', (frame) => frames.push({ received: JSON.parse(frame.payload) }));
+  });
+  await page.locator('#conv-title', { hasText: '#general' }).waitFor();
+
+  let bob = await connectRaw(server.wsUrl, 'bob');
+  await bob.join('general');
+  await bob.say('general', 'before the restart');
+  await page.locator('#messages .msg .text', { hasText: 'before the restart' }).waitFor();
+
+  // SIGTERM: the server says goodbye (1001) and the page starts reconnecting.
+  await server.stop();
+  await page.locator('#banner', { hasText: /Reconnecting/ }).waitFor();
+
+  // Keep the page offline while the server comes back, so what bob sends now can only reach
+  // it through the re-join (`since`), not live.
+  await context.setOffline(true);
+  server = await startParley({ port: server.port, dataFile: data.file });
+  bob = await connectRaw(server.wsUrl, 'bob');
+  await bob.join('general');
+  const missed = ['missed one', 'missed two', 'missed three'];
+  for (const text of missed) await bob.say('general', text);
+
+  // Written while offline: shown as waiting, sent once the connection is back.
+  await page.locator('#composer-input').fill('written while offline');
+  await page.locator('#composer-input').press('Enter');
+  await page.locator('#messages .msg.pending', { hasText: 'will send when back online' }).waitFor();
+
+  await context.setOffline(false);
+  await page.locator('#messages .msg .text', { hasText: 'missed three' }).waitFor({ timeout: 40000 });
+  await bob.waitFor((f) => f.type === 'message' && f.text === 'written while offline', 'the offline message', 40000);
+  await page.locator('#messages .msg.own:not(.pending) .text', { hasText: 'written while offline' }).waitFor();
+  await page.locator('#banner').waitFor({ state: 'hidden' });
+
+  assert.deepEqual(await messageTexts(page), ['before the restart', ...missed, 'written while offline']);
+  const seqs = await page.locator('#messages .msg').evaluateAll((items) => items.map((li) => Number(li.dataset.seq)));
+  assert.deepEqual(seqs, [1, 2, 3, 4, 5], 'seqs continue across the restart, none shown twice');
+
+  // The missed messages came through the re-join with `since`, as the protocol intends.
+  const rejoin = frames.find((f) => f.sent?.type === 'join' && f.sent.channel === 'general' && f.sent.since === 1);
+  assert.ok(rejoin, 'the page re-joined #general with since = the last seq it had seen');
+  const joined = frames.find((f) => f.received?.type === 'joined' && f.received.id === rejoin.sent.id);
+  assert.deepEqual(
+    joined.received.history.map((m) => m.text),
+    missed,
+  );
+
+  // bob got the offline message exactly once.
+  const copies = bob.frames.filter((f) => f.type === 'message' && f.text === 'written while offline');
+  assert.equal(copies.length, 1);
+
+  assert.deepEqual(problems.pageErrors, []);
+  await bob.close();
+  await context.close();
+});
