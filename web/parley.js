@@ -167,11 +167,13 @@ export class ParleyClient {
     const isReconnect = this._everWelcomed;
     this._everWelcomed = true;
     this._startHeartbeat();
+    // Channels the app joins from its welcome listener are joined there; re-join only the rest.
+    const toRejoin = [...this._channels];
     this._setState('open', { reconnected: isReconnect });
     this._emit('welcome', { ...welcome, reconnected: isReconnect });
     this._replayDms(welcome.dms ?? []);
     this._connectWaiter?.resolve(welcome);
-    await this._rejoinAll();
+    await this._rejoinAll(toRejoin);
     this._flushOutbox();
   }
 
@@ -457,9 +459,10 @@ export class ParleyClient {
   join(channel) {
     let state = this._channels.get(channel);
     if (!state) {
-      state = { lastSeq: null, joined: false, waiters: [], early: [] };
+      state = { lastSeq: null, joined: false, joining: null, waiters: [], early: [] };
       this._channels.set(channel, state);
     }
+    if (state.joined) return Promise.resolve({ type: 'joined', channel, history: [], rejoin: false });
     if (this.state !== 'open') {
       const waiter = deferred();
       state.waiters.push(waiter);
@@ -468,7 +471,18 @@ export class ParleyClient {
     return this._joinNow(channel, state);
   }
 
-  async _joinNow(channel, state) {
+  // One join per channel at a time: a second `join` would be answered with an empty history,
+  // which would read as "this channel is empty".
+  _joinNow(channel, state) {
+    if (!state.joining) {
+      state.joining = this._sendJoin(channel, state).finally(() => {
+        state.joining = null;
+      });
+    }
+    return state.joining;
+  }
+
+  async _sendJoin(channel, state) {
     const frame = { type: 'join', channel };
     const rejoin = state.lastSeq !== null;
     if (rejoin) frame.since = state.lastSeq;
@@ -505,8 +519,8 @@ export class ParleyClient {
     return detail;
   }
 
-  async _rejoinAll() {
-    const joins = [...this._channels].map(([name, state]) =>
+  async _rejoinAll(channels) {
+    const joins = channels.map(([name, state]) =>
       this._joinNow(name, state).catch((err) => this._emit('error', err)),
     );
     await Promise.all(joins);
