@@ -23,4 +23,7 @@ struct DirectMessage {
 
 std::int64_t now_millis();
 
+// Nicks are unique case-insensitively: this is the key they are compared by.
+std::string nick_key(const std::string& nick);
+
 }  // namespace parley::chat

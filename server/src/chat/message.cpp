@@ -1,0 +1,20 @@
+#include "chat/message.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace parley::chat {
+
+std::int64_t now_millis() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string nick_key(const std::string& nick) {
+    std::string key = nick;
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return key;
+}
+
+}  // namespace parley::chat

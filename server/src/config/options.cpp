@@ -1,0 +1,346 @@
+#include "config/options.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <sstream>
+
+namespace parley::config {
+namespace {
+
+using Setter = std::function<std::optional<std::string>(Options&, std::string_view)>;
+using Shower = std::function<std::string(const Options&)>;
+
+struct Spec {
+    std::string_view name;  // flag name without the leading dashes
+    std::string_view help;
+    Setter set;
+    Shower show;
+    bool secret = false;
+};
+
+template <class T>
+std::optional<T> parse_number(std::string_view text) {
+    T value{};
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+std::string format_duration(Duration value) {
+    auto ms = value.count();
+    if (ms != 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+    return std::to_string(ms) + "ms";
+}
+
+Spec text(std::string_view name, std::string_view help, std::string Options::*field,
+          bool secret = false) {
+    return {name, help,
+            [field](Options& o, std::string_view v) -> std::optional<std::string> {
+                o.*field = std::string(v);
+                return std::nullopt;
+            },
+            [field](const Options& o) { return o.*field; }, secret};
+}
+
+template <class T>
+Spec count(std::string_view name, std::string_view help, T Options::*field, std::uint64_t min,
+           std::uint64_t max, bool bytes = false) {
+    return {name, help,
+            [=](Options& o, std::string_view v) -> std::optional<std::string> {
+                auto value = bytes ? parse_byte_size(v) : parse_number<std::uint64_t>(v);
+                if (!value)
+                    return bytes ? "expected a size such as 65536, 64KiB or 1MiB"
+                                 : "expected a whole number";
+                if (*value < min || *value > max)
+                    return "must be between " + std::to_string(min) + " and " + std::to_string(max);
+                o.*field = static_cast<T>(*value);
+                return std::nullopt;
+            },
+            [field](const Options& o) { return std::to_string(o.*field); }};
+}
+
+Spec duration(std::string_view name, std::string_view help, Duration Options::*field, Duration min,
+              Duration max) {
+    return {name, help,
+            [=](Options& o, std::string_view v) -> std::optional<std::string> {
+                auto value = parse_duration(v);
+                if (!value) return "expected a duration such as 250ms, 10s, 5m or 1h";
+                if (*value < min || *value > max)
+                    return "must be between " + format_duration(min) + " and " +
+                           format_duration(max);
+                o.*field = *value;
+                return std::nullopt;
+            },
+            [field](const Options& o) { return format_duration(o.*field); }};
+}
+
+Spec real(std::string_view name, std::string_view help, double Options::*field, double min,
+          double max) {
+    return {name, help,
+            [=](Options& o, std::string_view v) -> std::optional<std::string> {
+                auto value = parse_number<double>(v);
+                if (!value || !std::isfinite(*value)) return "expected a number";
+                if (*value < min || *value > max)
+                    return "must be between " + std::to_string(min) + " and " + std::to_string(max);
+                o.*field = *value;
+                return std::nullopt;
+            },
+            [field](const Options& o) {
+                std::ostringstream out;
+                out << o.*field;
+                return out.str();
+            }};
+}
+
+Spec choice(std::string_view name, std::string_view help, std::string Options::*field,
+            std::vector<std::string> allowed) {
+    return {name, help,
+            [=](Options& o, std::string_view v) -> std::optional<std::string> {
+                if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+                    std::string list;
+                    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+                    return "must be one of: " + list;
+                }
+                o.*field = std::string(v);
+                return std::nullopt;
+            },
+            [field](const Options& o) { return o.*field; }};
+}
+
+Spec list(std::string_view name, std::string_view help, std::vector<std::string> Options::*field) {
+    return {name, help,
+            [field](Options& o, std::string_view v) -> std::optional<std::string> {
+                (o.*field).clear();
+                std::string item;
+                std::istringstream in{std::string(v)};
+                while (std::getline(in, item, ','))
+                    if (!item.empty()) (o.*field).push_back(item);
+                return std::nullopt;
+            },
+            [field](const Options& o) {
+                std::string joined;
+                for (const auto& item : o.*field) joined += (joined.empty() ? "" : ",") + item;
+                return joined;
+            }};
+}
+
+const std::vector<Spec>& specs() {
+    using namespace std::chrono_literals;
+    constexpr std::uint64_t MiB = 1024 * 1024;
+    static const std::vector<Spec> all = {
+        text("host", "address to listen on", &Options::host),
+        count("port", "TCP port for HTTP and WebSocket (0: any free port)", &Options::port, 0,
+              65535),
+        count("threads", "io_context threads (0: one per core)", &Options::threads, 0, 256),
+        text("web-root", "folder of the browser client's static files", &Options::web_root),
+        text("node", "this node's name, sent in welcome (default: host name)", &Options::node),
+        count("max-connections", "open connections at most (0: open-files limit minus a margin)",
+              &Options::max_connections, 0, 10'000'000),
+        count("max-connections-per-ip", "open connections per client address",
+              &Options::max_connections_per_ip, 1, 10'000'000),
+        count("max-http-header-bytes", "request header size limit",
+              &Options::max_http_header_bytes, 1024, MiB, true),
+        count("max-http-body-bytes", "request body size limit", &Options::max_http_body_bytes, 0,
+              16 * MiB, true),
+        duration("http-timeout", "time to send a whole HTTP request or upgrade",
+                 &Options::http_timeout, 100ms, 10min),
+        count("max-frame-bytes", "largest WebSocket message accepted (1009 above)",
+              &Options::max_frame_bytes, 1024, 16 * MiB, true),
+        count("max-text-chars", "longest say/dm text in Unicode characters",
+              &Options::max_text_chars, 1, 1'000'000),
+        count("max-channels-per-session", "channels one connection may join",
+              &Options::max_channels_per_session, 1, 100'000),
+        count("max-queue-bytes", "unsent bytes per connection before it is closed 1013",
+              &Options::max_queue_bytes, 4096, 1024 * MiB, true),
+        duration("write-timeout", "a write pending this long closes the connection 1013",
+                 &Options::write_timeout, 100ms, 1h),
+        duration("hello-timeout", "time to say hello before close 1008", &Options::hello_timeout,
+                 100ms, 1h),
+        duration("idle-timeout", "silence before a connection is dropped (pings at half)",
+                 &Options::idle_timeout, 1s, 24h),
+        real("rate-per-sec", "say/dm/typing per connection per second", &Options::rate_per_sec,
+             0.01, 1e9),
+        real("burst", "say/dm/typing allowed at once above the rate", &Options::burst, 1, 1e9),
+        count("presence-limit", "channels larger than this get no presence events",
+              &Options::presence_limit, 0, 10'000'000),
+        duration("presence-window", "joins/leaves gathered into one presence frame",
+                 &Options::presence_window, 0ms, 250ms),
+        text("data", "SQLite database file, or :memory:", &Options::data),
+        choice("durability",
+               "full: fsync each group commit; normal: survive a crash of the process, not of "
+               "the machine",
+               &Options::durability, {"full", "normal"}),
+        count("storage-queue", "pending storage operations before say answers busy",
+              &Options::storage_queue, 16, 10'000'000),
+        count("history-max-per-channel", "messages kept per channel",
+              &Options::history_max_per_channel, 1, 1'000'000'000),
+        duration("history-max-age", "messages older than this are pruned (0: no age limit)",
+                 &Options::history_max_age, 0ms, std::chrono::hours(24 * 365 * 100)),
+        count("join-history", "messages sent with joined", &Options::join_history, 0, 500),
+        count("since-cap", "messages sent after since at most", &Options::since_cap, 1, 100'000),
+        text("auth-secret", "HS256 secret; enables token mode", &Options::auth_secret, true),
+        text("auth-secret-file", "file holding the HS256 secret", &Options::auth_secret_file),
+        list("allowed-origins", "extra allowed Origins, comma separated (* allows all)",
+             &Options::allowed_origins),
+        text("metrics-token", "bearer token required for /metrics", &Options::metrics_token, true),
+        text("tls-cert", "PEM certificate chain; serves https and wss", &Options::tls_cert),
+        text("tls-key", "PEM private key for --tls-cert", &Options::tls_key),
+        text("redis", "redis://host:port[/db] to run as a cluster node", &Options::redis),
+        duration("shutdown-grace", "time queues may drain after close 1001",
+                 &Options::shutdown_grace, 0ms, 10min),
+        choice("log-level", "trace, debug, info, warn, error, off", &Options::log_level,
+               {"trace", "debug", "info", "warn", "error", "off"}),
+        choice("log-format", "text or json", &Options::log_format, {"text", "json"}),
+    };
+    return all;
+}
+
+std::string env_name(std::string_view flag) {
+    std::string name = "PARLEY_";
+    for (char c : flag) name += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+    return name;
+}
+
+const Spec* find_spec(std::string_view name) {
+    for (const auto& spec : specs())
+        if (spec.name == name) return &spec;
+    return nullptr;
+}
+
+std::optional<std::string> apply(Options& options, const Spec& spec, std::string_view value,
+                                 std::string_view source) {
+    if (auto error = spec.set(options, value))
+        return std::string(source) + ": " + *error + " (got '" +
+               (spec.secret ? std::string("***") : std::string(value)) + "')";
+    return std::nullopt;
+}
+
+std::optional<std::string> check(const Options& o) {
+    namespace fs = std::filesystem;
+    if (o.tls_cert.empty() != o.tls_key.empty())
+        return "--tls-cert and --tls-key go together";
+    for (const auto* file : {&o.tls_cert, &o.tls_key, &o.auth_secret_file})
+        if (!file->empty() && !fs::is_regular_file(*file))
+            return "no such file: " + *file;
+    if (!o.auth_secret.empty() && !o.auth_secret_file.empty())
+        return "--auth-secret and --auth-secret-file exclude each other";
+    if (!o.auth_secret.empty() && o.auth_secret.size() < 16)
+        return "--auth-secret must be at least 16 characters";
+    std::error_code ec;
+    if (!fs::is_directory(o.web_root, ec)) return "--web-root is not a folder: " + o.web_root;
+    if (o.data.empty()) return "--data must name a file or :memory:";
+    if (o.burst < 1) return "--burst must be at least 1";
+    if (!o.redis.empty() && o.redis.rfind("redis://", 0) != 0)
+        return "--redis must look like redis://host:port[/db]";
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Duration> parse_duration(std::string_view text) {
+    std::size_t digits = 0;
+    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])))
+        ++digits;
+    if (digits == 0) return std::nullopt;
+    auto number = parse_number<std::uint64_t>(text.substr(0, digits));
+    if (!number || *number > 1'000'000'000ULL) return std::nullopt;
+    auto unit = text.substr(digits);
+    std::uint64_t scale;
+    if (unit == "ms") scale = 1;
+    else if (unit == "s" || unit.empty()) scale = 1000;
+    else if (unit == "m") scale = 60'000;
+    else if (unit == "h") scale = 3'600'000;
+    else if (unit == "d") scale = 86'400'000;
+    else return std::nullopt;
+    return Duration(static_cast<Duration::rep>(*number * scale));
+}
+
+std::optional<std::uint64_t> parse_byte_size(std::string_view text) {
+    std::size_t digits = 0;
+    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])))
+        ++digits;
+    if (digits == 0) return std::nullopt;
+    auto number = parse_number<std::uint64_t>(text.substr(0, digits));
+    if (!number || *number > (1ULL << 40)) return std::nullopt;
+    auto unit = text.substr(digits);
+    if (unit.empty() || unit == "B") return *number;
+    if (unit == "KiB" || unit == "K" || unit == "KB") return *number * 1024;
+    if (unit == "MiB" || unit == "M" || unit == "MB") return *number * 1024 * 1024;
+    if (unit == "GiB" || unit == "G" || unit == "GB") return *number * 1024 * 1024 * 1024;
+    return std::nullopt;
+}
+
+std::variant<Options, ParseError, HelpRequested> parse_serve_options(int argc, char** argv,
+                                                                     char** envp) {
+    Options options;
+    options.web_root = PARLEY_DEFAULT_WEB_ROOT;
+
+    for (char** env = envp; env && *env; ++env) {
+        std::string_view entry(*env);
+        auto eq = entry.find('=');
+        if (eq == std::string_view::npos || entry.rfind("PARLEY_", 0) != 0) continue;
+        auto key = entry.substr(0, eq);
+        for (const auto& spec : specs()) {
+            if (env_name(spec.name) != key) continue;
+            if (auto error = apply(options, spec, entry.substr(eq + 1), key))
+                return ParseError{*error};
+        }
+    }
+
+    for (int i = 0; i < argc; ++i) {
+        std::string_view arg(argv[i]);
+        if (arg == "--help" || arg == "-h") return HelpRequested{};
+        if (arg.rfind("--", 0) != 0) return ParseError{"unexpected argument: " + std::string(arg)};
+        arg.remove_prefix(2);
+        std::string_view value;
+        bool inline_value = false;
+        if (auto eq = arg.find('='); eq != std::string_view::npos) {
+            value = arg.substr(eq + 1);
+            arg = arg.substr(0, eq);
+            inline_value = true;
+        }
+        const Spec* spec = find_spec(arg);
+        if (!spec) return ParseError{"unknown option: --" + std::string(arg)};
+        if (!inline_value) {
+            if (i + 1 >= argc) return ParseError{"--" + std::string(arg) + " needs a value"};
+            value = argv[++i];
+        }
+        if (auto error = apply(options, *spec, value, "--" + std::string(arg)))
+            return ParseError{*error};
+    }
+
+    if (auto error = check(options)) return ParseError{*error};
+    return options;
+}
+
+std::string serve_help() {
+    std::ostringstream out;
+    out << "Usage: parley serve [options]\n\n"
+           "Runs the chat server: HTTP, the browser client and WebSocket chat on one port.\n"
+           "Every option can also be set by the environment variable shown.\n\n";
+    Options defaults;
+    defaults.web_root = PARLEY_DEFAULT_WEB_ROOT;
+    for (const auto& spec : specs()) {
+        std::string flag = "  --" + std::string(spec.name);
+        out << flag << std::string(flag.size() < 30 ? 30 - flag.size() : 1, ' ') << spec.help;
+        auto shown = spec.show(defaults);
+        if (!shown.empty() && !spec.secret) out << " [" << shown << "]";
+        out << "\n" << std::string(30, ' ') << env_name(spec.name) << "\n";
+    }
+    return out.str();
+}
+
+std::vector<std::string> describe(const Options& options) {
+    std::vector<std::string> lines;
+    for (const auto& spec : specs()) {
+        auto value = spec.show(options);
+        if (spec.secret && !value.empty()) value = "***";
+        lines.push_back(std::string(spec.name) + "=" + value);
+    }
+    return lines;
+}
+
+}  // namespace parley::config

@@ -1,0 +1,134 @@
+#include "metrics/metrics.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace parley::metrics {
+namespace {
+
+constexpr auto relaxed = std::memory_order_relaxed;
+
+const char* reason_name(RefusedReason reason) {
+    switch (reason) {
+        case RefusedReason::origin: return "origin";
+        case RefusedReason::max_connections: return "max_connections";
+        case RefusedReason::max_connections_per_ip: return "max_connections_per_ip";
+        case RefusedReason::unauthorized: return "unauthorized";
+        case RefusedReason::count_: break;
+    }
+    return "other";
+}
+
+void header(std::string& out, const std::string& name, const char* type, const std::string& help) {
+    out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+template <class T>
+void single(std::string& out, const std::string& name, const char* type, const std::string& help,
+            const std::atomic<T>& value) {
+    header(out, name, type, help);
+    out += name + " " + std::to_string(value.load(relaxed)) + "\n";
+}
+
+std::string format_double(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", value);
+    return text;
+}
+
+}  // namespace
+
+void Histogram::observe(double seconds) {
+    auto bucket = std::lower_bound(bounds.begin(), bounds.end(), seconds) - bounds.begin();
+    buckets_[static_cast<std::size_t>(bucket)].fetch_add(1, relaxed);
+    count_.fetch_add(1, relaxed);
+    sum_micros_.fetch_add(static_cast<std::uint64_t>(std::max(0.0, seconds) * 1e6), relaxed);
+}
+
+void Histogram::render(std::string& out, const std::string& name, const std::string& help) const {
+    header(out, name, "histogram", help);
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < bounds.size(); ++i) {
+        cumulative += buckets_[i].load(relaxed);
+        out += name + "_bucket{le=\"" + format_double(bounds[i]) + "\"} " +
+               std::to_string(cumulative) + "\n";
+    }
+    cumulative += buckets_[bounds.size()].load(relaxed);
+    out += name + "_bucket{le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
+    out += name + "_sum " + format_double(static_cast<double>(sum_micros_.load(relaxed)) / 1e6) +
+           "\n";
+    out += name + "_count " + std::to_string(count_.load(relaxed)) + "\n";
+}
+
+void Metrics::count_error(protocol::ErrorCode code) {
+    errors_total[static_cast<std::size_t>(code)].fetch_add(1, relaxed);
+}
+
+void Metrics::count_close(std::uint16_t code) {
+    auto it = std::find(counted_close_codes.begin(), counted_close_codes.end(), code);
+    closes_total[static_cast<std::size_t>(it - counted_close_codes.begin())].fetch_add(1, relaxed);
+}
+
+void Metrics::count_refused(RefusedReason reason) {
+    refused_total[static_cast<std::size_t>(reason)].fetch_add(1, relaxed);
+}
+
+std::string Metrics::render_prometheus() const {
+    std::string out;
+    out.reserve(8192);
+    single(out, "parley_connections_open", "gauge", "WebSocket connections open now",
+           connections_open);
+    single(out, "parley_connections_total", "counter", "WebSocket connections accepted",
+           connections_total);
+    single(out, "parley_http_requests_total", "counter", "HTTP requests served",
+           http_requests_total);
+    single(out, "parley_messages_in_total", "counter", "WebSocket frames received from clients",
+           messages_in_total);
+    single(out, "parley_frames_out_total", "counter", "WebSocket frames queued to clients",
+           frames_out_total);
+    single(out, "parley_bytes_out_total", "counter", "bytes written to client sockets",
+           bytes_out_total);
+    single(out, "parley_socket_writes_total", "counter",
+           "socket writes; frames_out/socket_writes is the write coalescing factor",
+           socket_writes_total);
+    single(out, "parley_fanout_deliveries_total", "counter",
+           "channel messages queued to channel members", deliveries_total);
+    single(out, "parley_messages_stored_total", "counter", "channel messages committed",
+           messages_stored_total);
+    single(out, "parley_dms_total", "counter", "direct messages committed", dms_total);
+    single(out, "parley_slow_consumers_total", "counter",
+           "connections closed 1013 for not reading", slow_consumers_total);
+    single(out, "parley_queue_bytes", "gauge", "bytes queued but not yet written, all sessions",
+           queue_bytes);
+    single(out, "parley_channels", "gauge", "channels with members", channels);
+    single(out, "parley_storage_queue_depth", "gauge", "storage operations waiting",
+           storage_queue_depth);
+
+    header(out, "parley_errors_total", "counter", "error frames sent, by code");
+    for (auto code : protocol::all_error_codes)
+        out += "parley_errors_total{code=\"" + std::string(protocol::to_string(code)) + "\"} " +
+               std::to_string(errors_total[static_cast<std::size_t>(code)].load(relaxed)) + "\n";
+
+    header(out, "parley_closes_total", "counter", "WebSocket closes, by close code");
+    for (std::size_t i = 0; i <= counted_close_codes.size(); ++i) {
+        auto label = i < counted_close_codes.size() ? std::to_string(counted_close_codes[i])
+                                                    : std::string("other");
+        out += "parley_closes_total{code=\"" + label + "\"} " +
+               std::to_string(closes_total[i].load(relaxed)) + "\n";
+    }
+
+    header(out, "parley_refused_upgrades_total", "counter",
+           "WebSocket upgrades refused, by reason");
+    for (std::size_t i = 0; i < refused_total.size(); ++i)
+        out += std::string("parley_refused_upgrades_total{reason=\"") +
+               reason_name(static_cast<RefusedReason>(i)) + "\"} " +
+               std::to_string(refused_total[i].load(relaxed)) + "\n";
+
+    storage_commit_seconds.render(out, "parley_storage_commit_seconds",
+                                  "time to commit one group of messages");
+    say_to_ok_seconds.render(out, "parley_say_to_ok_seconds",
+                             "time from a say arriving to its message being durable");
+    return out;
+}
+
+}  // namespace parley::metrics

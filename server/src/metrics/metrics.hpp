@@ -1,0 +1,63 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "protocol/error_code.hpp"
+
+namespace parley::metrics {
+
+// Why an HTTP upgrade or connection was turned away.
+enum class RefusedReason { origin, max_connections, max_connections_per_ip, unauthorized, count_ };
+
+// The close codes Parley sends or sees, each counted by name.
+inline constexpr std::array<std::uint16_t, 10> counted_close_codes = {
+    1000, 1001, 1002, 1003, 1006, 1007, 1008, 1009, 1011, 1013};
+
+// Latency histogram with fixed bucket bounds (seconds), lock-free to observe.
+class Histogram {
+public:
+    static constexpr std::array<double, 12> bounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
+    void observe(double seconds);
+    void render(std::string& out, const std::string& name, const std::string& help) const;
+
+private:
+    std::array<std::atomic<std::uint64_t>, bounds.size() + 1> buckets_{};
+    std::atomic<std::uint64_t> count_{0};
+    std::atomic<std::uint64_t> sum_micros_{0};
+};
+
+// Every figure the server exposes on /metrics. Relaxed atomics: each counter is independent.
+struct Metrics {
+    std::atomic<std::int64_t> connections_open{0};
+    std::atomic<std::uint64_t> connections_total{0};
+    std::atomic<std::uint64_t> http_requests_total{0};
+    std::atomic<std::uint64_t> messages_in_total{0};   // frames received from clients
+    std::atomic<std::uint64_t> frames_out_total{0};    // frames queued to clients
+    std::atomic<std::uint64_t> bytes_out_total{0};     // bytes written to sockets
+    std::atomic<std::uint64_t> socket_writes_total{0}; // writes that carried those bytes
+    std::atomic<std::uint64_t> deliveries_total{0};    // channel messages queued to members
+    std::atomic<std::uint64_t> messages_stored_total{0};
+    std::atomic<std::uint64_t> dms_total{0};
+    std::atomic<std::uint64_t> slow_consumers_total{0};
+    std::atomic<std::int64_t> queue_bytes{0};  // unsent bytes over all sessions
+    std::atomic<std::int64_t> channels{0};
+    std::atomic<std::int64_t> storage_queue_depth{0};
+    std::array<std::atomic<std::uint64_t>, std::size(protocol::all_error_codes)> errors_total{};
+    std::array<std::atomic<std::uint64_t>, counted_close_codes.size() + 1> closes_total{};
+    std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(RefusedReason::count_)>
+        refused_total{};
+    Histogram storage_commit_seconds;  // one group commit
+    Histogram say_to_ok_seconds;       // a say, from decode to durable
+
+    void count_error(protocol::ErrorCode code);
+    void count_close(std::uint16_t code);
+    void count_refused(RefusedReason reason);
+
+    std::string render_prometheus() const;
+};
+
+}  // namespace parley::metrics

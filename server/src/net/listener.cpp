@@ -1,0 +1,68 @@
+#include "net/listener.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+
+#include "net/http_session.hpp"
+
+namespace parley::net {
+
+using boost::system::error_code;
+namespace asio = boost::asio;
+
+Listener::Listener(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint,
+                   ServerContext& context)
+    : io_(io), acceptor_(asio::make_strand(io)), backoff_(acceptor_.get_executor()),
+      context_(context) {
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+}
+
+void Listener::run() {
+    asio::post(acceptor_.get_executor(),
+               boost::beast::bind_front_handler(&Listener::do_accept, shared_from_this()));
+}
+
+void Listener::stop() {
+    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+        error_code ignored;
+        self->backoff_.cancel();
+        self->acceptor_.close(ignored);
+    });
+}
+
+void Listener::do_accept() {
+    acceptor_.async_accept(asio::make_strand(io_),
+                           boost::beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+}
+
+void Listener::on_accept(error_code ec, asio::ip::tcp::socket socket) {
+    if (!acceptor_.is_open()) return;
+    if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+        ec == asio::error::no_memory) {
+        // Out of file descriptors: wait for some to be released instead of spinning.
+        if (!out_of_descriptors_logged_)
+            spdlog::warn("accept paused: {} (connections open: {})", ec.message(),
+                         context_.metrics.connections_open.load());
+        out_of_descriptors_logged_ = true;
+        backoff_.expires_after(std::chrono::milliseconds(100));
+        backoff_.async_wait([self = shared_from_this()](error_code wait_ec) {
+            if (!wait_ec) self->do_accept();
+        });
+        return;
+    }
+    if (!ec) {
+        out_of_descriptors_logged_ = false;
+        error_code ignored;
+        socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+        std::make_shared<HttpSession>(std::move(socket), context_)->run();
+    }
+    do_accept();
+}
+
+}  // namespace parley::net

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+
+#include "net/server_context.hpp"
+
+namespace parley::net {
+
+// Accepts TCP connections and hands each to an HttpSession on its own strand.
+class Listener : public std::enable_shared_from_this<Listener> {
+public:
+    // Throws boost::system::system_error when the address cannot be bound.
+    Listener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
+             ServerContext& context);
+    void run();
+    void stop();  // thread-safe
+    boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+
+private:
+    void do_accept();
+    void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+
+    boost::asio::io_context& io_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    boost::asio::steady_timer backoff_;
+    ServerContext& context_;
+    bool out_of_descriptors_logged_ = false;
+};
+
+}  // namespace parley::net

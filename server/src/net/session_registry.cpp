@@ -1,0 +1,109 @@
+#include "net/session_registry.hpp"
+
+#include <boost/asio/post.hpp>
+#include <functional>
+#include <vector>
+
+namespace parley::net {
+
+SessionRegistry::SessionRegistry(boost::asio::any_io_executor executor,
+                                 std::size_t max_connections, std::size_t max_per_ip)
+    : max_connections_(max_connections), max_per_ip_(max_per_ip), sweep_timer_(executor) {}
+
+SessionRegistry::Admission SessionRegistry::admit(const std::string& ip) {
+    std::lock_guard lock(admission_mutex_);
+    if (admitted_ >= max_connections_) return Admission::over_total;
+    auto& count = per_ip_[ip];
+    if (count >= max_per_ip_) {
+        if (count == 0) per_ip_.erase(ip);
+        return Admission::over_per_ip;
+    }
+    ++count;
+    ++admitted_;
+    return Admission::admitted;
+}
+
+void SessionRegistry::release(const std::string& ip) {
+    std::lock_guard lock(admission_mutex_);
+    auto it = per_ip_.find(ip);
+    if (it == per_ip_.end()) return;
+    --admitted_;
+    if (--it->second == 0) per_ip_.erase(it);
+}
+
+SessionRegistry::Shard& SessionRegistry::shard_for(const SessionControl* session) {
+    return shards_[std::hash<const SessionControl*>{}(session) % shard_count];
+}
+
+void SessionRegistry::add(const std::shared_ptr<SessionControl>& session) {
+    auto& shard = shard_for(session.get());
+    std::lock_guard lock(shard.mutex);
+    shard.sessions.emplace(session.get(), session);
+}
+
+void SessionRegistry::remove(const SessionControl* session) {
+    auto& shard = shard_for(session);
+    std::shared_ptr<SessionControl> released;  // destroyed outside the lock
+    std::lock_guard lock(shard.mutex);
+    auto it = shard.sessions.find(session);
+    if (it == shard.sessions.end()) return;
+    released = std::move(it->second);
+    shard.sessions.erase(it);
+}
+
+std::size_t SessionRegistry::size() const {
+    std::size_t total = 0;
+    for (const auto& shard : shards_) {
+        std::lock_guard lock(shard.mutex);
+        total += shard.sessions.size();
+    }
+    return total;
+}
+
+std::size_t SessionRegistry::queued_bytes() const {
+    std::size_t total = 0;
+    for (const auto& shard : shards_) {
+        std::lock_guard lock(shard.mutex);
+        for (const auto& [key, session] : shard.sessions) total += session->queued_bytes();
+    }
+    return total;
+}
+
+void SessionRegistry::start_sweeping(std::chrono::milliseconds period) {
+    sweep_period_ = period;
+    sweeping_ = true;
+    sweep();
+}
+
+void SessionRegistry::stop_sweeping() {
+    boost::asio::post(sweep_timer_.get_executor(), [this] {
+        sweeping_ = false;
+        sweep_timer_.cancel();
+    });
+}
+
+void SessionRegistry::sweep() {
+    if (!sweeping_) return;
+    auto now = std::chrono::steady_clock::now();
+    for (auto& shard : shards_) {
+        std::lock_guard lock(shard.mutex);
+        for (auto& [key, session] : shard.sessions) session->check_deadlines(now);
+    }
+    sweep_timer_.expires_after(sweep_period_);
+    sweep_timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) sweep();
+    });
+}
+
+void SessionRegistry::shut_down_all() {
+    for (auto& shard : shards_) {
+        std::vector<std::shared_ptr<SessionControl>> sessions;
+        {
+            std::lock_guard lock(shard.mutex);
+            for (auto& [key, session] : shard.sessions) sessions.push_back(session);
+        }
+        for (auto& session : sessions) session->shut_down();
+    }
+}
+
+}  // namespace parley::net

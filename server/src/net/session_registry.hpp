@@ -1,0 +1,71 @@
+#pragma once
+
+#include <array>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "metrics/metrics.hpp"
+
+namespace parley::net {
+
+// What the registry needs of a WebSocket session, whatever its transport.
+class SessionControl {
+public:
+    virtual ~SessionControl() = default;
+    // Closes the session if its hello or a pending write is overdue. Any thread; never blocks.
+    virtual void check_deadlines(std::chrono::steady_clock::time_point now) = 0;
+    // Close 1001 after what is queued. Any thread.
+    virtual void shut_down() = 0;
+    virtual std::size_t queued_bytes() const = 0;
+};
+
+// Every open WebSocket session: admission against the connection limits, one sweeper timer for
+// all sessions' deadlines (instead of a timer per session), and shutdown.
+class SessionRegistry {
+public:
+    enum class Admission { admitted, over_total, over_per_ip };
+
+    SessionRegistry(boost::asio::any_io_executor executor, std::size_t max_connections,
+                    std::size_t max_per_ip);
+
+    // Reserves a connection slot for this address; pair each admitted call with release().
+    Admission admit(const std::string& ip);
+    void release(const std::string& ip);
+
+    void add(const std::shared_ptr<SessionControl>& session);
+    void remove(const SessionControl* session);
+    std::size_t size() const;
+    std::size_t queued_bytes() const;
+
+    void start_sweeping(std::chrono::milliseconds period);
+    void stop_sweeping();
+    void shut_down_all();
+
+private:
+    static constexpr std::size_t shard_count = 16;
+    struct Shard {
+        mutable std::mutex mutex;
+        std::unordered_map<const SessionControl*, std::shared_ptr<SessionControl>> sessions;
+    };
+    Shard& shard_for(const SessionControl* session);
+    void sweep();
+
+    std::array<Shard, shard_count> shards_;
+    std::mutex admission_mutex_;
+    std::unordered_map<std::string, std::size_t> per_ip_;
+    std::size_t admitted_ = 0;
+    std::size_t max_connections_;
+    std::size_t max_per_ip_;
+
+    boost::asio::steady_timer sweep_timer_;
+    std::chrono::milliseconds sweep_period_{500};
+    bool sweeping_ = false;
+};
+
+}  // namespace parley::net

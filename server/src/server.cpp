@@ -1,0 +1,200 @@
+#include "server.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
+#include <filesystem>
+#include <thread>
+
+#include "auth/jwt.hpp"
+#include "storage/sqlite.hpp"
+#include "storage/sqlite_history.hpp"
+
+namespace parley {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Descriptors kept back from --max-connections' default: HTTP connections that have not
+// upgraded yet, the database and its journal, the listening socket, logs.
+constexpr std::size_t reserved_descriptors = 128;
+
+std::string host_name() {
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) != 0) return "parley";
+    return name;
+}
+
+}  // namespace
+
+std::size_t raise_open_files_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+    if (limit.rlim_cur < limit.rlim_max) {
+        auto wanted = limit;
+        wanted.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &wanted) == 0) limit = wanted;
+    }
+    return static_cast<std::size_t>(limit.rlim_cur);
+}
+
+Server::Server(config::Options options) : options_(std::move(options)) {
+    auto open_files = raise_open_files_limit();
+    if (options_.max_connections == 0)
+        options_.max_connections =
+            open_files > reserved_descriptors * 2 ? open_files - reserved_descriptors : open_files / 2;
+    if (options_.threads == 0)
+        options_.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (options_.node.empty()) options_.node = host_name();
+
+    for (const auto& line : config::describe(options_)) spdlog::info("config {}", line);
+    spdlog::info("open files limit {}: up to {} WebSocket connections", open_files,
+                 options_.max_connections);
+
+    if (!options_.auth_secret_file.empty()) {
+        std::string error;
+        auto secret = auth::read_secret_file(options_.auth_secret_file, error);
+        if (!secret) throw StartupError("--auth-secret-file: " + error);
+        auth_secret_ = *secret;
+    } else {
+        auth_secret_ = options_.auth_secret;
+    }
+    {
+        std::string error;
+        auto policy = net::OriginPolicy::from_lists(options_.allowed_origins, error);
+        if (!policy) throw StartupError("--allowed-origins: " + error);
+        origins_ = *policy;
+        if (origins_.allows_all())
+            spdlog::warn("--allowed-origins '*': any web page may open a WebSocket here");
+    }
+    if (!options_.tls_cert.empty())
+        throw StartupError("TLS is not available in this build yet");
+    if (!options_.redis.empty())
+        throw StartupError("cluster mode (--redis) is not available in this build yet");
+
+    try {
+        history_ = std::make_unique<storage::SqliteHistory>(
+            storage::SqliteOptions{options_.data, options_.durability == "full",
+                                   options_.storage_queue, 4096, options_.history_max_per_channel,
+                                   options_.history_max_age},
+            metrics_);
+    } catch (const storage::StorageError& e) {
+        throw StartupError(e.what());
+    }
+
+    chat::HubOptions hub_options;
+    hub_options.node = options_.node;
+    hub_options.limits = {options_.max_frame_bytes, options_.max_text_chars, options_.rate_per_sec,
+                          options_.burst};
+    hub_options.max_channels_per_session = options_.max_channels_per_session;
+    hub_options.presence_limit = options_.presence_limit;
+    hub_options.presence_window = options_.presence_window;
+    hub_options.join_history = options_.join_history;
+    hub_options.since_cap = options_.since_cap;
+    hub_ = std::make_unique<chat::Hub>(asio::make_strand(io_), hub_options, *history_, metrics_);
+    registry_ = std::make_unique<net::SessionRegistry>(
+        asio::make_strand(io_), options_.max_connections, options_.max_connections_per_ip);
+
+    std::error_code ec;
+    auto web_root = std::filesystem::canonical(options_.web_root, ec);
+    if (ec) throw StartupError("--web-root " + options_.web_root + ": " + ec.message());
+
+    context_.reset(new net::ServerContext{options_, *hub_, metrics_, *registry_, web_root,
+                                          protocol::DecodeLimits{options_.max_text_chars, 100},
+                                          nullptr, nullptr});
+    if (!auth_secret_.empty()) {
+        context_->verify_token = [secret = auth_secret_](std::string_view token)
+            -> std::optional<std::string> {
+            auto result = auth::verify_token(token, secret, auth::unix_now());
+            if (auto* verified = std::get_if<auth::VerifiedToken>(&result))
+                return verified->subject;
+            return std::nullopt;
+        };
+        spdlog::info("token mode: hello needs an HS256 token whose sub is the nick");
+    }
+    context_->origin_allowed = [this](std::optional<std::string_view> origin,
+                                      std::string_view host) {
+        return origins_.allows(origin, host);
+    };
+
+    boost::system::error_code address_error;
+    auto address = asio::ip::make_address(options_.host, address_error);
+    if (address_error) throw StartupError("--host " + options_.host + " is not an IP address");
+    try {
+        listener_ = std::make_shared<net::Listener>(
+            io_, asio::ip::tcp::endpoint{address, options_.port}, *context_);
+    } catch (const boost::system::system_error& e) {
+        throw StartupError("cannot listen on " + options_.host + ":" +
+                           std::to_string(options_.port) + ": " + e.code().message());
+    }
+}
+
+Server::~Server() {
+    // Storage callbacks reach into the hub: finish them before members are destroyed. Sessions
+    // still queued in io_ are destroyed last, with it, and touch only metrics_ then.
+    if (history_) history_->stop();
+}
+
+int Server::run() {
+    asio::signal_set signals(io_, SIGINT, SIGTERM);
+    std::function<void(boost::system::error_code, int)> on_signal =
+        [&](boost::system::error_code ec, int signal) {
+            if (ec) return;
+            if (shutdown_started_) {
+                spdlog::warn("second signal {}: stopping now", signal);
+                io_.stop();
+                return;
+            }
+            spdlog::info("signal {}: shutting down, grace {} ms", signal,
+                         options_.shutdown_grace.count());
+            begin_shutdown();
+            signals.async_wait(on_signal);
+        };
+    signals.async_wait(on_signal);
+
+    listener_->run();
+    registry_->start_sweeping(std::chrono::milliseconds(250));
+    auto endpoint = listener_->local_endpoint();
+    auto shown_host = options_.host == "0.0.0.0" ? std::string("localhost") : options_.host;
+    spdlog::info("parley {} listening on http://{}:{} with {} threads", PARLEY_VERSION,
+                 endpoint.address().to_string(), endpoint.port(), options_.threads);
+    spdlog::info("open http://{}:{}/ in a browser, or: wscat -c ws://{}:{}/ws", shown_host,
+                 endpoint.port(), shown_host, endpoint.port());
+
+    std::vector<std::thread> threads;
+    for (int i = 1; i < options_.threads; ++i) threads.emplace_back([this] { io_.run(); });
+    io_.run();
+    for (auto& thread : threads) thread.join();
+
+    history_->stop();  // commits every accepted message before the process exits
+    spdlog::info("stopped");
+    return 0;
+}
+
+void Server::begin_shutdown() {
+    shutdown_started_ = true;
+    context_->shutting_down.store(true);
+    listener_->stop();
+    registry_->shut_down_all();
+    wait_for_sessions(std::chrono::steady_clock::now() + options_.shutdown_grace);
+}
+
+void Server::wait_for_sessions(std::chrono::steady_clock::time_point deadline) {
+    if (registry_->size() == 0 || std::chrono::steady_clock::now() >= deadline) {
+        if (auto left = registry_->size(); left > 0)
+            spdlog::warn("shutdown grace over with {} sessions still open", left);
+        registry_->stop_sweeping();
+        io_.stop();
+        return;
+    }
+    shutdown_timer_ = std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(50));
+    shutdown_timer_->async_wait([this, deadline](boost::system::error_code ec) {
+        if (!ec) wait_for_sessions(deadline);
+    });
+}
+
+}  // namespace parley

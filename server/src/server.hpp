@@ -1,0 +1,53 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <stdexcept>
+
+#include "chat/hub.hpp"
+#include "config/options.hpp"
+#include "metrics/metrics.hpp"
+#include "net/listener.hpp"
+#include "net/origin_policy.hpp"
+#include "net/server_context.hpp"
+#include "net/session_registry.hpp"
+#include "storage/history.hpp"
+
+namespace parley {
+
+// A reason the server cannot start, worded for the operator (one line).
+struct StartupError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// The composition root: storage, hub, sessions and listener, and their orderly shutdown.
+class Server {
+public:
+    explicit Server(config::Options options);  // throws StartupError
+    ~Server();
+
+    // Serves until SIGINT or SIGTERM, then shuts down gracefully. Returns the exit code.
+    int run();
+
+private:
+    void begin_shutdown();
+    void wait_for_sessions(std::chrono::steady_clock::time_point deadline);
+
+    config::Options options_;
+    metrics::Metrics metrics_;  // first: everything else counts into it until destroyed
+    boost::asio::io_context io_;
+    std::unique_ptr<storage::History> history_;
+    std::unique_ptr<chat::Hub> hub_;
+    std::unique_ptr<net::SessionRegistry> registry_;
+    net::OriginPolicy origins_;
+    std::string auth_secret_;
+    std::unique_ptr<net::ServerContext> context_;
+    std::shared_ptr<net::Listener> listener_;
+    std::unique_ptr<boost::asio::steady_timer> shutdown_timer_;
+    bool shutdown_started_ = false;
+};
+
+// Raises the soft open-files limit to the hard one; returns the limit now in force.
+std::size_t raise_open_files_limit();
+
+}  // namespace parley

@@ -1,0 +1,386 @@
+#include "storage/sqlite_history.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "storage/sqlite.hpp"
+
+namespace parley::storage {
+namespace {
+
+constexpr auto relaxed = std::memory_order_relaxed;
+
+// Each step takes a database at schema version N-1 to N. Never edit a released step: add one.
+constexpr std::string_view migrations[] = {
+    // 1: channels with their last seq, channel messages, direct messages.
+    R"sql(
+    CREATE TABLE channels(name TEXT PRIMARY KEY, last_seq INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE messages(
+        channel TEXT NOT NULL, seq INTEGER NOT NULL, sender TEXT NOT NULL,
+        body TEXT NOT NULL, ts INTEGER NOT NULL,
+        PRIMARY KEY(channel, seq)) WITHOUT ROWID;
+    CREATE TABLE dms(
+        id INTEGER PRIMARY KEY, sender TEXT NOT NULL, recipient TEXT NOT NULL,
+        sender_key TEXT NOT NULL, recipient_key TEXT NOT NULL,
+        body TEXT NOT NULL, ts INTEGER NOT NULL);
+    CREATE INDEX dms_by_sender ON dms(sender_key, id);
+    CREATE INDEX dms_by_recipient ON dms(recipient_key, id);
+    )sql",
+};
+static_assert(std::size(migrations) == SqliteHistory::schema_version);
+
+chat::ChatMessage read_message(const Statement& row, const std::string& channel) {
+    return {channel, row.integer(0), row.text(1), row.text(2), row.integer(3)};
+}
+
+template <class F, class... Args>
+void run_callback(const F& done, Args&&... args) {
+    try {
+        done(std::forward<Args>(args)...);
+    } catch (const std::exception& e) {
+        spdlog::error("storage callback failed: {}", e.what());
+    }
+}
+
+}  // namespace
+
+struct SqliteHistory::Statements {
+    explicit Statements(sqlite3* db)
+        : begin(db, "BEGIN"),
+          commit(db, "COMMIT"),
+          rollback(db, "ROLLBACK"),
+          insert_message(db, "INSERT INTO messages(channel, seq, sender, body, ts) "
+                             "VALUES(?1, ?2, ?3, ?4, ?5)"),
+          save_last_seq(db, "INSERT INTO channels(name, last_seq) VALUES(?1, ?2) "
+                            "ON CONFLICT(name) DO UPDATE SET last_seq = excluded.last_seq"),
+          insert_dm(db, "INSERT INTO dms(sender, recipient, sender_key, recipient_key, body, ts) "
+                        "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"),
+          newest(db, "SELECT seq, sender, body, ts FROM messages "
+                     "WHERE channel = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"),
+          after(db, "SELECT seq, sender, body, ts FROM messages "
+                    "WHERE channel = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq LIMIT ?4"),
+          oldest_seq(db, "SELECT MIN(seq) FROM messages WHERE channel = ?1"),
+          recent_dms(db, "SELECT sender, recipient, body, ts, id FROM dms WHERE sender_key = ?1 "
+                         "UNION ALL "
+                         "SELECT sender, recipient, body, ts, id FROM dms "
+                         "WHERE recipient_key = ?1 AND sender_key <> ?1 "
+                         "ORDER BY 5 DESC LIMIT ?2"),
+          prune_count(db, "DELETE FROM messages WHERE channel = ?1 AND seq <= ?2"),
+          prune_age(db, "DELETE FROM messages WHERE channel = ?1 AND seq < "
+                        "(SELECT COALESCE(MIN(seq), ?3) FROM messages "
+                        " WHERE channel = ?1 AND ts >= ?2)"),
+          prune_dms_age(db, "DELETE FROM dms WHERE ts < ?1") {}
+
+    Statement begin, commit, rollback;
+    Statement insert_message, save_last_seq, insert_dm;
+    Statement newest, after, oldest_seq, recent_dms;
+    Statement prune_count, prune_age, prune_dms_age;
+};
+
+SqliteHistory::SqliteHistory(SqliteOptions options, metrics::Metrics& metrics)
+    : options_(std::move(options)), metrics_(metrics) {
+    open_and_migrate();
+    statements_ = std::make_unique<Statements>(db_->handle());
+    worker_ = std::thread([this] { run(); });
+}
+
+SqliteHistory::~SqliteHistory() {
+    stop();
+    statements_.reset();
+}
+
+void SqliteHistory::open_and_migrate() {
+    namespace fs = std::filesystem;
+    const auto& path = options_.path;
+    bool in_memory = path == ":memory:";
+    if (!in_memory) {
+        auto folder = fs::path(path).parent_path();
+        std::error_code ec;
+        if (!folder.empty()) fs::create_directories(folder, ec);
+        if (ec) throw StorageError("cannot create " + folder.string() + ": " + ec.message());
+    }
+    db_ = std::make_unique<Database>(path);
+    try {
+        db_->exec("PRAGMA journal_mode=WAL");
+        db_->exec(options_.fsync_each_commit ? "PRAGMA synchronous=FULL"
+                                             : "PRAGMA synchronous=NORMAL");
+        db_->exec("PRAGMA foreign_keys=ON");
+        db_->exec("BEGIN IMMEDIATE");
+        Statement tables(db_->handle(),
+                         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
+                         "name NOT IN ('schema_version')");
+        tables.step();
+        auto other_tables = tables.integer(0);
+        tables.reset();
+        db_->exec("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)");
+        Statement read_version(db_->handle(), "SELECT MAX(version) FROM schema_version");
+        read_version.step();
+        bool versioned = !read_version.is_null(0);
+        auto version = versioned ? read_version.integer(0) : 0;
+        read_version.reset();
+        if (!versioned && other_tables > 0)
+            throw StorageError(path + " is not a Parley database (it has tables but no version)");
+        if (version > schema_version)
+            throw StorageError(path + " was written by a newer Parley (schema " +
+                               std::to_string(version) + "; this build knows up to " +
+                               std::to_string(schema_version) + "); refusing to touch it");
+        for (auto step = version + 1; step <= schema_version; ++step) {
+            db_->exec(migrations[step - 1]);
+            spdlog::info("storage: migrated {} to schema {}", path, step);
+        }
+        if (version < schema_version) {
+            db_->exec("DELETE FROM schema_version");
+            db_->exec("INSERT INTO schema_version(version) VALUES(" +
+                      std::to_string(schema_version) + ")");
+        }
+        db_->exec("COMMIT");
+    } catch (const StorageError& e) {
+        sqlite3_exec(db_->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+        throw StorageError(std::string("cannot use ") + path + ": " + e.what());
+    }
+
+    Statement channels(db_->handle(), "SELECT name, last_seq FROM channels");
+    while (channels.step()) last_seq_[channels.text(0)] = channels.integer(1);
+}
+
+bool SqliteHistory::enqueue(Op op) {
+    {
+        std::lock_guard lock(queue_mutex_);
+        if (stopping_ || queue_.size() >= options_.queue_limit) return false;
+        queue_.push_back(std::move(op));
+        metrics_.storage_queue_depth.store(static_cast<std::int64_t>(queue_.size()), relaxed);
+    }
+    queue_ready_.notify_one();
+    return true;
+}
+
+bool SqliteHistory::append(chat::ChatMessage message, std::function<void(AppendResult)> done) {
+    return enqueue(AppendOp{std::move(message), std::move(done)});
+}
+
+bool SqliteHistory::append_dm(chat::DirectMessage message,
+                              std::function<void(DmAppendResult)> done) {
+    return enqueue(DmAppendOp{std::move(message), std::move(done)});
+}
+
+bool SqliteHistory::recent(std::string channel, int limit, std::function<void(Page)> done) {
+    return enqueue(ReadOp{ReadKind::recent, std::move(channel), 0, limit, std::move(done)});
+}
+
+bool SqliteHistory::since(std::string channel, std::int64_t since, int cap,
+                          std::function<void(Page)> done) {
+    return enqueue(ReadOp{ReadKind::since, std::move(channel), since, cap, std::move(done)});
+}
+
+bool SqliteHistory::before(std::string channel, std::optional<std::int64_t> before, int limit,
+                           std::function<void(Page)> done) {
+    return enqueue(
+        ReadOp{ReadKind::before, std::move(channel), before.value_or(0), limit, std::move(done)});
+}
+
+bool SqliteHistory::recent_dms(std::string nick, int limit,
+                               std::function<void(std::vector<chat::DirectMessage>)> done) {
+    return enqueue(DmReadOp{std::move(nick), limit, std::move(done)});
+}
+
+bool SqliteHistory::knows_channel(const std::string& channel) const {
+    std::lock_guard lock(seq_mutex_);
+    return last_seq_.count(channel) > 0;
+}
+
+void SqliteHistory::stop() {
+    {
+        std::lock_guard lock(queue_mutex_);
+        stopping_ = true;
+    }
+    queue_ready_.notify_all();
+    if (worker_.joinable()) worker_.join();
+}
+
+void SqliteHistory::run() {
+    for (;;) {
+        std::deque<Op> batch;
+        {
+            std::unique_lock lock(queue_mutex_);
+            queue_ready_.wait_for(lock, std::chrono::seconds(1),
+                                  [&] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty() && stopping_) break;
+            auto take = std::min(queue_.size(), options_.max_batch);
+            std::move(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take),
+                      std::back_inserter(batch));
+            queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+            metrics_.storage_queue_depth.store(static_cast<std::int64_t>(queue_.size()), relaxed);
+        }
+        if (!batch.empty()) process(batch);
+        prune_if_due();
+    }
+}
+
+bool SqliteHistory::commit_appends(std::deque<Op>& batch) {
+    auto& s = *statements_;
+    std::unordered_map<std::string, std::int64_t> seq_before;  // to undo a failed commit
+    bool any_append = std::any_of(batch.begin(), batch.end(), [](const Op& op) {
+        return std::holds_alternative<AppendOp>(op) || std::holds_alternative<DmAppendOp>(op);
+    });
+    try {
+        if (any_append) s.begin.run();
+        for (auto& op : batch) {
+            if (auto* append = std::get_if<AppendOp>(&op)) {
+                auto& message = append->message;
+                std::lock_guard lock(seq_mutex_);
+                auto& last = last_seq_[message.channel];
+                seq_before.try_emplace(message.channel, last);
+                message.seq = ++last;
+                s.insert_message.bind(1, message.channel).bind(2, message.seq)
+                    .bind(3, message.from).bind(4, message.text).bind(5, message.ts).run();
+            } else if (auto* dm = std::get_if<DmAppendOp>(&op)) {
+                const auto& m = dm->message;
+                s.insert_dm.bind(1, m.from).bind(2, m.to).bind(3, chat::nick_key(m.from))
+                    .bind(4, chat::nick_key(m.to)).bind(5, m.text).bind(6, m.ts).run();
+            } else if (auto* read = std::get_if<ReadOp>(&op)) {
+                std::lock_guard lock(seq_mutex_);
+                auto it = last_seq_.find(read->channel);
+                read->upto = it == last_seq_.end() ? 0 : it->second;
+            }
+        }
+        if (!any_append) return true;
+        for (const auto& [channel, unused] : seq_before) {
+            std::int64_t last;
+            {
+                std::lock_guard lock(seq_mutex_);
+                last = last_seq_[channel];
+            }
+            s.save_last_seq.bind(1, channel).bind(2, last).run();
+            touched_since_prune_[channel] = last;
+        }
+        s.commit.run();
+        return true;
+    } catch (const StorageError& e) {
+        spdlog::error("storage: commit failed, {} operations answered unavailable: {}",
+                      batch.size(), e.what());
+        try {
+            s.rollback.run();
+        } catch (const StorageError&) {
+        }
+        std::lock_guard lock(seq_mutex_);
+        for (const auto& [channel, seq] : seq_before) {
+            if (seq == 0) last_seq_.erase(channel);
+            else last_seq_[channel] = seq;
+        }
+        return false;
+    }
+}
+
+void SqliteHistory::process(std::deque<Op>& batch) {
+    auto started = std::chrono::steady_clock::now();
+    bool committed = commit_appends(batch);
+    std::uint64_t stored = 0;
+    for (auto& op : batch) {
+        if (auto* append = std::get_if<AppendOp>(&op)) {
+            stored += committed;
+            run_callback(append->done, AppendResult{committed, std::move(append->message)});
+        } else if (auto* dm = std::get_if<DmAppendOp>(&op)) {
+            run_callback(dm->done, DmAppendResult{committed, std::move(dm->message)});
+        } else if (auto* read = std::get_if<ReadOp>(&op)) {
+            run_read(*read);
+        } else if (auto* dms = std::get_if<DmReadOp>(&op)) {
+            std::vector<chat::DirectMessage> found;
+            try {
+                auto& query = statements_->recent_dms;
+                query.bind(1, chat::nick_key(dms->nick)).bind(2, dms->limit);
+                while (query.step())
+                    found.push_back({query.text(0), query.text(1), query.text(2), query.integer(3)});
+                query.reset();
+            } catch (const StorageError& e) {
+                statements_->recent_dms.reset();
+                spdlog::error("storage: reading direct messages failed: {}", e.what());
+            }
+            std::reverse(found.begin(), found.end());
+            run_callback(dms->done, std::move(found));
+        }
+    }
+    if (stored > 0) {
+        metrics_.messages_stored_total.fetch_add(stored, relaxed);
+        metrics_.storage_commit_seconds.observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
+}
+
+void SqliteHistory::run_read(ReadOp& read) {
+    auto& s = *statements_;
+    Page page;
+    try {
+        auto newest_before = [&](std::int64_t before, int limit) {
+            s.newest.bind(1, read.channel).bind(2, before).bind(3, limit);
+            while (s.newest.step()) page.messages.push_back(read_message(s.newest, read.channel));
+            s.newest.reset();
+            std::reverse(page.messages.begin(), page.messages.end());
+        };
+        switch (read.kind) {
+            case ReadKind::recent: newest_before(read.upto + 1, read.limit); break;
+            case ReadKind::before:
+                newest_before(read.position > 0 ? std::min(read.position, read.upto + 1)
+                                                : read.upto + 1,
+                              read.limit);
+                break;
+            case ReadKind::since: {
+                if (read.position > read.upto) {
+                    // The client saw more than this server has: its seqs are from lost data.
+                    newest_before(read.upto + 1, read.limit);
+                    page.gap = true;
+                    break;
+                }
+                s.oldest_seq.bind(1, read.channel);
+                s.oldest_seq.step();
+                auto oldest = s.oldest_seq.is_null(0) ? read.upto + 1 : s.oldest_seq.integer(0);
+                s.oldest_seq.reset();
+                auto from = read.position;
+                if (read.upto - from > read.limit) {
+                    page.gap = true;
+                    from = read.upto - read.limit;
+                }
+                if (read.position + 1 < oldest && read.position < read.upto) page.gap = true;
+                s.after.bind(1, read.channel).bind(2, from).bind(3, read.upto).bind(4, read.limit);
+                while (s.after.step()) page.messages.push_back(read_message(s.after, read.channel));
+                s.after.reset();
+                break;
+            }
+        }
+    } catch (const StorageError& e) {
+        spdlog::error("storage: reading {} failed: {}", read.channel, e.what());
+        page = Page{{}, false, false};
+    }
+    run_callback(read.done, std::move(page));
+}
+
+void SqliteHistory::prune_if_due() {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_prune_ < std::chrono::seconds(1)) return;
+    last_prune_ = now;
+    auto& s = *statements_;
+    try {
+        for (const auto& [channel, last] : touched_since_prune_) {
+            auto cap = static_cast<std::int64_t>(options_.max_per_channel);
+            if (last > cap) s.prune_count.bind(1, channel).bind(2, last - cap).run();
+        }
+        touched_since_prune_.clear();
+        if (options_.max_age.count() > 0 && now - last_age_prune_ >= std::chrono::seconds(30)) {
+            last_age_prune_ = now;
+            auto cutoff = chat::now_millis() - options_.max_age.count();
+            std::vector<std::pair<std::string, std::int64_t>> channels;
+            {
+                std::lock_guard lock(seq_mutex_);
+                channels.assign(last_seq_.begin(), last_seq_.end());
+            }
+            for (const auto& [channel, last] : channels)
+                s.prune_age.bind(1, channel).bind(2, cutoff).bind(3, last + 1).run();
+            s.prune_dms_age.bind(1, cutoff).run();
+        }
+    } catch (const StorageError& e) {
+        spdlog::warn("storage: pruning old messages failed (will retry): {}", e.what());
+    }
+}
+
+}  // namespace parley::storage

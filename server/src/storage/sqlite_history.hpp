@@ -1,0 +1,104 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <variant>
+
+#include "metrics/metrics.hpp"
+#include "storage/history.hpp"
+
+namespace parley::storage {
+
+struct SqliteOptions {
+    std::string path;                // a file, or ":memory:"
+    bool fsync_each_commit = true;   // false: WAL with synchronous=NORMAL
+    std::size_t queue_limit = 65536;
+    std::size_t max_batch = 4096;    // operations in one group commit at most
+    std::size_t max_per_channel = 10'000;
+    std::chrono::milliseconds max_age{0};
+};
+
+// History in SQLite (WAL mode), written by one storage thread that commits queued appends in
+// groups: one fsync covers every message that arrived while the previous commit ran.
+class SqliteHistory final : public History {
+public:
+    // Opens (creating the file and its folder), migrates and loads every channel's last seq.
+    // Throws StorageError with a one-line reason when the database cannot be used.
+    SqliteHistory(SqliteOptions options, metrics::Metrics& metrics);
+    ~SqliteHistory() override;
+
+    bool append(chat::ChatMessage message, std::function<void(AppendResult)> done) override;
+    bool append_dm(chat::DirectMessage message,
+                   std::function<void(DmAppendResult)> done) override;
+    bool recent(std::string channel, int limit, std::function<void(Page)> done) override;
+    bool since(std::string channel, std::int64_t since, int cap,
+               std::function<void(Page)> done) override;
+    bool before(std::string channel, std::optional<std::int64_t> before, int limit,
+                std::function<void(Page)> done) override;
+    bool recent_dms(std::string nick, int limit,
+                    std::function<void(std::vector<chat::DirectMessage>)> done) override;
+    bool knows_channel(const std::string& channel) const override;
+    void stop() override;
+
+    static constexpr int schema_version = 1;
+
+private:
+    struct AppendOp {
+        chat::ChatMessage message;
+        std::function<void(AppendResult)> done;
+    };
+    struct DmAppendOp {
+        chat::DirectMessage message;
+        std::function<void(DmAppendResult)> done;
+    };
+    enum class ReadKind { recent, since, before };
+    struct ReadOp {
+        ReadKind kind;
+        std::string channel;
+        std::int64_t position = 0;  // since / before (0: none)
+        int limit = 0;
+        std::function<void(Page)> done;
+        std::int64_t upto = 0;  // the channel's last seq when the read's turn came
+    };
+    struct DmReadOp {
+        std::string nick;
+        int limit = 0;
+        std::function<void(std::vector<chat::DirectMessage>)> done;
+    };
+    using Op = std::variant<AppendOp, DmAppendOp, ReadOp, DmReadOp>;
+
+    struct Statements;
+
+    bool enqueue(Op op);
+    void run();
+    void process(std::deque<Op>& batch);
+    bool commit_appends(std::deque<Op>& batch);
+    void run_read(ReadOp& read);
+    void prune_if_due();
+    void open_and_migrate();
+
+    SqliteOptions options_;
+    metrics::Metrics& metrics_;
+    std::unique_ptr<class Database> db_;
+    std::unique_ptr<Statements> statements_;
+
+    mutable std::mutex seq_mutex_;  // guards last_seq_ for knows_channel from io threads
+    std::unordered_map<std::string, std::int64_t> last_seq_;
+
+    std::mutex queue_mutex_;
+    std::condition_variable queue_ready_;
+    std::deque<Op> queue_;
+    bool stopping_ = false;
+    std::thread worker_;
+
+    std::unordered_map<std::string, std::int64_t> touched_since_prune_;
+    std::chrono::steady_clock::time_point last_prune_ = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point last_age_prune_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace parley::storage
