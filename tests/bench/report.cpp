@@ -133,7 +133,7 @@ void print_report(const Options& options, const Results& r) {
                         static_cast<unsigned long long>(r.clients_ready),
                         rss_kb_per_connection(r.server_before, r.server_connected,
                                               r.clients_ready));
-        if (!r.server_end) std::printf("server      : pid %d could not be read at the end\n",
+        if (timed && !r.server_end) std::printf("server      : pid %d could not be read at the end\n",
                                        *options.server_pid);
     }
     if (timed) print_cpu_line("tool", r.tool_start, r.tool_end, r.measured_seconds, events, per);

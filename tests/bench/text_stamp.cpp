@@ -1,6 +1,7 @@
 #include "text_stamp.hpp"
 
 #include <charconv>
+#include <limits>
 
 namespace bench {
 namespace {
@@ -11,15 +12,21 @@ void append_number(std::string& out, std::uint64_t value) {
     out.append(digits, result.ptr);
 }
 
-// Reads "<tag>=<digits> " at `at`; advances `at` past the space.
+// Reads "<tag>=<digits> " at `at` and advances past the space. Hand-rolled rather than
+// std::from_chars: this runs for every delivery and was a tenth of the tool's CPU time.
 template <typename Number>
 bool read_field(std::string_view text, std::size_t& at, char tag, Number& value) {
     if (at + 2 > text.size() || text[at] != tag || text[at + 1] != '=') return false;
-    const char* begin = text.data() + at + 2;
-    const char* end = text.data() + text.size();
-    const auto result = std::from_chars(begin, end, value);
-    if (result.ec != std::errc{} || result.ptr == end || *result.ptr != ' ') return false;
-    at = static_cast<std::size_t>(result.ptr - text.data()) + 1;
+    std::size_t i = at + 2;
+    std::uint64_t number = 0;
+    const std::size_t first_digit = i;
+    // 19 digits always fit in 64 bits; stamps never need more.
+    while (i < text.size() && i - first_digit < 19 && text[i] >= '0' && text[i] <= '9')
+        number = number * 10 + static_cast<std::uint64_t>(text[i++] - '0');
+    if (i == first_digit || i >= text.size() || text[i] != ' ') return false;
+    if (number > static_cast<std::uint64_t>(std::numeric_limits<Number>::max())) return false;
+    value = static_cast<Number>(number);
+    at = i + 1;
     return true;
 }
 
