@@ -388,18 +388,26 @@ function deliver(target, message, matchesPending, { quiet = false } = {}) {
 function onPresence(presence) {
   const channel = app.conversations.get(`c:${presence.channel}`);
   if (!channel) return;
-  const joinedNicks = presence.joined ?? [];
-  const leftNicks = presence.left ?? [];
-  for (const nick of joinedNicks) channel.members?.add(nick);
+  // A batched frame can name people we already count (e.g. ourselves, or someone listed in our
+  // `joined` reply a moment ago), so only real changes to the list are applied and announced.
+  // Someone both left and joined within one window (a reconnect) is, in the end, here.
+  const known = channel.members;
+  const rejoined = new Set((presence.joined ?? []).filter((nick) => presence.left?.includes(nick)));
+  const joinedNicks = (presence.joined ?? []).filter((nick) => nick !== app.me && !known?.has(nick));
+  const leftNicks = (presence.left ?? []).filter(
+    (nick) => nick !== app.me && !rejoined.has(nick) && (!known || known.has(nick)),
+  );
+  for (const nick of joinedNicks) known?.add(nick);
   for (const nick of leftNicks) {
-    channel.members?.delete(nick);
+    known?.delete(nick);
     channel.typing.delete(nick);
   }
-  if (channel.memberCount !== null) {
-    channel.memberCount = Math.max(0, channel.memberCount + joinedNicks.length - leftNicks.length);
+  if (known) channel.memberCount = known.size;
+  else if (channel.memberCount !== null) {
+    channel.memberCount = Math.max(1, channel.memberCount + joinedNicks.length - leftNicks.length);
   }
   // Join/leave lines help in a small room and drown a big one.
-  if (channel.members && channel.members.size <= 50) {
+  if (known && known.size <= 50) {
     const followBottom = isActive(channel) && isNearBottom();
     if (joinedNicks.length) channel.view.addNote(`${listOfNicks(joinedNicks)} joined`, 'presence');
     if (leftNicks.length) channel.view.addNote(`${listOfNicks(leftNicks)} left`, 'presence');
