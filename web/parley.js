@@ -499,11 +499,15 @@ export class ParleyClient {
       throw err;
     }
     if (this._channels.get(channel) !== state) return joined; // left meanwhile
+    // With `gap` the server sends its newest page instead of everything after `since`; that
+    // page replaces what we knew (it may even restart below our seq if the server lost its
+    // data), so it is taken whole and the caller starts the channel over.
+    const gap = Boolean(rejoin && joined.gap);
     const history = (joined.history ?? []).filter(
-      (message) => state.lastSeq === null || message.seq > state.lastSeq,
+      (message) => gap || state.lastSeq === null || message.seq > state.lastSeq,
     );
     if (history.length) state.lastSeq = history[history.length - 1].seq;
-    else if (state.lastSeq === null) state.lastSeq = 0;
+    else if (state.lastSeq === null || gap) state.lastSeq = 0;
     state.joined = true;
     for (const message of history) {
       this._matchMaybeDelivered(
