@@ -82,3 +82,42 @@ test('the page reconnects after a server restart and shows what it missed exactl
   await bob.close();
   await context.close();
 });
+
+test('after missing more than the server replays, the page says so and pages back', async () => {
+  const own = makeDataDir();
+  const sinceCap = ['--since-cap', '5'];
+  let gapServer = await startParley({ dataFile: own.file, extraArgs: sinceCap });
+  const { page, context, problems } = await openApp(browser, gapServer, { nick: 'away', hash: '#busy' });
+  let writer = await connectRaw(gapServer.wsUrl, 'chatty');
+  await writer.join('busy');
+  await writer.say('busy', 'busy 1');
+  await page.locator('#messages .msg .text', { hasText: 'busy 1' }).waitFor();
+
+  await gapServer.stop();
+  await page.locator('#banner', { hasText: /Reconnecting/ }).waitFor();
+  await context.setOffline(true);
+  gapServer = await startParley({ port: gapServer.port, dataFile: own.file, extraArgs: sinceCap });
+  writer = await connectRaw(gapServer.wsUrl, 'chatty');
+  await writer.join('busy');
+  for (let n = 2; n <= 12; n += 1) await writer.say('busy', `busy ${n}`);
+  await context.setOffline(false);
+
+  await page.locator('#messages .system.note', { hasText: 'You were away long enough to miss some messages' }).waitFor();
+  await page.locator('#messages .msg .text', { hasText: 'busy 12' }).waitFor();
+  // Scrolling up fills the hole from history, each message once.
+  const start = page.locator('#messages .start-marker');
+  for (let i = 0; i < 10 && !(await start.isVisible()); i += 1) {
+    await page.locator('#messages').evaluate((el) => {
+      el.scrollTop = 0;
+    });
+    await page.locator('#history-status').waitFor({ state: 'hidden' });
+  }
+  await start.waitFor();
+  const expected = Array.from({ length: 12 }, (_, i) => `busy ${i + 1}`);
+  assert.deepEqual(await messageTexts(page), expected);
+  assert.deepEqual(problems.pageErrors, []);
+  await writer.close();
+  await context.close();
+  await gapServer.stop();
+  own.cleanup();
+});
