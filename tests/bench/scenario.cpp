@@ -120,10 +120,17 @@ void print_setup_failure(const Options& options, const Results& results) {
                  static_cast<unsigned long long>(results.clients_ready), options.clients,
                  options.setup_timeout_s);
     int shown = 0;
+    bool refused_by_limit = false;
     for (const auto& [reason, count] : results.failure_reasons) {
+        refused_by_limit |= reason.find(" 503 ") != std::string::npos;
         if (++shown > 8) break;
         std::fprintf(stderr, "  %s x%llu\n", reason.c_str(), static_cast<unsigned long long>(count));
     }
+    if (refused_by_limit)
+        std::fprintf(stderr,
+                     "  (503: a connection limit? Parley allows 256 per client address by default: "
+                     "start it with --max-connections-per-ip 20000, or spread the clients with "
+                     "--per-address 250)\n");
 }
 
 int finish(const Options& options, WorkerPool& pool, RunControl& control, Results& results,

@@ -143,7 +143,10 @@ int Worker::wait_timeout_ms(std::int64_t now) const {
     int timeout = idle_wait_ms;
     if (options_.rate > 0 && sending_allowed() && !timetable_.empty()) {
         const std::int64_t until = timetable_.top().first - now;
-        timeout = until <= 0 ? 0 : std::min<int>(timeout, static_cast<int>(until / 1'000'000));
+        // Rounded up: waking early would spin on epoll_wait(0) until the send is due. A send
+        // may so leave up to 1 ms late; its stamp carries the real send time.
+        const std::int64_t until_ms = (until + 999'999) / 1'000'000;
+        timeout = until <= 0 ? 0 : std::min<int>(timeout, static_cast<int>(until_ms));
     }
     return timeout;
 }
