@@ -72,8 +72,27 @@ function showLogin(error) {
   $('nick-input').select();
 }
 
+// A server with auth wants a token per nick. It can come in the page link (?token=…), which we
+// move to localStorage and strip from the address bar so it is not left in history or shared.
+function takeTokenFromLink() {
+  const params = new URLSearchParams(location.search);
+  const token = params.get('token');
+  if (!token) return;
+  storage.set('token', token);
+  params.delete('token');
+  const query = params.toString();
+  history.replaceState(null, '', `${location.pathname}${query ? `?${query}` : ''}${location.hash}`);
+}
+
+function currentToken() {
+  const typed = $('token-input').value.trim();
+  return typed || storage.get('token', null) || undefined;
+}
+
 $('login-form').addEventListener('submit', (event) => {
   event.preventDefault();
+  const typedToken = $('token-input').value.trim();
+  if (typedToken) storage.set('token', typedToken);
   const nick = $('nick-input').value.trim();
   if (!NICK_PATTERN.test(nick)) {
     showLogin(describeError({ code: 'nick_invalid' }));
@@ -90,7 +109,7 @@ async function start(nick, { remembered = false, attempt = 1 } = {}) {
   $('login-button').disabled = true;
   $('login-button').textContent = 'Connecting…';
   $('login-error').hidden = true;
-  const client = new ParleyClient({ nick });
+  const client = new ParleyClient({ nick, token: currentToken() });
   app.client = client;
   client.on('state', (detail) => {
     if (app.welcomedOnce) banner.show(detail);
@@ -102,7 +121,14 @@ async function start(nick, { remembered = false, attempt = 1 } = {}) {
   client.on('typing', onTyping);
   client.on('dm', onDm);
   client.on('error', (err) => {
-    if (app.welcomedOnce) notices.show(describeError(err, { limits: app.limits, nick: app.me }));
+    if (!app.welcomedOnce) return; // the sign-in form shows those
+    if (err.code === 'nick_taken') {
+      // Only on a reconnect, where parley.js keeps trying: the server still holds our old
+      // connection and lets go of it once it notices that connection is dead.
+      notices.show('Reconnecting: waiting for the server to release your nickname…', 'info');
+      return;
+    }
+    notices.show(describeError(err, { limits: app.limits, nick: app.me }));
   });
   // A first connection that cannot be made at all (server down) keeps retrying in parley.js;
   // the login button says so instead of spinning silently.
@@ -120,7 +146,12 @@ async function start(nick, { remembered = false, attempt = 1 } = {}) {
       setTimeout(() => start(nick, { remembered, attempt: attempt + 1 }), 400 * attempt);
       return;
     }
+    if (err.code === 'unauthorized') {
+      $('token-field').hidden = false;
+      storage.set('token', null); // the stored one did not work; do not offer it again
+    }
     showLogin(describeError(err, { nick }));
+    if (err.code === 'unauthorized') $('token-input').focus();
     return;
   } finally {
     offState();
@@ -707,6 +738,7 @@ addEventListener('hashchange', () => {
 
 // ---- start ----------------------------------------------------------------------------------
 
+takeTokenFromLink();
 const rememberedNick = storage.get('nick', null);
 if (rememberedNick && NICK_PATTERN.test(rememberedNick)) {
   $('nick-input').value = rememberedNick;

@@ -143,7 +143,9 @@ export function describeError(err, { limits, nick, channel, to } = {}) {
     case 'nick_invalid':
       return 'A nickname is 1 to 32 letters, digits, “_” or “-”, with no spaces.';
     case 'unauthorized':
-      return 'The server did not accept your sign-in token.';
+      return err.message && /required/.test(err.message)
+        ? 'This server needs an access token for your nickname.'
+        : 'The server did not accept this access token for that nickname.';
     case 'rate_limited':
       return limits?.rate_per_sec
         ? `You are sending too fast (the limit is ${limits.rate_per_sec} messages per second). Wait a moment and try again.`

@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, openApp, signIn } from './lib/browser.js';
-import { makeDataDir, startParley } from './lib/server.js';
+import { makeDataDir, makeToken, startParley } from './lib/server.js';
 
 let server;
 let browser;
@@ -80,4 +80,37 @@ test('a message over the length limit is explained and kept for editing', async 
   await page.locator('#notices .notice', { hasText: 'A channel name is 1 to 64 letters' }).waitFor();
   assert.deepEqual(problems.pageErrors, []);
   await context.close();
+});
+
+test('a server with auth asks for a token, and a link can carry it', async () => {
+  const secret = 'browser-test-secret-0123456789abcdef';
+  const authServer = await startParley({ extraArgs: ['--auth-secret', secret] });
+  try {
+    const { page, context, problems } = await openApp(browser, authServer);
+    await page.locator('#nick-input').fill('zoe');
+    await page.locator('#login-button').click();
+    await page.locator('#login-error', { hasText: 'This server needs an access token for your nickname.' }).waitFor();
+    await page.locator('#token-input').waitFor({ state: 'visible' });
+
+    // A token made for someone else is refused with its own sentence.
+    await page.locator('#token-input').fill(makeToken('not_zoe', secret));
+    await page.locator('#login-button').click();
+    await page.locator('#login-error', { hasText: 'did not accept this access token' }).waitFor();
+
+    await page.locator('#token-input').fill(makeToken('zoe', secret));
+    await page.locator('#login-button').click();
+    await page.locator('#me-nick', { hasText: 'zoe' }).waitFor();
+    assert.deepEqual(problems.pageErrors, []);
+    await context.close();
+
+    // An invitation link: the token is taken from the address and removed from it.
+    const invited = await openApp(browser, authServer, { path: `?token=${makeToken('yan', secret)}` });
+    await invited.page.locator('#nick-input').fill('yan');
+    await invited.page.locator('#login-button').click();
+    await invited.page.locator('#me-nick', { hasText: 'yan' }).waitFor();
+    assert.doesNotMatch(invited.page.url(), /token=/);
+    await invited.context.close();
+  } finally {
+    await authServer.stop();
+  }
 });

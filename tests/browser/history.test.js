@@ -32,7 +32,7 @@ const expected = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => `
 
 test('history appears on join and older pages load on scroll-up', async () => {
   // A link to #archive opens that channel straight away.
-  const { page, context, problems } = await openApp(browser, server, { nick: 'reader', hash: '#archive' });
+  const { page, context, problems } = await openApp(browser, server, { nick: 'reader', path: '#archive' });
   await page.locator('#conv-title', { hasText: '#archive' }).waitFor();
   await page.locator('#messages .msg .text', { hasText: `archived message ${SEEDED}` }).waitFor();
 
@@ -67,7 +67,7 @@ test('history appears on join and older pages load on scroll-up', async () => {
 });
 
 test('a new message while reading older history does not yank the view', async () => {
-  const { page, context } = await openApp(browser, server, { nick: 'reader2', hash: '#archive' });
+  const { page, context } = await openApp(browser, server, { nick: 'reader2', path: '#archive' });
   await page.locator('#messages .msg .text', { hasText: `archived message ${SEEDED}` }).waitFor();
   await page.locator('#messages').evaluate((el) => {
     el.scrollTop = 0;

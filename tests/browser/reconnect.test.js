@@ -87,7 +87,7 @@ test('after missing more than the server replays, the page says so and pages bac
   const own = makeDataDir();
   const sinceCap = ['--since-cap', '5'];
   let gapServer = await startParley({ dataFile: own.file, extraArgs: sinceCap });
-  const { page, context, problems } = await openApp(browser, gapServer, { nick: 'away', hash: '#busy' });
+  const { page, context, problems } = await openApp(browser, gapServer, { nick: 'away', path: '#busy' });
   let writer = await connectRaw(gapServer.wsUrl, 'chatty');
   await writer.join('busy');
   await writer.say('busy', 'busy 1');

@@ -1,6 +1,6 @@
 // Starts the real `parley` binary on an ephemeral port with its own data file, and stops it.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,4 +92,11 @@ function makeHandle(child, port, output) {
       clearTimeout(timeout);
     },
   };
+}
+
+// A token for `hello`, made the way an operator would: `parley token`.
+export function makeToken(nick, secret) {
+  const result = spawnSync(parleyBinary(), ['token', '--user', nick, '--secret', secret], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`parley token failed: ${result.stderr}`);
+  return result.stdout.trim();
 }
