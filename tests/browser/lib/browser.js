@@ -30,9 +30,9 @@ export function launchBrowser() {
   });
 }
 
-// Opens the app in its own browser context (own localStorage, like a separate person) and, when
+// Opens the app (at `path`, e.g. "#channel") in its own browser context (own localStorage, like a separate person) and, when
 // a nick is given, signs in and waits for the chat to be shown.
-export async function openApp(browser, server, { nick, viewport = DESKTOP, path = '', colorScheme } = {}) {
+export async function openApp(browser, server, { nick, viewport = DESKTOP, path: urlPath = '', colorScheme } = {}) {
   const context = await browser.newContext({ viewport, colorScheme });
   context.setDefaultTimeout(WAIT_MS);
   const page = await context.newPage();
@@ -42,7 +42,7 @@ export async function openApp(browser, server, { nick, viewport = DESKTOP, path 
     problems.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
     dialog.dismiss().catch(() => {});
   });
-  await page.goto(`${server.httpUrl}/${path}`);
+  await page.goto(`${server.httpUrl}/${urlPath}`);
   if (nick) await signIn(page, nick);
   return { page, context, problems };
 }
