@@ -113,6 +113,7 @@ async function start(nick, { remembered = false, attempt = 1 } = {}) {
   app.client = client;
   client.on('state', (detail) => {
     if (app.welcomedOnce) banner.show(detail);
+    if (detail.state !== 'open') clearTyping(); // nobody's typing reaches us while offline
   });
   client.on('welcome', onWelcome);
   client.on('joined', onJoined);
@@ -673,6 +674,11 @@ function renderMembers() {
       return item;
     }),
   );
+}
+
+function clearTyping() {
+  for (const target of app.conversations.values()) target.typing.clear();
+  renderTyping();
 }
 
 function renderTyping() {

@@ -113,3 +113,41 @@ test('sign-in screen', async () => {
   await saveScreenshot(page, 'phone-sign-in');
   await context.close();
 });
+
+test('phone: typing, the length counter, and the offline state', async () => {
+  const own = makeDataDir();
+  const lonely = await startParley({ dataFile: own.file });
+  try {
+    const { page, context, problems } = await openApp(browser, lonely, { nick: 'ann', viewport: PHONE });
+    const bob = await connectRaw(lonely.wsUrl, 'bob');
+    await bob.join('general');
+    await bob.say('general', 'hi there');
+    bob.send({ type: 'typing', channel: 'general' });
+    await page.locator('#typing', { hasText: 'bob is typing…' }).waitFor();
+    await page.locator('#composer-input').fill('x'.repeat(3500));
+    await page.locator('#char-count', { hasText: '3500 / 4000' }).waitFor();
+    await saveScreenshot(page, 'phone-typing-and-counter');
+    await page.locator('#composer-input').fill('');
+
+    await bob.close();
+    await lonely.stop();
+    await page.locator('#banner', { hasText: 'Reconnecting' }).waitFor();
+    assert.equal(await page.locator('#typing').textContent(), '', 'no stale typing while offline');
+    await page.locator('#composer-input').fill('queued while offline');
+    await page.locator('#composer-input').press('Enter');
+    await page.locator('#composer-input').fill('y'.repeat(4001));
+    await page.locator('#composer-input').press('Enter');
+    await page.locator('#notices .notice').waitFor();
+    await page.locator('#composer-input').fill('');
+    // The notice sits under the banner, never over it.
+    const bannerBox = await page.locator('#banner').boundingBox();
+    const noticeBox = await page.locator('#notices .notice').boundingBox();
+    assert.ok(noticeBox.y >= bannerBox.y + bannerBox.height, 'the notice does not cover the banner');
+    await saveScreenshot(page, 'phone-offline');
+    assert.deepEqual(problems.pageErrors, []);
+    await context.close();
+  } finally {
+    await lonely.stop();
+    own.cleanup();
+  }
+});

@@ -40,6 +40,10 @@ export async function connectRaw(wsUrl, nick) {
         waiters.add(waiter);
       });
     },
+    // For commands the server never answers, such as typing.
+    send(frame) {
+      socket.send(JSON.stringify(frame));
+    },
     // Sends a command with an id; resolves with its reply, rejects on an error reply.
     async request(frame) {
       const id = `raw-${nextId++}`;
