@@ -694,13 +694,27 @@ function renderTyping() {
 
 // ---- layout: drawers on narrow screens, keyboard ---------------------------------------------
 
+const drawers = {
+  sidebar: { panel: 'sidebar', opener: 'open-sidebar' },
+  members: { panel: 'members-panel', opener: 'toggle-members' },
+};
+
+// Focus moves into an opened drawer (keyboard and screen reader users land where things
+// happened) and back to the button that opened it when it closes.
 function openDrawer(name) {
   document.body.classList.add(`show-${name}`);
   $('scrim').hidden = false;
+  $(drawers[name].opener).setAttribute('aria-expanded', 'true');
+  $(drawers[name].panel).querySelector('button:not([disabled]), input')?.focus({ preventScroll: true });
 }
 
 function closeDrawers() {
-  document.body.classList.remove('show-sidebar', 'show-members');
+  for (const [name, { panel, opener }] of Object.entries(drawers)) {
+    if (!document.body.classList.contains(`show-${name}`)) continue;
+    document.body.classList.remove(`show-${name}`);
+    $(opener).setAttribute('aria-expanded', 'false');
+    if ($(panel).contains(document.activeElement)) $(opener).focus({ preventScroll: true });
+  }
   $('scrim').hidden = true;
 }
 

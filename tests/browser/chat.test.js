@@ -81,6 +81,15 @@ test('two users chat in a channel', async () => {
   await annPage.locator('#messages .system', { hasText: 'bob left' }).waitFor();
   assert.equal(await annPage.locator('#conv-subtitle').textContent(), '1 member');
 
+  // Leaving a channel removes it, also after a reload (joined channels are remembered).
+  await annPage.locator('#channel-list .conv', { hasText: 'random' }).click();
+  await annPage.locator('#leave-conv', { hasText: 'Leave' }).click();
+  await annPage.locator('#channel-list .conv', { hasText: 'random' }).waitFor({ state: 'detached' });
+  await annPage.locator('#conv-title', { hasText: '#general' }).waitFor();
+  await annPage.reload();
+  await annPage.locator('#messages .msg .text', { hasText: 'are you there?' }).waitFor();
+  assert.deepEqual(await annPage.locator('#channel-list .conv-name').allTextContents(), ['general']);
+
   assert.deepEqual(ann.problems.pageErrors, []);
   assert.deepEqual(bob.problems.pageErrors, []);
   await ann.context.close();
