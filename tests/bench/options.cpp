@@ -114,7 +114,7 @@ Options (--name VALUE or --name=VALUE):
   --max-pending N          handshakes in progress at once per thread while opening (default 64)
   --concurrency C          connect scenario: connections cycling at once (default 32)
   --per-address N          connections per source address 127.0.0.x before using the next one
-                           (default: 90% of the ephemeral port range)
+                           (default: a third of the ephemeral port range)
   --max-addresses K        source addresses to use at most, 127.0.0.1 .. 127.0.0.K (default 250)
   --server-pid PID         read the server's CPU time and RSS from /proc/PID
   --channel-prefix NAME    channel names: NAME, or NAME0..NAME(M-1) (default bench)

@@ -71,9 +71,10 @@ void print_traffic(const Options& options, const Results& r) {
 void print_cpu_line(const char* who, const ProcessSample& start, const ProcessSample& end,
                     double seconds, std::uint64_t events, const char* per) {
     const double cpu = end.cpu_seconds - start.cpu_seconds;
-    std::printf("%-12s: CPU %.2f s over %.2f s (%.0f%% of one core), %.3f ms per 1000 %s\n", who,
-                cpu, seconds, seconds > 0 ? 100 * cpu / seconds : 0,
-                cpu_ms_per_thousand(cpu, events), per);
+    std::printf("%-12s: CPU %.2f s over %.2f s (%.0f%% of one core)", who, cpu, seconds,
+                seconds > 0 ? 100 * cpu / seconds : 0);
+    if (per) std::printf(", %.3f ms per 1000 %s", cpu_ms_per_thousand(cpu, events), per);
+    std::printf("\n");
 }
 
 }  // namespace
@@ -118,11 +119,12 @@ void print_report(const Options& options, const Results& r) {
 
     const std::uint64_t events =
         options.scenario == Scenario::connect ? r.handshakes : r.deliveries;
-    const char* per = options.scenario == Scenario::connect ? "handshakes" : "deliveries";
-    const bool timed = options.scenario != Scenario::idle;
+    const char* per = options.scenario == Scenario::connect ? "handshakes"
+                      : options.scenario == Scenario::idle  ? nullptr
+                                                             : "deliveries";
     if (options.server_pid) {
         std::string who = "server " + std::to_string(*options.server_pid);
-        if (timed && r.server_start && r.server_end)
+        if (r.server_start && r.server_end)
             print_cpu_line(who.c_str(), *r.server_start, *r.server_end, r.measured_seconds, events,
                            per);
         if (r.server_before && r.server_connected && options.scenario != Scenario::connect)
@@ -133,10 +135,10 @@ void print_report(const Options& options, const Results& r) {
                         static_cast<unsigned long long>(r.clients_ready),
                         rss_kb_per_connection(r.server_before, r.server_connected,
                                               r.clients_ready));
-        if (timed && !r.server_end) std::printf("server      : pid %d could not be read at the end\n",
+        if (!r.server_end) std::printf("server      : pid %d could not be read at the end\n",
                                        *options.server_pid);
     }
-    if (timed) print_cpu_line("tool", r.tool_start, r.tool_end, r.measured_seconds, events, per);
+    print_cpu_line("tool", r.tool_start, r.tool_end, r.measured_seconds, events, per);
     if (options.scenario != Scenario::connect)
         std::printf("tool        : RSS %.1f MB with %llu clients (%.2f KB per connection)\n",
                     static_cast<double>(r.tool_connected.rss_kb) / 1024,
@@ -166,10 +168,11 @@ void print_json(const Options& options, const Results& r) {
         "\"lost_clients\":%llu,\"failed_clients\":%llu,\"handshakes_per_s\":%.1f,"
         "\"handshake_p50_ms\":%.3f,\"handshake_p99_ms\":%.3f,"
         "\"server_cpu_ms_per_1000\":%.4f,\"server_rss_kb_per_connection\":%.3f,"
-        "\"tool_cpu_ms_per_1000\":%.4f,\"tool_rss_kb_per_connection\":%.3f}\n",
+        "\"tool_cpu_ms_per_1000\":%.4f,\"tool_rss_kb_per_connection\":%.3f,"
+        "\"server_cpu_s\":%.3f,\"tool_cpu_s\":%.3f}\n",
         scenario_name(options.scenario), options.raw ? "true" : "false",
-        static_cast<unsigned long long>(r.clients_ready), options.channels, options.senders,
-        options.window, options.rate, options.text_size, options.threads, seconds,
+        static_cast<unsigned long long>(r.clients_ready), options.channels,
+        sends(options) ? options.senders : 0, sends(options) ? options.window : 0, options.rate, options.text_size, options.threads, seconds,
         per_second(r.deliveries, seconds), per_second(r.sent, seconds),
         per_second(r.acked, seconds), r.delivery_latency.percentile(0.5) / 1e6,
         r.delivery_latency.percentile(0.99) / 1e6, r.delivery_latency.max() / 1e6,
@@ -182,7 +185,8 @@ void print_json(const Options& options, const Results& r) {
         cpu_ms_per_thousand(server_cpu, events),
         rss_kb_per_connection(r.server_before, r.server_connected, r.clients_ready),
         cpu_ms_per_thousand(tool_cpu, events),
-        rss_kb_per_connection(r.tool_before, r.tool_connected, r.clients_ready));
+        rss_kb_per_connection(r.tool_before, r.tool_connected, r.clients_ready), server_cpu,
+        tool_cpu);
     std::fflush(stdout);
 }
 
