@@ -1,0 +1,98 @@
+// Every error code a client can provoke, each answered without closing the connection.
+#include <gtest/gtest.h>
+
+#include "harness.hpp"
+
+namespace parley::test {
+namespace {
+
+class Errors : public ::testing::Test {
+protected:
+    ServerProcess server{{"--max-channels-per-session", "2", "--max-text-chars", "10"}};
+
+    // Sends a frame and returns the error it provokes; checks the connection still works.
+    json error_for(Client& client, const std::string& frame) {
+        client.send(frame);
+        auto error = client.next_of_type("error");
+        // Still served: the next command gets its own reply (pong, or hello_required).
+        client.send(json{{"type", "ping"}, {"id", "still-there"}});
+        auto reply = client.next_where([](const json& f) { return f.value("id", json()) == "still-there"; });
+        EXPECT_TRUE(reply["type"] == "pong" || reply["code"] == "hello_required") << reply;
+        return error;
+    }
+};
+
+TEST_F(Errors, MalformedFrames) {
+    Client ann(server.port());
+    EXPECT_EQ(error_for(ann, "not json")["code"], "bad_json");
+    EXPECT_EQ(error_for(ann, "[1,2]")["code"], "bad_request");
+    EXPECT_EQ(error_for(ann, "\"text\"")["code"], "bad_request");
+    EXPECT_EQ(error_for(ann, R"({"nick":"ann"})")["code"], "bad_request");
+    EXPECT_EQ(error_for(ann, R"({"type":42})")["code"], "bad_request");
+    EXPECT_EQ(error_for(ann, R"({"type":"zap","id":"z"})")["id"], "z");
+    EXPECT_EQ(error_for(ann, R"({"type":"zap"})")["code"], "unknown_type");
+    EXPECT_EQ(error_for(ann, R"({"type":"hello","nick":7})")["code"], "bad_request");
+    EXPECT_EQ(error_for(ann, R"({"type":"hello","nick":"ann","id":[1]})")["code"], "bad_request");
+    EXPECT_EQ(error_for(ann, R"({"type":"ping","id":")" + std::string(65, 'x') + R"("})")["code"],
+              "bad_request");
+}
+
+TEST_F(Errors, HelloRules) {
+    Client ann(server.port()), other(server.port());
+    auto before = error_for(ann, R"({"type":"join","channel":"general","id":1})");
+    EXPECT_EQ(before["code"], "hello_required");
+    EXPECT_EQ(before["id"], 1);
+    EXPECT_EQ(error_for(ann, R"({"type":"hello","nick":"no spaces"})")["code"], "nick_invalid");
+    EXPECT_EQ(error_for(ann, R"({"type":"hello","nick":""})")["code"], "nick_invalid");
+    EXPECT_EQ(error_for(ann, R"({"type":"hello","nick":")" + std::string(33, 'a') + R"("})")["code"],
+              "nick_invalid");
+    EXPECT_EQ(ann.hello("Ann")["type"], "welcome");
+    EXPECT_EQ(error_for(ann, R"({"type":"hello","nick":"ann2"})")["code"], "already_identified");
+    auto taken = other.hello("aNN");
+    EXPECT_EQ(taken["type"], "error");
+    EXPECT_EQ(taken["code"], "nick_taken");
+}
+
+TEST_F(Errors, ChannelAndTextRules) {
+    Client ann(server.port());
+    ann.hello("ann");
+    EXPECT_EQ(error_for(ann, R"({"type":"join","channel":"-bad"})")["code"], "channel_invalid");
+    EXPECT_EQ(error_for(ann, R"({"type":"join","channel":"a b"})")["code"], "channel_invalid");
+    EXPECT_EQ(error_for(ann, R"({"type":"join","channel":")" + std::string(65, 'c') + R"("})")["code"],
+              "channel_invalid");
+    EXPECT_EQ(error_for(ann, R"({"type":"join","channel":"x","since":"1"})")["code"], "bad_request");
+    EXPECT_EQ(error_for(ann, R"({"type":"say","channel":"general","text":"hi"})")["code"],
+              "not_member");
+    EXPECT_EQ(error_for(ann, R"({"type":"leave","channel":"general"})")["code"], "not_member");
+    ann.join("general");
+    EXPECT_EQ(error_for(ann, R"({"type":"say","channel":"general","text":""})")["code"],
+              "text_invalid");
+    EXPECT_EQ(error_for(ann, R"({"type":"say","channel":"general","text":" \n\t "})")["code"],
+              "text_invalid");
+    // Ten characters (multi-byte ones count once) pass; eleven do not.
+    ann.send(json{{"type", "say"}, {"channel", "general"}, {"text", "héllo wörl"}, {"id", 1}});
+    EXPECT_EQ(ann.next_of_type("ok")["id"], 1);
+    EXPECT_EQ(error_for(ann, R"({"type":"say","channel":"general","text":"héllo wörld"})")["code"],
+              "text_invalid");
+    ann.join("second");
+    EXPECT_EQ(error_for(ann, R"({"type":"join","channel":"third"})")["code"], "too_many_channels");
+}
+
+TEST_F(Errors, HistoryArgumentsAreChecked) {
+    Client ann(server.port());
+    ann.hello("ann");
+    ann.join("general");
+    EXPECT_EQ(error_for(ann, R"({"type":"history","channel":"general","limit":0})")["code"],
+              "bad_request");
+    EXPECT_EQ(error_for(ann, R"({"type":"history","channel":"general","limit":101})")["code"],
+              "bad_request");
+    EXPECT_EQ(error_for(ann, R"({"type":"history","channel":"general","before":"x"})")["code"],
+              "bad_request");
+    EXPECT_EQ(error_for(ann, R"({"type":"history","channel":"general","before":-1})")["code"],
+              "bad_request");
+    EXPECT_EQ(error_for(ann, R"({"type":"history","channel":"nowhere"})")["code"],
+              "no_such_channel");
+}
+
+}  // namespace
+}  // namespace parley::test
