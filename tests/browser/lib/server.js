@@ -46,8 +46,17 @@ export async function startParley({ port = 0, dataFile = ':memory:', extraArgs =
   }
 }
 
+// Servers still running when this process ends (a test crashed before its cleanup) are
+// killed with it, so no orphan keeps a port or a temp file.
+const running = new Set();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 function launch(args) {
   const child = spawn(parleyBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
