@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <ctime>
@@ -208,10 +209,12 @@ Options parse_options(int argc, const char* const* argv) {
         if (!set("--senders")) options.senders = options.clients;
     }
     if (options.scenario == Scenario::connect && !set("--warmup")) options.warmup_s = 1;
+    if (!set("--senders")) options.senders = std::min(options.senders, options.clients);
     if (options.scenario == Scenario::idle || options.scenario == Scenario::connect) {
         if (set("--senders") || set("--rate") || set("--window"))
             throw UsageError(std::string(scenario_name(options.scenario)) +
                              " sends no messages: --senders, --rate and --window do not apply");
+        options.senders = 0;
     }
     if (options.scenario == Scenario::fanout && options.channels != 1)
         throw UsageError("fanout uses one channel; use the rooms scenario for --channels");

@@ -17,7 +17,6 @@ RunPlan make_run_plan(const Options& options) {
     for (std::uint32_t k = 0; k < channels; ++k)
         plan.channel_names.push_back(channels == 1 ? options.channel_prefix
                                                    : options.channel_prefix + std::to_string(k));
-    if (!sends) plan.options.senders = 0;
     return plan;
 }
 

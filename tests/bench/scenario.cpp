@@ -115,10 +115,10 @@ bool open_clients(const Options& options, WorkerPool& pool, Results& results) {
 
 void print_setup_failure(const Options& options, const Results& results) {
     std::fprintf(stderr,
-                 "parley-bench: only %llu of %u clients connected and joined within %.0f s; "
-                 "first reasons:\n",
+                 "parley-bench: only %llu of %u clients connected and joined (gave up after "
+                 "%.1f s); first reasons:\n",
                  static_cast<unsigned long long>(results.clients_ready), options.clients,
-                 options.setup_timeout_s);
+                 results.setup_seconds);
     int shown = 0;
     bool refused_by_limit = false;
     for (const auto& [reason, count] : results.failure_reasons) {

@@ -193,6 +193,8 @@ void test_options() {
     const auto raw = parse({"fanout", "--raw", "--url", "ws://localhost:9001/", "--duration", "3s"});
     CHECK(raw.raw && raw.duration_s == 3);
     CHECK(parse({"--help"}).help);
+    CHECK(parse({"fanout", "--clients", "5"}).senders == 5);
+    CHECK(parse({"idle", "--clients", "5"}).senders == 0);
     CHECK(usage_error({}));
     CHECK(usage_error({"storm"}));
     CHECK(usage_error({"fanout", "--clients"}));
