@@ -30,7 +30,7 @@ inline constexpr std::int64_t token_clock_leeway_seconds = 5;
 inline constexpr std::size_t max_token_bytes = 8 * 1024;
 
 // A token for `subject` valid from `now_unix` for `ttl`, header {"alg":"HS256","typ":"JWT"},
-// claims sub, iat and exp, base64url without padding.
+// claims sub, iat and exp, base64url without padding. Empty only if OpenSSL itself fails.
 std::string sign_token(std::string_view secret, std::string_view subject, std::chrono::seconds ttl,
                        std::int64_t now_unix);
 

@@ -23,6 +23,11 @@ enum class RateDecision {
 // separate meter of how fast the client actually sends (counting refused messages too) decides
 // flood. It lives on the session's strand, so it has no locks, and the caller passes the time
 // so that tests can drive the clock.
+//
+// Flood means the decayed message count passed burst + hard_multiple × rate × window. With the
+// defaults (20/s, burst 40, 5×, 3 s) that threshold is 340: a client at 5× the rate or below is
+// never closed, one at 10× is closed after about 2.5 s, and one sending as fast as it can after
+// its 341st message in quick succession.
 class RateLimiter {
   public:
     using Clock = std::chrono::steady_clock;
