@@ -112,6 +112,9 @@ TEST_F(Commands, PresenceTellsOtherMembersWhoJoined) {
         return f["type"] == "presence" && f["joined"].dump().find("bob") != std::string::npos;
     });
     EXPECT_EQ(presence["channel"], "general");
+    EXPECT_EQ(presence["joined"], json::array({"bob"})) << "ann knows she joined";
+    // bob's joined reply listed everyone: no presence frame repeats it to him.
+    EXPECT_THROW(bob.next_of_type("presence", 400ms), std::runtime_error);
 }
 
 TEST_F(Commands, TypingReachesOthersButNotTheTypist) {

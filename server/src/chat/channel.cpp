@@ -18,6 +18,8 @@ bool Channel::activate(const Participant* participant) {
     if (i == members_.size() || members_[i].active) return false;
     members_[i].active = true;
     if (active_nicks_[members_[i].nick]++ == 0) note_presence(members_[i].nick, true);
+    // Its `joined` reply lists everyone up to and including itself.
+    members_[i].presence_from = presence_log_.size();
     return true;
 }
 
@@ -61,14 +63,21 @@ std::vector<std::string> Channel::active_nicks(std::size_t at_most) const {
 }
 
 void Channel::note_presence(const std::string& nick, bool joined) {
-    presence_changes_[nick] = joined;
+    presence_log_.emplace_back(nick, joined);
 }
 
-std::pair<std::vector<std::string>, std::vector<std::string>> Channel::take_presence_changes() {
+void Channel::drop_presence_changes() {
+    presence_log_.clear();
+    for (auto& member : members_) member.presence_from = 0;
+}
+
+std::pair<std::vector<std::string>, std::vector<std::string>> Channel::presence_since(
+    std::size_t from) const {
+    std::map<std::string, bool> last;
+    for (auto i = from; i < presence_log_.size(); ++i)
+        last[presence_log_[i].first] = presence_log_[i].second;
     std::pair<std::vector<std::string>, std::vector<std::string>> lists;
-    for (const auto& [nick, joined] : presence_changes_)
-        (joined ? lists.first : lists.second).push_back(nick);
-    presence_changes_.clear();
+    for (const auto& [nick, joined] : last) (joined ? lists.first : lists.second).push_back(nick);
     return lists;
 }
 

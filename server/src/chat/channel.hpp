@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <mutex>
 #include <string>
@@ -42,10 +43,14 @@ public:
             if (member.active) f(member.participant, member.nick);
     }
 
-    // Presence changes since the last flush; last change per nick wins.
-    bool has_presence_changes() const { return !presence_changes_.empty(); }
-    // Takes the pending changes as (joined, left) lists and clears them.
-    std::pair<std::vector<std::string>, std::vector<std::string>> take_presence_changes();
+    bool has_presence_changes() const { return !presence_log_.empty(); }
+    void drop_presence_changes();
+    // Sends each active member the joins and leaves it has not seen, as (joined, left) lists:
+    // a member that joined during this window already got everything before its own join in
+    // its `joined` reply. deliver(participant, joined, left) runs once per distinct list pair
+    // group; the caller encodes and queues. Clears the changes.
+    template <class Deliver>
+    void flush_presence(Deliver&& deliver);
 
     bool dead = false;  // removed from the hub; a new Channel object takes its name
 
@@ -54,16 +59,38 @@ private:
         ParticipantPtr participant;
         std::string nick;
         bool active = false;
+        std::size_t presence_from = 0;  // first entry of presence_log_ this member has not seen
     };
 
     void note_presence(const std::string& nick, bool joined);
+    // The net effect of presence_log_[from...]: last change per nick wins.
+    std::pair<std::vector<std::string>, std::vector<std::string>> presence_since(
+        std::size_t from) const;
     std::size_t index_of(const Participant* participant) const;
 
     std::string name_;
     std::vector<Member> members_;  // a vector: fan-out walks it for every message
     std::unordered_map<const Participant*, std::size_t> index_;
     std::map<std::string, int> active_nicks_;  // nick -> active connections (multi-device)
-    std::map<std::string, bool> presence_changes_;  // nick -> joined (true) or left (false)
+    std::vector<std::pair<std::string, bool>> presence_log_;  // (nick, joined) in order
 };
+
+template <class Deliver>
+void Channel::flush_presence(Deliver&& deliver) {
+    if (presence_log_.empty()) return;
+    // Most members share one starting point (0); those who joined in this window each have
+    // their own, so lists are built once per starting point.
+    std::map<std::size_t, std::pair<std::vector<std::string>, std::vector<std::string>>> lists;
+    for (auto& member : members_) {
+        if (!member.active) continue;
+        auto from = member.presence_from;
+        member.presence_from = 0;
+        auto it = lists.find(from);
+        if (it == lists.end()) it = lists.emplace(from, presence_since(from)).first;
+        const auto& [joined, left] = it->second;
+        if (!joined.empty() || !left.empty()) deliver(member.participant, from, joined, left);
+    }
+    presence_log_.clear();
+}
 
 }  // namespace parley::chat

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 
 #include "protocol/wire_frame.hpp"
 
@@ -185,7 +186,7 @@ void Hub::join(const ParticipantPtr& p, const protocol::RequestId& id, const pro
             joined.members = channel->active_nicks(options_.presence_limit);
             mark_presence_dirty(channel);
         } else {
-            channel->take_presence_changes();
+            channel->drop_presence_changes();
         }
         reply(p, protocol::encode_joined(id, joined));
     };
@@ -428,14 +429,19 @@ void Hub::flush_presence() {
         if (!channel) continue;
         std::lock_guard lock(channel->mutex);
         if (channel->dead || !channel->has_presence_changes()) continue;
-        auto [joined, left] = channel->take_presence_changes();
-        if (channel->active_count() > options_.presence_limit) continue;
-        auto frame = make_text_frame(protocol::encode_presence(channel->name(), joined, left));
-        // A member whose own join is the only change already knows it from `joined`.
-        const std::string* only_nick =
-            joined.size() + left.size() == 1 ? (joined.empty() ? &left[0] : &joined[0]) : nullptr;
-        channel->for_each_active([&](const ParticipantPtr& member, const std::string& nick) {
-            if (!only_nick || nick != *only_nick) member->deliver(frame);
+        if (channel->active_count() > options_.presence_limit) {
+            channel->drop_presence_changes();
+            continue;
+        }
+        // One frame per distinct list (nearly always one), shared by the members that get it.
+        std::map<std::size_t, protocol::Frame> frames;
+        channel->flush_presence([&](const ParticipantPtr& member, std::size_t from,
+                                    const std::vector<std::string>& joined,
+                                    const std::vector<std::string>& left) {
+            auto& frame = frames[from];
+            if (!frame)
+                frame = make_text_frame(protocol::encode_presence(channel->name(), joined, left));
+            member->deliver(frame);
         });
     }
 }

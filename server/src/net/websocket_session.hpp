@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -72,6 +73,8 @@ private:
     void on_slow_consumer();
     void close_with(std::uint16_t code, const std::string& reason);
     void close_socket();
+    void finish_close();  // after the close frame is out
+    void drain();
     void end_session(boost::system::error_code ec);
     Socket& raw_stream() { return ws_.next_layer().next_layer(); }
     bool identified();
@@ -100,6 +103,8 @@ private:
     std::size_t in_flight_bytes_ = 0;
     bool writing_ = false;
     bool close_after_flush_ = false;
+    bool draining_ = false;
+    std::array<char, 256> drain_buffer_{};
     bool closing_ = false;
     bool ended_ = false;
     bool accepted_ = false;

@@ -236,7 +236,7 @@ void WebSocketSession<Socket>::do_write() {
         in_flight_.swap(pending_);
     }
     if (in_flight_.empty()) {
-        if (close_after_flush_) close_socket();
+        if (close_after_flush_) finish_close();
         return;
     }
     buffers_.clear();
@@ -300,6 +300,28 @@ void WebSocketSession<Socket>::close_with(std::uint16_t code, const std::string&
 }
 
 template <class Socket>
+void WebSocketSession<Socket>::finish_close() {
+    // Closing with unread input makes the kernel send a reset, which can destroy the close
+    // frame before the peer reads it. Half-close instead, and read until the peer closes too.
+    if (draining_) return;
+    draining_ = true;
+    error_code ignored;
+    auto& socket = boost::beast::get_lowest_layer(ws_);
+    socket.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+    drain();
+}
+
+template <class Socket>
+void WebSocketSession<Socket>::drain() {
+    auto& socket = boost::beast::get_lowest_layer(ws_);
+    socket.async_read_some(boost::asio::buffer(drain_buffer_),
+                           [self = this->shared_from_this()](error_code ec, std::size_t) {
+                               if (ec) return self->close_socket();
+                               self->drain();
+                           });
+}
+
+template <class Socket>
 void WebSocketSession<Socket>::close_after_flush() {
     close_after_flush_ = true;
     if (!writing_) do_write();
@@ -351,8 +373,8 @@ void WebSocketSession<Socket>::end_session(error_code ec) {
     auto lived = std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_).count();
     spdlog::info("close {} nick={} session={} code={} reason=\"{}\" after {:.1f}s", remote_,
                  hub_state.nick.empty() ? "-" : hub_state.nick, id_, code, reason, lived);
-    // After a close handshake Beast's teardown closes the socket once the close frame is out;
-    // give that flush at most the write timeout. Any other error leaves nothing to flush.
+    // After a close handshake the socket closes once the close frame is out and the peer has
+    // closed its side; give that at most the write timeout. Other errors leave nothing to send.
     bool handshake_close = ec == websocket::error::closed ||
                            ec == websocket::error::message_too_big ||
                            ec == websocket::error::bad_frame_payload || closing_;
@@ -360,7 +382,7 @@ void WebSocketSession<Socket>::end_session(error_code ec) {
         close_socket();
         return;
     }
-    if (!writing_) return;
+    if (!boost::beast::get_lowest_layer(ws_).is_open()) return;
     linger_timer_ = std::make_unique<boost::asio::steady_timer>(ws_.get_executor(),
                                                                 context_.options.write_timeout);
     linger_timer_->async_wait([self](error_code ec) {
