@@ -145,7 +145,7 @@ Options parse_options(int argc, const char* const* argv) {
         {"--senders", [&](auto& n, auto& v) { options.senders = parse_count(n, v, 1, 1000000); }},
         {"--window", [&](auto& n, auto& v) { options.window = parse_count(n, v, 1, 100000); }},
         {"--rate", [&](auto& n, auto& v) { options.rate = parse_seconds(n, v, 0, 1e8); }},
-        {"--text-size", [&](auto& n, auto& v) { options.text_size = parse_count(n, v, 1, 60000); }},
+        {"--text-size", [&](auto& n, auto& v) { options.text_size = parse_count(n, v, 1, 1000000); }},
         {"--duration", [&](auto& n, auto& v) { options.duration_s = parse_seconds(n, v, 0.1, 86400); }},
         {"--warmup", [&](auto& n, auto& v) { options.warmup_s = parse_seconds(n, v, 0, 3600); }},
         {"--drain", [&](auto& n, auto& v) { options.drain_s = parse_seconds(n, v, 0, 3600); }},
