@@ -26,13 +26,13 @@ struct Client {
     std::uint8_t source_offset = 0;  // 127.0.0.(1+offset)
     std::uint32_t id = 0;            // global client number: its nick, channel and position
     std::uint32_t channel = 0;
-    std::uint32_t position = 0;      // among the channel's members; the `s=` when it sends
-    std::int32_t sender = -1;        // index into the worker's senders, or -1
-    std::int64_t started_ns = 0;     // when the current attempt began
-    std::int64_t deadline_ns = 0;    // for the handshake stages and closing
-    std::string inbox;      // received bytes not yet parsed: a partial frame or HTTP head
-    std::string outbox;     // bytes the socket did not take yet
-    std::string fragments;  // a text message arriving in continuation frames
+    std::uint32_t position = 0;    // among the channel's members; the `s=` when it sends
+    std::int32_t sender = -1;      // index into the worker's senders, or -1
+    std::int64_t started_ns = 0;   // when the current attempt began
+    std::int64_t deadline_ns = 0;  // for the handshake stages and closing
+    std::string inbox;             // received bytes not yet parsed: a partial frame or HTTP head
+    std::string outbox;            // bytes the socket did not take yet
+    std::string fragments;         // a text message arriving in continuation frames
     std::vector<std::uint32_t> last_seq;  // per sender of the channel: the highest seq seen
 };
 

@@ -22,8 +22,10 @@ inline std::size_t skip_space(std::string_view text, std::size_t at) {
 // `at` is on the opening quote; returns the index just past the closing quote, or npos.
 inline std::size_t skip_string(std::string_view text, std::size_t at) {
     for (++at; at < text.size(); ++at) {
-        if (text[at] == '\\') ++at;
-        else if (text[at] == '"') return at + 1;
+        if (text[at] == '\\')
+            ++at;
+        else if (text[at] == '"')
+            return at + 1;
     }
     return std::string_view::npos;
 }

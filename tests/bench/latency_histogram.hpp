@@ -9,7 +9,7 @@ namespace bench {
 // percentile is within 1% of the true value). Recording is one index computation and an
 // increment: cheap enough for every delivery. Each worker owns one; the report merges them.
 class LatencyHistogram {
-public:
+  public:
     LatencyHistogram();
 
     void record(std::int64_t value_ns);
@@ -20,7 +20,7 @@ public:
     // The value below which `fraction` (0..1) of the recorded values fall; 0 when empty.
     std::int64_t percentile(double fraction) const;
 
-private:
+  private:
     std::vector<std::uint64_t> buckets_;
     std::uint64_t count_ = 0;
     std::int64_t max_ = 0;

@@ -35,8 +35,8 @@ double parse_seconds(const std::string& name, const std::string& text, double mi
     const auto result = std::from_chars(digits.data(), digits.data() + digits.size(), value);
     if (result.ec != std::errc{} || result.ptr != digits.data() + digits.size() ||
         !std::isfinite(value) || value < min || value > max)
-        throw UsageError(name + " wants a number of seconds from " + std::to_string(min) +
-                         " to " + std::to_string(max) + ", got '" + text + "'");
+        throw UsageError(name + " wants a number of seconds from " + std::to_string(min) + " to " +
+                         std::to_string(max) + ", got '" + text + "'");
     return value;
 }
 
@@ -74,10 +74,14 @@ std::string run_tag() {
 
 const char* scenario_name(Scenario scenario) {
     switch (scenario) {
-        case Scenario::fanout: return "fanout";
-        case Scenario::rooms: return "rooms";
-        case Scenario::idle: return "idle";
-        case Scenario::connect: return "connect";
+        case Scenario::fanout:
+            return "fanout";
+        case Scenario::rooms:
+            return "rooms";
+        case Scenario::idle:
+            return "idle";
+        case Scenario::connect:
+            return "connect";
     }
     return "?";
 }
@@ -145,8 +149,10 @@ Options parse_options(int argc, const char* const* argv) {
         {"--senders", [&](auto& n, auto& v) { options.senders = parse_count(n, v, 1, 1000000); }},
         {"--window", [&](auto& n, auto& v) { options.window = parse_count(n, v, 1, 100000); }},
         {"--rate", [&](auto& n, auto& v) { options.rate = parse_seconds(n, v, 0, 1e8); }},
-        {"--text-size", [&](auto& n, auto& v) { options.text_size = parse_count(n, v, 1, 1000000); }},
-        {"--duration", [&](auto& n, auto& v) { options.duration_s = parse_seconds(n, v, 0.1, 86400); }},
+        {"--text-size",
+         [&](auto& n, auto& v) { options.text_size = parse_count(n, v, 1, 1000000); }},
+        {"--duration",
+         [&](auto& n, auto& v) { options.duration_s = parse_seconds(n, v, 0.1, 86400); }},
         {"--warmup", [&](auto& n, auto& v) { options.warmup_s = parse_seconds(n, v, 0, 3600); }},
         {"--drain", [&](auto& n, auto& v) { options.drain_s = parse_seconds(n, v, 0, 3600); }},
         {"--handshake-timeout",
@@ -154,12 +160,18 @@ Options parse_options(int argc, const char* const* argv) {
         {"--setup-timeout",
          [&](auto& n, auto& v) { options.setup_timeout_s = parse_seconds(n, v, 1, 86400); }},
         {"--threads", [&](auto& n, auto& v) { options.threads = parse_count(n, v, 1, 64); }},
-        {"--max-pending", [&](auto& n, auto& v) { options.max_pending = parse_count(n, v, 1, 100000); }},
-        {"--concurrency", [&](auto& n, auto& v) { options.concurrency = parse_count(n, v, 1, 100000); }},
-        {"--per-address", [&](auto& n, auto& v) { options.per_address = parse_count(n, v, 1, 65535); }},
-        {"--max-addresses", [&](auto& n, auto& v) { options.max_addresses = parse_count(n, v, 1, 254); }},
+        {"--max-pending",
+         [&](auto& n, auto& v) { options.max_pending = parse_count(n, v, 1, 100000); }},
+        {"--concurrency",
+         [&](auto& n, auto& v) { options.concurrency = parse_count(n, v, 1, 100000); }},
+        {"--per-address",
+         [&](auto& n, auto& v) { options.per_address = parse_count(n, v, 1, 65535); }},
+        {"--max-addresses",
+         [&](auto& n, auto& v) { options.max_addresses = parse_count(n, v, 1, 254); }},
         {"--server-pid",
-         [&](auto& n, auto& v) { options.server_pid = static_cast<int>(parse_count(n, v, 1, 1u << 30)); }},
+         [&](auto& n, auto& v) {
+             options.server_pid = static_cast<int>(parse_count(n, v, 1, 1u << 30));
+         }},
         {"--channel-prefix", [&](auto&, auto& v) { options.channel_prefix = v; }},
         {"--nick-prefix", [&](auto&, auto& v) { options.nick_prefix = v; }},
     };
@@ -224,8 +236,7 @@ Options parse_options(int argc, const char* const* argv) {
     if (options.senders > options.clients)
         throw UsageError("--senders (" + std::to_string(options.senders) +
                          ") cannot exceed --clients (" + std::to_string(options.clients) + ")");
-    if (options.channels > options.clients)
-        throw UsageError("--channels cannot exceed --clients");
+    if (options.channels > options.clients) throw UsageError("--channels cannot exceed --clients");
     if (options.raw && options.channels > 1)
         throw UsageError("--raw has no channels: a peer server broadcasts to every client");
     if (!valid_name(options.channel_prefix, 48) || options.channel_prefix[0] == '_' ||
@@ -234,8 +245,8 @@ Options parse_options(int argc, const char* const* argv) {
     if (options.nick_prefix.empty()) options.nick_prefix = "b" + run_tag();
     if (!valid_name(options.nick_prefix, 16))
         throw UsageError("--nick-prefix must be 1-16 of A-Z a-z 0-9 _ -");
-    if (options.server_pid && access(("/proc/" + std::to_string(*options.server_pid)).c_str(),
-                                     F_OK) != 0)
+    if (options.server_pid &&
+        access(("/proc/" + std::to_string(*options.server_pid)).c_str(), F_OK) != 0)
         throw UsageError("--server-pid " + std::to_string(*options.server_pid) +
                          ": no such process");
     return options;

@@ -34,14 +34,15 @@ bool sends(const Options& options) {
 
 void print_setup(const Options& options, const Results& r) {
     if (options.scenario == Scenario::connect) return;
-    std::printf("setup       : %llu clients ready in %.2f s (%.0f handshakes/s, p50 %s, p99 %s), "
-                "%llu failed, %u source address%s\n",
-                static_cast<unsigned long long>(r.clients_ready), r.setup_seconds,
-                per_second(r.clients_ready, r.setup_seconds),
-                milliseconds(r.handshake_latency.percentile(0.5)).c_str(),
-                milliseconds(r.handshake_latency.percentile(0.99)).c_str(),
-                static_cast<unsigned long long>(r.clients_failed), r.source_addresses,
-                r.source_addresses == 1 ? "" : "es");
+    std::printf(
+        "setup       : %llu clients ready in %.2f s (%.0f handshakes/s, p50 %s, p99 %s), "
+        "%llu failed, %u source address%s\n",
+        static_cast<unsigned long long>(r.clients_ready), r.setup_seconds,
+        per_second(r.clients_ready, r.setup_seconds),
+        milliseconds(r.handshake_latency.percentile(0.5)).c_str(),
+        milliseconds(r.handshake_latency.percentile(0.99)).c_str(),
+        static_cast<unsigned long long>(r.clients_failed), r.source_addresses,
+        r.source_addresses == 1 ? "" : "es");
 }
 
 void print_traffic(const Options& options, const Results& r) {
@@ -53,17 +54,16 @@ void print_traffic(const Options& options, const Results& r) {
     const auto& latency = r.delivery_latency;
     std::printf("latency     : p50 %s  p99 %s  max %s  (send to delivery, %llu samples)\n",
                 milliseconds(latency.percentile(0.5)).c_str(),
-                milliseconds(latency.percentile(0.99)).c_str(),
-                milliseconds(latency.max()).c_str(),
+                milliseconds(latency.percentile(0.99)).c_str(), milliseconds(latency.max()).c_str(),
                 static_cast<unsigned long long>(latency.count()));
-    const long long missing = static_cast<long long>(r.expected_total) -
-                              static_cast<long long>(r.delivered_total);
-    std::printf("losses      : %lld of %llu expected deliveries missing after %.2f s drain; "
-                "%llu seq gaps, %llu duplicate/out-of-order; %llu errors\n",
-                missing, static_cast<unsigned long long>(r.expected_total), r.drain_seconds,
-                static_cast<unsigned long long>(r.gaps),
-                static_cast<unsigned long long>(r.duplicates),
-                static_cast<unsigned long long>(r.errors));
+    const long long missing =
+        static_cast<long long>(r.expected_total) - static_cast<long long>(r.delivered_total);
+    std::printf(
+        "losses      : %lld of %llu expected deliveries missing after %.2f s drain; "
+        "%llu seq gaps, %llu duplicate/out-of-order; %llu errors\n",
+        missing, static_cast<unsigned long long>(r.expected_total), r.drain_seconds,
+        static_cast<unsigned long long>(r.gaps), static_cast<unsigned long long>(r.duplicates),
+        static_cast<unsigned long long>(r.errors));
     for (const auto& [code, count] : r.error_codes)
         std::printf("  error %-20s x%llu\n", code.c_str(), static_cast<unsigned long long>(count));
 }
@@ -90,8 +90,10 @@ void print_report(const Options& options, const Results& r) {
     }
     if (sends(options)) {
         std::printf(", %u senders, ", options.senders);
-        if (options.rate > 0) std::printf("open loop %.0f msg/s", options.rate);
-        else std::printf("closed loop window %u", options.window);
+        if (options.rate > 0)
+            std::printf("open loop %.0f msg/s", options.rate);
+        else
+            std::printf("closed loop window %u", options.window);
         std::printf(", text %u B", options.text_size);
     }
     std::printf(", %u thread%s\n", options.threads, options.threads == 1 ? "" : "s");
@@ -105,8 +107,9 @@ void print_report(const Options& options, const Results& r) {
     if (options.scenario == Scenario::connect) {
         std::printf("handshakes/s: %.0f  (%llu open+%s+close in %.2f s, %llu failed)\n",
                     per_second(r.handshakes, r.measured_seconds),
-                    static_cast<unsigned long long>(r.handshakes), options.raw ? "upgrade" : "hello",
-                    r.measured_seconds, static_cast<unsigned long long>(r.handshake_failures));
+                    static_cast<unsigned long long>(r.handshakes),
+                    options.raw ? "upgrade" : "hello", r.measured_seconds,
+                    static_cast<unsigned long long>(r.handshake_failures));
         std::printf("latency     : p50 %s  p99 %s  max %s  (connect to %s)\n",
                     milliseconds(r.handshake_latency.percentile(0.5)).c_str(),
                     milliseconds(r.handshake_latency.percentile(0.99)).c_str(),
@@ -121,22 +124,22 @@ void print_report(const Options& options, const Results& r) {
         options.scenario == Scenario::connect ? r.handshakes : r.deliveries;
     const char* per = options.scenario == Scenario::connect ? "handshakes"
                       : options.scenario == Scenario::idle  ? nullptr
-                                                             : "deliveries";
+                                                            : "deliveries";
     if (options.server_pid) {
         std::string who = "server " + std::to_string(*options.server_pid);
         if (r.server_start && r.server_end)
             print_cpu_line(who.c_str(), *r.server_start, *r.server_end, r.measured_seconds, events,
                            per);
         if (r.server_before && r.server_connected && options.scenario != Scenario::connect)
-            std::printf("%-12s: RSS %.1f MB before connecting, %.1f MB with %llu clients: "
-                        "%.2f KB per connection\n",
-                        who.c_str(), static_cast<double>(r.server_before->rss_kb) / 1024,
-                        static_cast<double>(r.server_connected->rss_kb) / 1024,
-                        static_cast<unsigned long long>(r.clients_ready),
-                        rss_kb_per_connection(r.server_before, r.server_connected,
-                                              r.clients_ready));
-        if (!r.server_end) std::printf("server      : pid %d could not be read at the end\n",
-                                       *options.server_pid);
+            std::printf(
+                "%-12s: RSS %.1f MB before connecting, %.1f MB with %llu clients: "
+                "%.2f KB per connection\n",
+                who.c_str(), static_cast<double>(r.server_before->rss_kb) / 1024,
+                static_cast<double>(r.server_connected->rss_kb) / 1024,
+                static_cast<unsigned long long>(r.clients_ready),
+                rss_kb_per_connection(r.server_before, r.server_connected, r.clients_ready));
+        if (!r.server_end)
+            std::printf("server      : pid %d could not be read at the end\n", *options.server_pid);
     }
     print_cpu_line("tool", r.tool_start, r.tool_end, r.measured_seconds, events, per);
     if (options.scenario != Scenario::connect)
@@ -145,7 +148,8 @@ void print_report(const Options& options, const Results& r) {
                     static_cast<unsigned long long>(r.clients_ready),
                     rss_kb_per_connection(r.tool_before, r.tool_connected, r.clients_ready));
     for (const auto& [reason, count] : r.failure_reasons)
-        std::printf("  failure: %s x%llu\n", reason.c_str(), static_cast<unsigned long long>(count));
+        std::printf("  failure: %s x%llu\n", reason.c_str(),
+                    static_cast<unsigned long long>(count));
     std::fflush(stdout);
 }
 
@@ -172,14 +176,14 @@ void print_json(const Options& options, const Results& r) {
         "\"server_cpu_s\":%.3f,\"tool_cpu_s\":%.3f}\n",
         scenario_name(options.scenario), options.raw ? "true" : "false",
         static_cast<unsigned long long>(r.clients_ready), options.channels,
-        sends(options) ? options.senders : 0, sends(options) ? options.window : 0, options.rate, options.text_size, options.threads, seconds,
-        per_second(r.deliveries, seconds), per_second(r.sent, seconds),
-        per_second(r.acked, seconds), r.delivery_latency.percentile(0.5) / 1e6,
-        r.delivery_latency.percentile(0.99) / 1e6, r.delivery_latency.max() / 1e6,
-        static_cast<unsigned long long>(r.expected_total),
-        static_cast<unsigned long long>(r.delivered_total),
-        static_cast<unsigned long long>(r.gaps), static_cast<unsigned long long>(r.duplicates),
-        static_cast<unsigned long long>(r.errors), static_cast<unsigned long long>(r.lost_clients),
+        sends(options) ? options.senders : 0, sends(options) ? options.window : 0, options.rate,
+        options.text_size, options.threads, seconds, per_second(r.deliveries, seconds),
+        per_second(r.sent, seconds), per_second(r.acked, seconds),
+        r.delivery_latency.percentile(0.5) / 1e6, r.delivery_latency.percentile(0.99) / 1e6,
+        r.delivery_latency.max() / 1e6, static_cast<unsigned long long>(r.expected_total),
+        static_cast<unsigned long long>(r.delivered_total), static_cast<unsigned long long>(r.gaps),
+        static_cast<unsigned long long>(r.duplicates), static_cast<unsigned long long>(r.errors),
+        static_cast<unsigned long long>(r.lost_clients),
         static_cast<unsigned long long>(r.clients_failed), per_second(r.handshakes, seconds),
         r.handshake_latency.percentile(0.5) / 1e6, r.handshake_latency.percentile(0.99) / 1e6,
         cpu_ms_per_thousand(server_cpu, events),

@@ -19,11 +19,12 @@ using namespace std::chrono_literals;
 
 // The workers and their threads, plus sums over their counters.
 class WorkerPool {
-public:
+  public:
     WorkerPool(RunControl& control, const Options& options) {
         std::vector<std::vector<std::uint32_t>> ids(options.threads);
         if (options.scenario != Scenario::connect)
-            for (std::uint32_t c = 0; c < options.clients; ++c) ids[c % options.threads].push_back(c);
+            for (std::uint32_t c = 0; c < options.clients; ++c)
+                ids[c % options.threads].push_back(c);
         for (std::uint32_t t = 0; t < options.threads; ++t) {
             const std::uint32_t slots = options.concurrency / options.threads +
                                         (t < options.concurrency % options.threads ? 1 : 0);
@@ -65,7 +66,7 @@ public:
         }
     }
 
-private:
+  private:
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<std::thread> threads_;
 };
@@ -81,7 +82,8 @@ std::chrono::steady_clock::duration to_duration(double seconds) {
 
 // Sleeps until `until` (in slices, so progress can be printed), or until `done` says so.
 void wait_until(std::chrono::steady_clock::time_point until, const std::function<bool()>& done) {
-    while (std::chrono::steady_clock::now() < until && !(done && done())) std::this_thread::sleep_for(5ms);
+    while (std::chrono::steady_clock::now() < until && !(done && done()))
+        std::this_thread::sleep_for(5ms);
 }
 
 std::optional<ProcessSample> sample_server(const Options& options) {
@@ -124,7 +126,8 @@ void print_setup_failure(const Options& options, const Results& results) {
     for (const auto& [reason, count] : results.failure_reasons) {
         refused_by_limit |= reason.find(" 503 ") != std::string::npos;
         if (++shown > 8) break;
-        std::fprintf(stderr, "  %s x%llu\n", reason.c_str(), static_cast<unsigned long long>(count));
+        std::fprintf(stderr, "  %s x%llu\n", reason.c_str(),
+                     static_cast<unsigned long long>(count));
     }
     if (refused_by_limit)
         std::fprintf(stderr,

@@ -51,7 +51,8 @@ void test_parser_lengths_and_splits() {
         // Every prefix is incomplete; the whole frame parses with the exact payload.
         bool prefixes_incomplete = true;
         for (std::size_t cut = 0; cut < frame.size(); cut += (cut < 20 ? 1 : 997)) {
-            const auto partial = bench::parse_server_frame(std::string_view(frame).substr(0, cut), 1 << 20);
+            const auto partial =
+                bench::parse_server_frame(std::string_view(frame).substr(0, cut), 1 << 20);
             if (partial.status != bench::ParseStatus::incomplete) prefixes_incomplete = false;
         }
         CHECK(prefixes_incomplete);
@@ -190,7 +191,8 @@ void test_options() {
     CHECK(fanout.window == 1 && fanout.rate == 0 && fanout.text_size == 64);
     const auto rooms = parse({"--scenario=rooms", "--clients", "300", "--rate=150"});
     CHECK(rooms.channels == 10 && rooms.senders == 300 && rooms.rate == 150);
-    const auto raw = parse({"fanout", "--raw", "--url", "ws://localhost:9001/", "--duration", "3s"});
+    const auto raw =
+        parse({"fanout", "--raw", "--url", "ws://localhost:9001/", "--duration", "3s"});
     CHECK(raw.raw && raw.duration_s == 3);
     CHECK(parse({"--help"}).help);
     CHECK(parse({"fanout", "--clients", "5"}).senders == 5);
@@ -221,12 +223,14 @@ void test_handshake() {
     using bench::UpgradeStatus;
     CHECK(bench::check_upgrade_response("HTTP/1.1 101 Switching").status ==
           UpgradeStatus::incomplete);
-    const auto accepted =
-        bench::check_upgrade_response("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81");
+    const auto accepted = bench::check_upgrade_response(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81");
     CHECK(accepted.status == UpgradeStatus::accepted);
-    CHECK(accepted.header_size == std::strlen("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"));
+    CHECK(accepted.header_size ==
+          std::strlen("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"));
     const auto refused = bench::check_upgrade_response("HTTP/1.1 403 Forbidden\r\n\r\n");
-    CHECK(refused.status == UpgradeStatus::refused && refused.status_line == "HTTP/1.1 403 Forbidden");
+    CHECK(refused.status == UpgradeStatus::refused &&
+          refused.status_line == "HTTP/1.1 403 Forbidden");
 }
 
 }  // namespace

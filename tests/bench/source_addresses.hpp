@@ -9,7 +9,7 @@ namespace bench {
 // has ephemeral ports can reach one server port: each (source address, port) pair is its own
 // four-tuple. Shared by all workers, hence atomics.
 class SourceAddressPool {
-public:
+  public:
     SourceAddressPool(std::uint32_t connections_per_address, std::uint32_t max_addresses);
 
     // The address for the next connection, as its last-octet offset: 0 means 127.0.0.1 (left to
@@ -21,7 +21,7 @@ public:
 
     std::uint32_t addresses_used() const;
 
-private:
+  private:
     const std::uint32_t per_address_;
     const std::uint32_t max_addresses_;
     std::atomic<std::uint64_t> opened_{0};

@@ -20,7 +20,7 @@ namespace bench {
 // The class is split over three files by role: worker_loop.cpp (epoll loop, phases, timetable),
 // worker_io.cpp (sockets, upgrade, frames) and worker_session.cpp (Parley or raw protocol).
 class Worker {
-public:
+  public:
     // `client_ids`: the clients this worker owns (fanout/rooms/idle). `connect_slots`: for the
     // connect scenario, how many connections this worker keeps cycling.
     Worker(RunControl& control, std::uint32_t index, std::vector<std::uint32_t> client_ids,
@@ -38,7 +38,7 @@ public:
     const std::map<std::string, std::uint64_t>& failure_reasons() const { return failures_; }
     const std::map<std::string, std::uint64_t>& error_codes() const { return error_codes_; }
 
-private:
+  private:
     // worker_loop.cpp
     void open_waiting_clients(std::int64_t now);
     void start_senders(std::int64_t now);

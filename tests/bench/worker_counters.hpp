@@ -8,7 +8,7 @@ namespace bench {
 // A counter written by one worker thread and read by the main thread while the run goes on.
 // Single writer, so a relaxed load + store is enough and avoids a locked add per delivery.
 class Counter {
-public:
+  public:
     void add(std::uint64_t amount = 1) {
         value_.store(value_.load(std::memory_order_relaxed) + amount, std::memory_order_relaxed);
     }
@@ -17,7 +17,7 @@ public:
     }
     std::uint64_t get() const { return value_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     std::atomic<std::uint64_t> value_{0};
 };
 

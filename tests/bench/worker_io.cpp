@@ -150,7 +150,8 @@ void Worker::on_readable(Client& client, std::int64_t now) {
     while (client.fd >= 0) {
         const ssize_t received = ::recv(client.fd, read_buffer_.data(), read_buffer_.size(), 0);
         if (received > 0) {
-            on_bytes(client, std::string_view(read_buffer_.data(), static_cast<std::size_t>(received)),
+            on_bytes(client,
+                     std::string_view(read_buffer_.data(), static_cast<std::size_t>(received)),
                      now);
             // A short read emptied the socket; edge-triggered epoll reports the next arrival,
             // so the extra recv() that would only say EAGAIN is skipped.
@@ -158,14 +159,18 @@ void Worker::on_readable(Client& client, std::int64_t now) {
             continue;
         }
         if (received == 0) {
-            if (client.state == ClientState::closing) finish_close(client);
-            else fail(client, "connection closed by the server without a close frame");
+            if (client.state == ClientState::closing)
+                finish_close(client);
+            else
+                fail(client, "connection closed by the server without a close frame");
             return;
         }
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-        if (client.state == ClientState::closing) finish_close(client);
-        else fail(client, describe_errno("recv", errno));
+        if (client.state == ClientState::closing)
+            finish_close(client);
+        else
+            fail(client, describe_errno("recv", errno));
         return;
     }
 }
@@ -209,16 +214,20 @@ void Worker::on_frames(Client& client, std::string_view bytes, std::int64_t now)
         on_frame(client, result.frame, now);
         if (client.fd < 0) return;  // released: its buffers are gone, touch nothing
     }
-    if (buffered) client.inbox.erase(0, offset);
-    else client.inbox.assign(view.substr(offset));
+    if (buffered)
+        client.inbox.erase(0, offset);
+    else
+        client.inbox.assign(view.substr(offset));
 }
 
 void Worker::on_frame(Client& client, const FrameView& frame, std::int64_t now) {
     switch (frame.opcode) {
         case Opcode::text:
         case Opcode::binary:
-            if (!frame.fin) client.fragments.assign(frame.payload);
-            else on_message(client, frame.payload, now);
+            if (!frame.fin)
+                client.fragments.assign(frame.payload);
+            else
+                on_message(client, frame.payload, now);
             return;
         case Opcode::continuation:
             client.fragments.append(frame.payload);
@@ -269,8 +278,8 @@ void Worker::write_out(Client& client, std::string_view bytes) {
     }
     std::size_t done = 0;
     while (done < bytes.size()) {
-        const ssize_t sent = ::send(client.fd, bytes.data() + done, bytes.size() - done,
-                                    MSG_NOSIGNAL);
+        const ssize_t sent =
+            ::send(client.fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
         if (sent > 0) {
             done += static_cast<std::size_t>(sent);
             continue;

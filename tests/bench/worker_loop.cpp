@@ -156,12 +156,23 @@ void Worker::check_deadlines(std::int64_t now) {
     for (Client& client : clients_) {
         if (client.fd < 0 || client.deadline_ns > now) continue;
         switch (client.state) {
-            case ClientState::connecting: fail(client, "timeout: connecting"); break;
-            case ClientState::upgrading: fail(client, "timeout: waiting for 101"); break;
-            case ClientState::awaiting_welcome: fail(client, "timeout: waiting for welcome"); break;
-            case ClientState::awaiting_joined: fail(client, "timeout: waiting for joined"); break;
-            case ClientState::closing: finish_close(client); break;
-            default: break;
+            case ClientState::connecting:
+                fail(client, "timeout: connecting");
+                break;
+            case ClientState::upgrading:
+                fail(client, "timeout: waiting for 101");
+                break;
+            case ClientState::awaiting_welcome:
+                fail(client, "timeout: waiting for welcome");
+                break;
+            case ClientState::awaiting_joined:
+                fail(client, "timeout: waiting for joined");
+                break;
+            case ClientState::closing:
+                finish_close(client);
+                break;
+            default:
+                break;
         }
     }
 }

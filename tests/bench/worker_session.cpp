@@ -43,10 +43,14 @@ void Worker::on_message(Client& client, std::string_view text, std::int64_t now)
     }
     std::string_view type, body, code, id;
     visit_json_fields(text, [&](std::string_view key, std::string_view value) {
-        if (key == "type") type = value;
-        else if (key == "text") body = value;
-        else if (key == "code") code = value;
-        else if (key == "id") id = value;
+        if (key == "type")
+            type = value;
+        else if (key == "text")
+            body = value;
+        else if (key == "code")
+            code = value;
+        else if (key == "id")
+            id = value;
     });
 
     switch (client.state) {
@@ -64,8 +68,10 @@ void Worker::on_message(Client& client, std::string_view text, std::int64_t now)
             }
             return;
         case ClientState::awaiting_joined:
-            if (type == "joined") on_ready(client, now);
-            else if (type == "error") fail(client, "join refused: " + std::string(code));
+            if (type == "joined")
+                on_ready(client, now);
+            else if (type == "error")
+                fail(client, "join refused: " + std::string(code));
             return;
         case ClientState::ready:
             if (type == "message") {

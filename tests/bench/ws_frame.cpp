@@ -5,7 +5,9 @@
 namespace bench {
 namespace {
 
-bool is_control(Opcode opcode) { return static_cast<std::uint8_t>(opcode) >= 0x8; }
+bool is_control(Opcode opcode) {
+    return static_cast<std::uint8_t>(opcode) >= 0x8;
+}
 
 bool is_known(std::uint8_t opcode) {
     return opcode <= 0x2 || (opcode >= 0x8 && opcode <= 0xA);
