@@ -188,7 +188,6 @@ const std::vector<Spec>& specs() {
         text("metrics-token", "bearer token required for /metrics", &Options::metrics_token, true),
         text("tls-cert", "PEM certificate chain; serves https and wss", &Options::tls_cert),
         text("tls-key", "PEM private key for --tls-cert", &Options::tls_key),
-        text("redis", "redis://host:port[/db] to run as a cluster node", &Options::redis),
         duration("shutdown-grace", "time queues may drain after close 1001",
                  &Options::shutdown_grace, 0ms, 10min),
         choice("log-level", "trace, debug, info, warn, error, off", &Options::log_level,
@@ -233,8 +232,6 @@ std::optional<std::string> check(const Options& o) {
     if (!fs::is_directory(o.web_root, ec)) return "--web-root is not a folder: " + o.web_root;
     if (o.data.empty()) return "--data must name a file or :memory:";
     if (o.burst < 1) return "--burst must be at least 1";
-    if (!o.redis.empty() && o.redis.rfind("redis://", 0) != 0)
-        return "--redis must look like redis://host:port[/db]";
     return std::nullopt;
 }
 

@@ -61,9 +61,6 @@ struct Options {
     std::string tls_cert;
     std::string tls_key;
 
-    // Cluster
-    std::string redis;  // redis://host:port[/db]; empty: single node
-
     // Operations
     Duration shutdown_grace{5'000};
     std::string log_level = "info";
