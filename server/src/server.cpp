@@ -10,7 +10,6 @@
 #include <thread>
 
 #include "auth/jwt.hpp"
-#include "net/tls_context.hpp"
 #include "storage/sqlite.hpp"
 #include "storage/sqlite_history.hpp"
 
@@ -72,11 +71,8 @@ Server::Server(config::Options options) : options_(std::move(options)) {
         if (origins_.allows_all())
             spdlog::warn("--allowed-origins '*': any web page may open a WebSocket here");
     }
-    if (!options_.tls_cert.empty()) {
-        std::string error;
-        tls_ = net::make_tls_context(options_.tls_cert, options_.tls_key, error);
-        if (!tls_) throw StartupError("TLS: " + error);
-    }
+    if (!options_.tls_cert.empty())
+        throw StartupError("TLS is not available in this build yet");
 
     try {
         history_ = std::make_unique<storage::SqliteHistory>(
@@ -128,7 +124,7 @@ Server::Server(config::Options options) : options_(std::move(options)) {
     if (address_error) throw StartupError("--host " + options_.host + " is not an IP address");
     try {
         listener_ = std::make_shared<net::Listener>(
-            io_, asio::ip::tcp::endpoint{address, options_.port}, *context_, tls_.get());
+            io_, asio::ip::tcp::endpoint{address, options_.port}, *context_);
     } catch (const boost::system::system_error& e) {
         throw StartupError("cannot listen on " + options_.host + ":" +
                            std::to_string(options_.port) + ": " + e.code().message());
@@ -162,11 +158,10 @@ int Server::run() {
     registry_->start_sweeping(std::chrono::milliseconds(250));
     auto endpoint = listener_->local_endpoint();
     auto shown_host = options_.host == "0.0.0.0" ? std::string("localhost") : options_.host;
-    const char* s = tls_ ? "s" : "";
-    spdlog::info("parley {} listening on http{}://{}:{} with {} threads", PARLEY_VERSION, s,
+    spdlog::info("parley {} listening on http://{}:{} with {} threads", PARLEY_VERSION,
                  endpoint.address().to_string(), endpoint.port(), options_.threads);
-    spdlog::info("open http{}://{}:{}/ in a browser, or: wscat -c ws{}://{}:{}/ws", s, shown_host,
-                 endpoint.port(), s, shown_host, endpoint.port());
+    spdlog::info("open http://{}:{}/ in a browser, or: wscat -c ws://{}:{}/ws", shown_host,
+                 endpoint.port(), shown_host, endpoint.port());
 
     std::vector<std::thread> threads;
     for (int i = 1; i < options_.threads; ++i) threads.emplace_back([this] { io_.run(); });
