@@ -36,12 +36,19 @@ struct Client {
     std::vector<std::uint32_t> last_seq;  // per sender of the channel: the highest seq seen
 };
 
+// When a message was sent, kept until its `ok` comes back (the say's id is its seq).
+struct SentAt {
+    std::uint32_t seq = 0;
+    std::int64_t ns = 0;
+};
+
 // A client that sends; closed loop keeps `in_flight` at the window, open loop follows a timetable.
 struct Sender {
     std::uint32_t client = 0;  // index into the worker's clients
     std::uint32_t next_seq = 1;
     std::uint32_t in_flight = 0;
-    std::int64_t next_due_ns = 0;
+    std::vector<SentAt>
+        sent_at;  // ring indexed by seq; a slot overwritten before its ok is skipped
 };
 
 }  // namespace bench

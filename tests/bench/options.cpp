@@ -6,6 +6,7 @@
 #include <ctime>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <vector>
@@ -100,7 +101,9 @@ Scenarios:
 
 Options (--name VALUE or --name=VALUE):
   --scenario NAME          the scenario, instead of the first argument
-  --url URL                server to load, ws://HOST:PORT/PATH (default ws://127.0.0.1:8080/ws)
+  --url URL                server to load, ws://HOST:PORT/PATH (default ws://127.0.0.1:8080/ws);
+                           repeat it to spread the clients over several servers (client c goes
+                           to the (c mod count)-th URL), e.g. the nodes of a cluster
   --raw                    no Parley protocol: no hello/join, senders send the bare text and every
                            text frame received counts as a delivery (for peer broadcast servers)
   --clients N              clients to open (default 1000)
@@ -121,7 +124,8 @@ Options (--name VALUE or --name=VALUE):
   --per-address N          connections per source address 127.0.0.x before using the next one
                            (default: a third of the ephemeral port range)
   --max-addresses K        source addresses to use at most, 127.0.0.1 .. 127.0.0.K (default 250)
-  --server-pid PID         read the server's CPU time and RSS from /proc/PID
+  --server-pid PID         read the server's CPU time and RSS from /proc/PID; repeat it for
+                           several server processes (their figures are summed)
   --channel-prefix NAME    channel names: NAME, or NAME0..NAME(M-1) (default bench)
   --nick-prefix NAME       nick prefix (default: b + a random per-run tag)
   --json                   also print the results as one JSON object on the last line
@@ -139,11 +143,17 @@ Options parse_options(int argc, const char* const* argv) {
     Options options;
     std::set<std::string> given;
     std::optional<std::string> scenario_text;
+    bool urls_given = false;
 
     using Setter = std::function<void(const std::string& name, const std::string& value)>;
     const std::map<std::string, Setter> valued = {
         {"--scenario", [&](auto&, auto& v) { scenario_text = v; }},
-        {"--url", [&](auto&, auto& v) { options.url = v; }},
+        {"--url",
+         [&](auto&, auto& v) {
+             if (!urls_given) options.urls.clear();
+             urls_given = true;
+             options.urls.push_back(v);
+         }},
         {"--clients", [&](auto& n, auto& v) { options.clients = parse_count(n, v, 1, 1000000); }},
         {"--channels", [&](auto& n, auto& v) { options.channels = parse_count(n, v, 1, 100000); }},
         {"--senders", [&](auto& n, auto& v) { options.senders = parse_count(n, v, 1, 1000000); }},
@@ -170,7 +180,7 @@ Options parse_options(int argc, const char* const* argv) {
          [&](auto& n, auto& v) { options.max_addresses = parse_count(n, v, 1, 254); }},
         {"--server-pid",
          [&](auto& n, auto& v) {
-             options.server_pid = static_cast<int>(parse_count(n, v, 1, 1u << 30));
+             options.server_pids.push_back(static_cast<int>(parse_count(n, v, 1, 1u << 30)));
          }},
         {"--channel-prefix", [&](auto&, auto& v) { options.channel_prefix = v; }},
         {"--nick-prefix", [&](auto&, auto& v) { options.nick_prefix = v; }},
@@ -232,7 +242,7 @@ Options parse_options(int argc, const char* const* argv) {
         throw UsageError("fanout uses one channel; use the rooms scenario for --channels");
 
     // Cross-checks.
-    parse_ws_url(options.url);
+    for (const auto& url : options.urls) parse_ws_url(url);
     if (options.senders > options.clients)
         throw UsageError("--senders (" + std::to_string(options.senders) +
                          ") cannot exceed --clients (" + std::to_string(options.clients) + ")");
@@ -245,10 +255,9 @@ Options parse_options(int argc, const char* const* argv) {
     if (options.nick_prefix.empty()) options.nick_prefix = "b" + run_tag();
     if (!valid_name(options.nick_prefix, 16))
         throw UsageError("--nick-prefix must be 1-16 of A-Z a-z 0-9 _ -");
-    if (options.server_pid &&
-        access(("/proc/" + std::to_string(*options.server_pid)).c_str(), F_OK) != 0)
-        throw UsageError("--server-pid " + std::to_string(*options.server_pid) +
-                         ": no such process");
+    for (const int pid : options.server_pids)
+        if (access(("/proc/" + std::to_string(pid)).c_str(), F_OK) != 0)
+            throw UsageError("--server-pid " + std::to_string(pid) + ": no such process");
     return options;
 }
 

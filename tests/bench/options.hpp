@@ -1,9 +1,9 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace bench {
 
@@ -11,7 +11,9 @@ enum class Scenario { fanout, rooms, idle, connect };
 
 struct Options {
     Scenario scenario = Scenario::fanout;
-    std::string url = "ws://127.0.0.1:8080/ws";
+    // Servers to load. Repeat --url to spread the clients over several (cluster nodes): client c
+    // connects to urls[c % count].
+    std::vector<std::string> urls{"ws://127.0.0.1:8080/ws"};
     bool raw = false;  // no hello/join: every text frame is a delivery (peer servers)
 
     std::uint32_t clients = 1000;
@@ -33,7 +35,7 @@ struct Options {
     std::uint32_t per_address = 0;   // connections per source address; 0 = from the port range
     std::uint32_t max_addresses = 250;
 
-    std::optional<int> server_pid;
+    std::vector<int> server_pids;  // their CPU and RSS are summed
     std::string channel_prefix = "bench";
     std::string nick_prefix;  // empty: "b" + a per-run tag, so repeated runs never collide
     bool json = false;

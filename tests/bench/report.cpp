@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 namespace bench {
 namespace {
@@ -26,6 +27,12 @@ double rss_kb_per_connection(const std::optional<ProcessSample>& before,
     if (!before || !after || clients == 0) return 0;
     return (static_cast<double>(after->rss_kb) - static_cast<double>(before->rss_kb)) /
            static_cast<double>(clients);
+}
+
+std::string join(const std::vector<std::string>& parts, const char* separator) {
+    std::string joined;
+    for (const auto& part : parts) joined += (joined.empty() ? "" : separator) + part;
+    return joined;
 }
 
 bool sends(const Options& options) {
@@ -56,6 +63,12 @@ void print_traffic(const Options& options, const Results& r) {
                 milliseconds(latency.percentile(0.5)).c_str(),
                 milliseconds(latency.percentile(0.99)).c_str(), milliseconds(latency.max()).c_str(),
                 static_cast<unsigned long long>(latency.count()));
+    if (!options.raw)
+        std::printf("ack latency : p50 %s  p99 %s  max %s  (say to ok, %llu samples)\n",
+                    milliseconds(r.ack_latency.percentile(0.5)).c_str(),
+                    milliseconds(r.ack_latency.percentile(0.99)).c_str(),
+                    milliseconds(r.ack_latency.max()).c_str(),
+                    static_cast<unsigned long long>(r.ack_latency.count()));
     const long long missing =
         static_cast<long long>(r.expected_total) - static_cast<long long>(r.delivered_total);
     std::printf(
@@ -81,7 +94,7 @@ void print_cpu_line(const char* who, const ProcessSample& start, const ProcessSa
 
 void print_report(const Options& options, const Results& r) {
     std::printf("parley-bench %s%s: %s", scenario_name(options.scenario),
-                options.raw ? " --raw" : "", options.url.c_str());
+                options.raw ? " --raw" : "", join(options.urls, " + ").c_str());
     if (options.scenario == Scenario::connect) {
         std::printf(", %u at a time", options.concurrency);
     } else {
@@ -125,11 +138,18 @@ void print_report(const Options& options, const Results& r) {
     const char* per = options.scenario == Scenario::connect ? "handshakes"
                       : options.scenario == Scenario::idle  ? nullptr
                                                             : "deliveries";
-    if (options.server_pid) {
-        std::string who = "server " + std::to_string(*options.server_pid);
+    if (!options.server_pids.empty()) {
+        std::vector<std::string> pids;
+        for (const int pid : options.server_pids) pids.push_back(std::to_string(pid));
+        const std::string who = "server " + join(pids, "+");
         if (r.server_start && r.server_end)
             print_cpu_line(who.c_str(), *r.server_start, *r.server_end, r.measured_seconds, events,
                            per);
+        // A pid taken from `$!` after `cd dir && server &` is the subshell, not the server.
+        if (r.server_start && r.server_end && events > 0 &&
+            r.server_end->cpu_seconds == r.server_start->cpu_seconds)
+            std::printf("%-12s: used no CPU while serving: is that pid the server itself?\n",
+                        who.c_str());
         if (r.server_before && r.server_connected && options.scenario != Scenario::connect)
             std::printf(
                 "%-12s: RSS %.1f MB before connecting, %.1f MB with %llu clients: "
@@ -138,8 +158,7 @@ void print_report(const Options& options, const Results& r) {
                 static_cast<double>(r.server_connected->rss_kb) / 1024,
                 static_cast<unsigned long long>(r.clients_ready),
                 rss_kb_per_connection(r.server_before, r.server_connected, r.clients_ready));
-        if (!r.server_end)
-            std::printf("server      : pid %d could not be read at the end\n", *options.server_pid);
+        if (!r.server_end) std::printf("%-12s: could not be read at the end\n", who.c_str());
     }
     print_cpu_line("tool", r.tool_start, r.tool_end, r.measured_seconds, events, per);
     if (options.scenario != Scenario::connect)
@@ -171,6 +190,7 @@ void print_json(const Options& options, const Results& r) {
         "\"expected\":%llu,\"delivered\":%llu,\"gaps\":%llu,\"duplicates\":%llu,\"errors\":%llu,"
         "\"lost_clients\":%llu,\"failed_clients\":%llu,\"handshakes_per_s\":%.1f,"
         "\"handshake_p50_ms\":%.3f,\"handshake_p99_ms\":%.3f,"
+        "\"ack_p50_ms\":%.3f,\"ack_p99_ms\":%.3f,"
         "\"server_cpu_ms_per_1000\":%.4f,\"server_rss_kb_per_connection\":%.3f,"
         "\"tool_cpu_ms_per_1000\":%.4f,\"tool_rss_kb_per_connection\":%.3f,"
         "\"server_cpu_s\":%.3f,\"tool_cpu_s\":%.3f}\n",
@@ -186,6 +206,7 @@ void print_json(const Options& options, const Results& r) {
         static_cast<unsigned long long>(r.lost_clients),
         static_cast<unsigned long long>(r.clients_failed), per_second(r.handshakes, seconds),
         r.handshake_latency.percentile(0.5) / 1e6, r.handshake_latency.percentile(0.99) / 1e6,
+        r.ack_latency.percentile(0.5) / 1e6, r.ack_latency.percentile(0.99) / 1e6,
         cpu_ms_per_thousand(server_cpu, events),
         rss_kb_per_connection(r.server_before, r.server_connected, r.clients_ready),
         cpu_ms_per_thousand(tool_cpu, events),

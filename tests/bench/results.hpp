@@ -29,6 +29,7 @@ struct Results {
     std::uint64_t handshakes = 0;
     std::uint64_t handshake_failures = 0;
     LatencyHistogram delivery_latency;
+    LatencyHistogram ack_latency;  // say to ok (Parley only)
 
     // Whole run, after the drain: did every message reach every member?
     std::uint64_t expected_total = 0;

@@ -5,7 +5,7 @@ namespace bench {
 RunPlan make_run_plan(const Options& options) {
     RunPlan plan;
     plan.options = options;
-    plan.target = parse_ws_url(options.url);
+    for (const auto& url : options.urls) plan.targets.push_back(parse_ws_url(url));
     const std::uint32_t channels = options.channels;
     plan.members_per_channel.assign(channels, 0);
     plan.senders_per_channel.assign(channels, 0);

@@ -25,7 +25,7 @@ enum class Phase : int {
 // is also its index among its channel's senders (the `s=` of its stamps).
 struct RunPlan {
     Options options;
-    WsTarget target;
+    std::vector<WsTarget> targets;  // one per --url
     std::vector<std::string> channel_names;
     std::vector<std::uint32_t> members_per_channel;
     std::vector<std::uint32_t> senders_per_channel;
@@ -33,6 +33,9 @@ struct RunPlan {
     std::uint32_t channel_of(std::uint32_t client) const { return client % options.channels; }
     std::uint32_t position_of(std::uint32_t client) const { return client / options.channels; }
     bool is_sender(std::uint32_t client) const { return client < options.senders; }
+    const WsTarget& target_of(std::uint32_t client) const {
+        return targets[client % targets.size()];
+    }
 };
 
 RunPlan make_run_plan(const Options& options);

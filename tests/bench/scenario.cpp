@@ -59,6 +59,7 @@ class WorkerPool {
         for (const auto& worker : workers_) {
             results.delivery_latency.merge(worker->delivery_latency());
             results.handshake_latency.merge(worker->handshake_latency());
+            results.ack_latency.merge(worker->ack_latency());
             for (const auto& [reason, count] : worker->failure_reasons())
                 results.failure_reasons[reason] += count;
             for (const auto& [code, count] : worker->error_codes())
@@ -87,8 +88,16 @@ void wait_until(std::chrono::steady_clock::time_point until, const std::function
 }
 
 std::optional<ProcessSample> sample_server(const Options& options) {
-    if (!options.server_pid) return std::nullopt;
-    return sample_process(*options.server_pid);
+    // Several server processes (cluster nodes) count as one server: their figures are summed.
+    if (options.server_pids.empty()) return std::nullopt;
+    ProcessSample total;
+    for (const int pid : options.server_pids) {
+        const auto sample = sample_process(pid);
+        if (!sample) return std::nullopt;
+        total.cpu_seconds += sample->cpu_seconds;
+        total.rss_kb += sample->rss_kb;
+    }
+    return total;
 }
 
 // Opens every client and waits for all of them to be ready (or given up on).
@@ -242,9 +251,8 @@ int run_scenario(const Options& options) {
 
     Results results;
     results.server_before = sample_server(options);
-    if (options.server_pid && !results.server_before)
-        throw UsageError("--server-pid " + std::to_string(*options.server_pid) +
-                         ": cannot read /proc for it");
+    if (!options.server_pids.empty() && !results.server_before)
+        throw UsageError("--server-pid: cannot read /proc for every process given");
     results.tool_before = sample_self();
 
     WorkerPool pool(control, options);

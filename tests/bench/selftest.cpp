@@ -195,6 +195,9 @@ void test_options() {
         parse({"fanout", "--raw", "--url", "ws://localhost:9001/", "--duration", "3s"});
     CHECK(raw.raw && raw.duration_s == 3);
     CHECK(parse({"--help"}).help);
+    const auto two = parse({"fanout", "--url", "ws://127.0.0.1:1/ws", "--url=ws://127.0.0.2:2/ws"});
+    CHECK((two.urls == std::vector<std::string>{"ws://127.0.0.1:1/ws", "ws://127.0.0.2:2/ws"}));
+    CHECK(parse({"fanout"}).urls.size() == 1);
     CHECK(parse({"fanout", "--clients", "5"}).senders == 5);
     CHECK(parse({"idle", "--clients", "5"}).senders == 0);
     CHECK(usage_error({}));

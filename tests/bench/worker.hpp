@@ -35,6 +35,7 @@ class Worker {
     // Read these only after the thread has finished.
     const LatencyHistogram& delivery_latency() const { return delivery_latency_; }
     const LatencyHistogram& handshake_latency() const { return handshake_latency_; }
+    const LatencyHistogram& ack_latency() const { return ack_latency_; }
     const std::map<std::string, std::uint64_t>& failure_reasons() const { return failures_; }
     const std::map<std::string, std::uint64_t>& error_codes() const { return error_codes_; }
 
@@ -74,6 +75,7 @@ class Worker {
     void on_delivery(Client& client, std::string_view text, std::int64_t now);
     void on_ready(Client& client, std::int64_t now);
     void send_message(Sender& sender, std::int64_t now);
+    void on_ack(Client& client, std::string_view id, std::int64_t now);
     void send_command(Client& client, std::string_view json);
     std::string nick_of(const Client& client) const;
 
@@ -106,6 +108,7 @@ class Worker {
     WorkerCounters counters_;
     LatencyHistogram delivery_latency_;
     LatencyHistogram handshake_latency_;
+    LatencyHistogram ack_latency_;  // say to ok
     std::map<std::string, std::uint64_t> failures_;
     std::map<std::string, std::uint64_t> error_codes_;
 };

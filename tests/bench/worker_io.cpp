@@ -90,7 +90,7 @@ void Worker::open(Client& client, std::int64_t now) {
                 return;
             }
         }
-        const auto& target = plan_.target.address;
+        const auto& target = plan_.target_of(client.id).address;
         if (::connect(fd, reinterpret_cast<const sockaddr*>(&target), sizeof target) != 0 &&
             errno != EINPROGRESS) {
             const int error = errno;
@@ -142,7 +142,7 @@ void Worker::finish_connect(Client& client, std::int64_t now) {
         std::memcpy(key + i, &word, 4);
     }
     set_state(client, ClientState::upgrading);
-    write_out(client, make_upgrade_request(plan_.target, key));
+    write_out(client, make_upgrade_request(plan_.target_of(client.id), key));
     (void)now;
 }
 

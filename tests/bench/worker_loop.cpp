@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <ctime>
 #include <stdexcept>
@@ -53,7 +54,13 @@ Worker::Worker(RunControl& control, std::uint32_t index, std::vector<std::uint32
         client.last_seq.assign(plan_.senders_per_channel[client.channel], 0);
         if (plan_.options.senders > 0 && plan_.is_sender(client.id)) {
             client.sender = static_cast<std::int32_t>(senders_.size());
-            senders_.push_back(Sender{i, 1, 0, 0});
+            Sender sender;
+            sender.client = i;
+            // Enough slots for every say that can await its ok: the window in a closed loop; in an
+            // open loop, a generous guess (a slower ok only loses its latency sample).
+            const std::size_t slots = options_.rate > 0 ? 256 : std::bit_ceil(2 * options_.window);
+            sender.sent_at.resize(std::max<std::size_t>(slots, 8));
+            senders_.push_back(std::move(sender));
         }
         waiting_.push(i);
     }

@@ -78,6 +78,7 @@ void Worker::on_message(Client& client, std::string_view text, std::int64_t now)
                 on_delivery(client, body, now);
             } else if (type == "ok") {
                 counters_.acked.add();
+                on_ack(client, id, now);
             } else if (type == "error") {
                 counters_.errors.add();
                 ++error_codes_[std::string(code)];
@@ -121,6 +122,18 @@ void Worker::on_delivery(Client& client, std::string_view text, std::int64_t now
     }
 }
 
+void Worker::on_ack(Client& client, std::string_view id, std::int64_t now) {
+    if (client.sender < 0 || !measuring() || id.empty()) return;
+    std::uint32_t seq = 0;
+    for (const char c : id) {
+        if (c < '0' || c > '9') return;
+        seq = seq * 10 + static_cast<std::uint32_t>(c - '0');
+    }
+    Sender& sender = senders_[static_cast<std::size_t>(client.sender)];
+    const SentAt& sent = sender.sent_at[seq % sender.sent_at.size()];
+    if (sent.seq == seq) ack_latency_.record(now - sent.ns);
+}
+
 void Worker::send_message(Sender& sender, std::int64_t now) {
     Client& client = clients_[sender.client];
     if (client.state != ClientState::ready) return;
@@ -137,6 +150,7 @@ void Worker::send_message(Sender& sender, std::int64_t now) {
         payload_buffer_ += std::to_string(stamp.seq);
         payload_buffer_ += '}';
     }
+    sender.sent_at[stamp.seq % sender.sent_at.size()] = SentAt{stamp.seq, now};
     ++sender.in_flight;
     counters_.sent.add();
     counters_.expected.add(plan_.members_per_channel[client.channel]);
