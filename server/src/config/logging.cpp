@@ -48,8 +48,11 @@ void setup_logging(const std::string& level, const std::string& format) {
         logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %-5l %v");
     }
     logger->set_level(spdlog::level::from_str(level));
-    logger->flush_on(spdlog::level::trace);
+    // A flush per line would be a write() per connection opened and closed: flush warnings
+    // at once, the rest every second.
+    logger->flush_on(spdlog::level::warn);
     spdlog::set_default_logger(logger);
+    spdlog::flush_every(std::chrono::seconds(1));
 }
 
 }  // namespace parley::config
