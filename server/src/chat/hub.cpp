@@ -363,7 +363,7 @@ void Hub::dm(const ParticipantPtr& p, const protocol::RequestId& id, const proto
         deliver_to_user(to_key, frame, nullptr);
         if (from_key != to_key) deliver_to_user(from_key, frame, p.get());
         metrics_.dms_total.fetch_add(1, std::memory_order_relaxed);
-        if (id) reply(p, protocol::encode_ok(id, std::nullopt));
+        if (id) reply(p, protocol::encode_ok(id, std::nullopt, r.message.ts));
     });
     if (!queued) fail(p, id, ErrorCode::busy, "the server is busy, try again");
 }

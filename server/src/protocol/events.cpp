@@ -72,9 +72,11 @@ std::string encode_left(const RequestId& id, const std::string& channel) {
     return dump(object);
 }
 
-std::string encode_ok(const RequestId& id, std::optional<std::int64_t> seq) {
+std::string encode_ok(const RequestId& id, std::optional<std::int64_t> seq,
+                      std::optional<std::int64_t> ts) {
     json object = reply("ok", id);
     if (seq) object["seq"] = *seq;
+    if (ts) object["ts"] = *ts;
     return dump(object);
 }
 

@@ -43,7 +43,9 @@ struct ChannelSummary {
 std::string encode_welcome(const RequestId& id, const Welcome& welcome);
 std::string encode_joined(const RequestId& id, const Joined& joined);
 std::string encode_left(const RequestId& id, const std::string& channel);
-std::string encode_ok(const RequestId& id, std::optional<std::int64_t> seq);
+// `seq` answers a say; `ts` answers a dm, so the sender can show it with the time others see.
+std::string encode_ok(const RequestId& id, std::optional<std::int64_t> seq,
+                      std::optional<std::int64_t> ts = std::nullopt);
 std::string encode_error(const RequestId& id, ErrorCode code, const std::string& message);
 std::string encode_history(const RequestId& id, const std::string& channel,
                            const std::vector<chat::ChatMessage>& messages);
