@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "auth/jwt.hpp"
+#include "net/tls_context.hpp"
 #include "storage/sqlite.hpp"
 #include "storage/sqlite_history.hpp"
 
@@ -71,8 +72,11 @@ Server::Server(config::Options options) : options_(std::move(options)) {
         if (origins_.allows_all())
             spdlog::warn("--allowed-origins '*': any web page may open a WebSocket here");
     }
-    if (!options_.tls_cert.empty())
-        throw StartupError("TLS is not available in this build yet");
+    if (!options_.tls_cert.empty()) {
+        std::string error;
+        tls_ = net::make_tls_context(options_.tls_cert, options_.tls_key, error);
+        if (!tls_) throw StartupError(error);
+    }
 
     try {
         history_ = std::make_unique<storage::SqliteHistory>(
@@ -124,7 +128,7 @@ Server::Server(config::Options options) : options_(std::move(options)) {
     if (address_error) throw StartupError("--host " + options_.host + " is not an IP address");
     try {
         listener_ = std::make_shared<net::Listener>(
-            io_, asio::ip::tcp::endpoint{address, options_.port}, *context_);
+            io_, asio::ip::tcp::endpoint{address, options_.port}, *context_, tls_.get());
     } catch (const boost::system::system_error& e) {
         throw StartupError("cannot listen on " + options_.host + ":" +
                            std::to_string(options_.port) + ": " + e.code().message());
@@ -158,10 +162,15 @@ int Server::run() {
     registry_->start_sweeping(std::chrono::milliseconds(250));
     auto endpoint = listener_->local_endpoint();
     auto shown_host = options_.host == "0.0.0.0" ? std::string("localhost") : options_.host;
-    spdlog::info("parley {} listening on http://{}:{} with {} threads", PARLEY_VERSION,
-                 endpoint.address().to_string(), endpoint.port(), options_.threads);
-    spdlog::info("open http://{}:{}/ in a browser, or: wscat -c ws://{}:{}/ws", shown_host,
-                 endpoint.port(), shown_host, endpoint.port());
+    const char* s = tls_ ? "s" : "";
+    // Scripts and tests wait for this line: it is shown at any log level but off, at once.
+    auto ready_level = std::max(spdlog::level::info, spdlog::get_level());
+    spdlog::log(ready_level, "parley {} listening on http{}://{}:{} with {} threads",
+                PARLEY_VERSION, s, endpoint.address().to_string(), endpoint.port(),
+                options_.threads);
+    spdlog::log(ready_level, "open http{}://{}:{}/ in a browser, or: wscat -c ws{}://{}:{}/ws", s,
+                shown_host, endpoint.port(), s, shown_host, endpoint.port());
+    spdlog::default_logger()->flush();
 
     std::vector<std::thread> threads;
     for (int i = 1; i < options_.threads; ++i) threads.emplace_back([this] { io_.run(); });

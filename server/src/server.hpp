@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <memory>
 #include <stdexcept>
 
@@ -41,6 +42,7 @@ private:
     std::unique_ptr<net::SessionRegistry> registry_;
     net::OriginPolicy origins_;
     std::string auth_secret_;
+    std::unique_ptr<boost::asio::ssl::context> tls_;  // null: plain HTTP and ws://
     std::unique_ptr<net::ServerContext> context_;
     std::shared_ptr<net::Listener> listener_;
     std::unique_ptr<boost::asio::steady_timer> shutdown_timer_;

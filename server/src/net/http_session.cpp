@@ -37,6 +37,18 @@ void set_common_headers(http::response<Body>& response, const std::string_view c
     response.set("X-Content-Type-Options", "nosniff");
 }
 
+// The web client loads only its own files and talks only to this server's WebSocket; saying so
+// makes an injected script or a framing page useless.
+constexpr std::string_view static_content_security_policy =
+    "default-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'";
+
+template <class Body>
+void set_static_file_headers(http::response<Body>& response, const std::string_view content_type) {
+    set_common_headers(response, content_type);
+    response.set("Content-Security-Policy", static_content_security_policy);
+    response.set(http::field::cache_control, "no-cache");
+}
+
 http::message_generator text_response(const http::request<http::string_body>& request,
                                       http::status status, std::string_view content_type,
                                       std::string body) {
@@ -88,10 +100,11 @@ std::optional<std::string> query_parameter(std::string_view target, std::string_
     return std::nullopt;
 }
 
-HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context)
-    : stream_(std::move(socket)), context_(context) {
+template <class Stream>
+HttpSession<Stream>::HttpSession(Stream&& stream, ServerContext& context)
+    : stream_(std::move(stream)), context_(context) {
     error_code ec;
-    auto endpoint = stream_.socket().remote_endpoint(ec);
+    auto endpoint = tcp().socket().remote_endpoint(ec);
     if (!ec) {
         remote_ip_ = endpoint.address().to_string();
         remote_ = endpoint.address().is_v6() ? "[" + remote_ip_ + "]:" + std::to_string(endpoint.port())
@@ -99,21 +112,44 @@ HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& c
     }
 }
 
-void HttpSession::run() {
-    boost::asio::dispatch(stream_.get_executor(),
-                          beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
+template <class Stream>
+void HttpSession<Stream>::run() {
+    auto self = this->shared_from_this();
+    boost::asio::dispatch(stream_.get_executor(), [self] {
+        if constexpr (is_tls) {
+            // Bounded like a request: a client that opens TLS and stalls is dropped.
+            self->tcp().expires_after(self->context_.options.http_timeout);
+            self->stream_.async_handshake(
+                boost::asio::ssl::stream_base::server,
+                beast::bind_front_handler(&HttpSession<Stream>::on_handshake, self));
+        } else {
+            self->do_read();
+        }
+    });
 }
 
-void HttpSession::do_read() {
+template <class Stream>
+void HttpSession<Stream>::on_handshake(error_code ec) {
+    if (ec) {
+        // Scanners and clients that distrust the certificate end here; nothing to answer.
+        spdlog::debug("TLS handshake from {} failed: {}", remote_, ec.message());
+        return;
+    }
+    do_read();
+}
+
+template <class Stream>
+void HttpSession<Stream>::do_read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(context_.options.max_http_header_bytes));
     parser_->body_limit(context_.options.max_http_body_bytes);
-    stream_.expires_after(context_.options.http_timeout);
+    tcp().expires_after(context_.options.http_timeout);
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+                     beast::bind_front_handler(&HttpSession<Stream>::on_read, this->shared_from_this()));
 }
 
-void HttpSession::on_read(error_code ec, std::size_t) {
+template <class Stream>
+void HttpSession<Stream>::on_read(error_code ec, std::size_t) {
     if (ec == http::error::end_of_stream) return close();
     if (ec) {
         http::request<http::string_body> bare;
@@ -191,8 +227,7 @@ void HttpSession::on_read(error_code ec, std::size_t) {
     auto content_type = content_type_for(*file_path);
     if (request.method() == http::verb::head) {
         http::response<http::empty_body> response{http::status::ok, request.version()};
-        set_common_headers(response, content_type);
-        response.set(http::field::cache_control, "no-cache");
+        set_static_file_headers(response, content_type);
         response.content_length(size);
         response.keep_alive(request.keep_alive());
         return send(std::move(response));
@@ -200,14 +235,14 @@ void HttpSession::on_read(error_code ec, std::size_t) {
     http::response<http::file_body> response{std::piecewise_construct,
                                               std::make_tuple(std::move(file)),
                                               std::make_tuple(http::status::ok, request.version())};
-    set_common_headers(response, content_type);
-    response.set(http::field::cache_control, "no-cache");
+    set_static_file_headers(response, content_type);
     response.content_length(size);
     response.keep_alive(request.keep_alive());
     send(std::move(response));
 }
 
-void HttpSession::serve_history_api(const Request& request, const std::string& channel) {
+template <class Stream>
+void HttpSession<Stream>::serve_history_api(const Request& request, const std::string& channel) {
     if (!protocol::is_valid_channel(channel))
         return send(json_error(request, http::status::bad_request, "channel_invalid",
                                "not a valid channel name"));
@@ -236,7 +271,7 @@ void HttpSession::serve_history_api(const Request& request, const std::string& c
     auto version = request.version();
     bool keep_alive = request.keep_alive();
     bool head = request.method() == http::verb::head;
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     auto respond = [self, channel, version, keep_alive, head](storage::Page page) {
         boost::asio::post(self->stream_.get_executor(), [self, channel, version, keep_alive, head,
                                                          page = std::move(page)] {
@@ -256,7 +291,8 @@ void HttpSession::serve_history_api(const Request& request, const std::string& c
                         "the server is busy, try again"));
 }
 
-void HttpSession::upgrade(Request&& request) {
+template <class Stream>
+void HttpSession<Stream>::upgrade(Request&& request) {
     auto refuse = [&](http::status status, std::string_view why) {
         auto response = text_response(request, status, "text/plain", std::string(why) + "\n");
         parser_.reset();
@@ -286,28 +322,49 @@ void HttpSession::upgrade(Request&& request) {
                           "too many connections from this address");
     }
     auto token = query_parameter(target, "token").value_or("");
-    stream_.expires_never();
-    auto session = std::make_shared<PlainWebSocketSession>(stream_.release_socket(), context_,
-                                                           remote_ip_, remote_, std::move(token));
-    session->run(std::move(request));
+    tcp().expires_never();  // the WebSocket session keeps its own timeouts
+    if constexpr (is_tls) {
+        auto session = std::make_shared<TlsWebSocketSession>(std::move(stream_), context_,
+                                                             remote_ip_, remote_, std::move(token));
+        session->run(std::move(request));
+    } else {
+        auto session = std::make_shared<PlainWebSocketSession>(
+            stream_.release_socket(), context_, remote_ip_, remote_, std::move(token));
+        session->run(std::move(request));
+    }
 }
 
-void HttpSession::send(http::message_generator&& response) {
+template <class Stream>
+void HttpSession<Stream>::send(http::message_generator&& response) {
     bool keep_alive = response.keep_alive();
     beast::async_write(stream_, std::move(response),
-                       beast::bind_front_handler(&HttpSession::on_write, shared_from_this(),
+                       beast::bind_front_handler(&HttpSession<Stream>::on_write, this->shared_from_this(),
                                                  keep_alive));
 }
 
-void HttpSession::on_write(bool keep_alive, error_code ec, std::size_t) {
+template <class Stream>
+void HttpSession<Stream>::on_write(bool keep_alive, error_code ec, std::size_t) {
     if (ec) return;
     if (!keep_alive) return close();
     do_read();
 }
 
-void HttpSession::close() {
-    error_code ignored;
-    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+template <class Stream>
+void HttpSession<Stream>::close() {
+    if constexpr (is_tls) {
+        // close_notify tells the client the response was complete, not cut off.
+        tcp().expires_after(context_.options.http_timeout);
+        stream_.async_shutdown([self = this->shared_from_this()](error_code) {
+            error_code ignored;
+            self->tcp().socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+        });
+    } else {
+        error_code ignored;
+        tcp().socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+    }
 }
+
+template class HttpSession<beast::tcp_stream>;
+template class HttpSession<TlsStream>;
 
 }  // namespace parley::net

@@ -14,9 +14,9 @@ using boost::system::error_code;
 namespace asio = boost::asio;
 
 Listener::Listener(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint,
-                   ServerContext& context)
+                   ServerContext& context, asio::ssl::context* tls)
     : io_(io), acceptor_(asio::make_strand(io)), backoff_(acceptor_.get_executor()),
-      context_(context) {
+      context_(context), tls_(tls) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -60,7 +60,12 @@ void Listener::on_accept(error_code ec, asio::ip::tcp::socket socket) {
         out_of_descriptors_logged_ = false;
         error_code ignored;
         socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-        std::make_shared<HttpSession>(std::move(socket), context_)->run();
+        if (tls_)
+            std::make_shared<TlsHttpSession>(TlsStream(std::move(socket), *tls_), context_)->run();
+        else
+            std::make_shared<PlainHttpSession>(boost::beast::tcp_stream(std::move(socket)),
+                                               context_)
+                ->run();
     }
     do_accept();
 }

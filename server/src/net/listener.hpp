@@ -2,6 +2,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 
@@ -9,12 +10,13 @@
 
 namespace parley::net {
 
-// Accepts TCP connections and hands each to an HttpSession on its own strand.
+// Accepts TCP connections and hands each to an HttpSession on its own strand: a TLS one for
+// every connection when there is a TLS context, a plain one otherwise.
 class Listener : public std::enable_shared_from_this<Listener> {
 public:
     // Throws boost::system::system_error when the address cannot be bound.
     Listener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
-             ServerContext& context);
+             ServerContext& context, boost::asio::ssl::context* tls = nullptr);
     void run();
     void stop();  // thread-safe
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
@@ -27,6 +29,7 @@ private:
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::steady_timer backoff_;
     ServerContext& context_;
+    boost::asio::ssl::context* tls_;
     bool out_of_descriptors_logged_ = false;
 };
 

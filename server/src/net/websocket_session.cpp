@@ -20,6 +20,6 @@ std::int64_t steady_millis() {
     return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-template class WebSocketSession<boost::asio::ip::tcp::socket>;
+template class WebSocketSession<boost::asio::ip::tcp::socket>;  // TLS: websocket_session_tls.cpp
 
 }  // namespace parley::net

@@ -20,11 +20,13 @@
 #include "net/server_context.hpp"
 #include "net/session_registry.hpp"
 #include "net/session_stream.hpp"
+#include "net/tls_stream.hpp"
 
 namespace parley::net {
 
 // One WebSocket connection: reads frames, turns them into commands for the hub, and writes
-// whatever the hub delivers. `Socket` is a TCP socket or a TLS stream over one.
+// whatever the hub delivers. `Socket` is a TCP socket or a TlsStream over one; either way only
+// do_write() writes to it, so a TLS stream never sees two writes at once.
 //
 // The write path: deliver() appends the shared frame to `pending_` under a small mutex and posts
 // one write to the strand if none is queued. The strand swaps `pending_` out and writes every
@@ -74,9 +76,12 @@ private:
     void close_with(std::uint16_t code, const std::string& reason);
     void close_socket();
     void finish_close();  // after the close frame is out
+    void half_close_and_drain();
     void drain();
     void end_session(boost::system::error_code ec);
     Socket& raw_stream() { return ws_.next_layer().next_layer(); }
+    boost::asio::ip::tcp::socket& tcp_socket();
+    static constexpr bool is_tls = std::is_same_v<Socket, TlsStream>;
     bool identified();
 
     ServerContext& context_;
@@ -118,6 +123,8 @@ private:
 };
 
 using PlainWebSocketSession = WebSocketSession<boost::asio::ip::tcp::socket>;
+using TlsWebSocketSession = WebSocketSession<TlsStream>;
 extern template class WebSocketSession<boost::asio::ip::tcp::socket>;
+extern template class WebSocketSession<TlsStream>;
 
 }  // namespace parley::net

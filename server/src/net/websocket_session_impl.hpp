@@ -235,6 +235,13 @@ void WebSocketSession<Socket>::do_write() {
         write_posted_ = false;
         in_flight_.swap(pending_);
     }
+    if (draining_) {
+        // Past the close frame and the shutdown: these frames could only fail to send.
+        std::lock_guard lock(out_mutex_);
+        for (const auto& frame : in_flight_) queued_bytes_ -= frame->size();
+        in_flight_.clear();
+        return;
+    }
     if (in_flight_.empty()) {
         if (close_after_flush_) finish_close();
         return;
@@ -300,21 +307,41 @@ void WebSocketSession<Socket>::close_with(std::uint16_t code, const std::string&
 }
 
 template <class Socket>
+boost::asio::ip::tcp::socket& WebSocketSession<Socket>::tcp_socket() {
+    if constexpr (is_tls)
+        return boost::beast::get_lowest_layer(ws_).socket();
+    else
+        return boost::beast::get_lowest_layer(ws_);
+}
+
+template <class Socket>
 void WebSocketSession<Socket>::finish_close() {
-    // Closing with unread input makes the kernel send a reset, which can destroy the close
-    // frame before the peer reads it. Half-close instead, and read until the peer closes too.
     if (draining_) return;
     draining_ = true;
+    if constexpr (is_tls) {
+        // close_notify first, so that a TLS peer can tell a finished conversation from a cut
+        // one. Nothing else writes by now (do_write stops once draining_ is set), and the
+        // linger timer set in end_session bounds a peer that never answers.
+        raw_stream().async_shutdown([self = this->shared_from_this()](error_code) {
+            self->half_close_and_drain();
+        });
+    } else {
+        half_close_and_drain();
+    }
+}
+
+template <class Socket>
+void WebSocketSession<Socket>::half_close_and_drain() {
+    // Closing with unread input makes the kernel send a reset, which can destroy the close
+    // frame before the peer reads it. Half-close instead, and read until the peer closes too.
     error_code ignored;
-    auto& socket = boost::beast::get_lowest_layer(ws_);
-    socket.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+    tcp_socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
     drain();
 }
 
 template <class Socket>
 void WebSocketSession<Socket>::drain() {
-    auto& socket = boost::beast::get_lowest_layer(ws_);
-    socket.async_read_some(boost::asio::buffer(drain_buffer_),
+    tcp_socket().async_read_some(boost::asio::buffer(drain_buffer_),
                            [self = this->shared_from_this()](error_code ec, std::size_t) {
                                if (ec) return self->close_socket();
                                self->drain();
@@ -331,7 +358,7 @@ template <class Socket>
 void WebSocketSession<Socket>::close_socket() {
     error_code ignored;
     if (linger_timer_) linger_timer_->cancel();
-    auto& socket = boost::beast::get_lowest_layer(ws_);
+    auto& socket = tcp_socket();
     socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
 }
@@ -382,7 +409,7 @@ void WebSocketSession<Socket>::end_session(error_code ec) {
         close_socket();
         return;
     }
-    if (!boost::beast::get_lowest_layer(ws_).is_open()) return;
+    if (!tcp_socket().is_open()) return;
     linger_timer_ = std::make_unique<boost::asio::steady_timer>(ws_.get_executor(),
                                                                 context_.options.write_timeout);
     linger_timer_->async_wait([self](error_code ec) {

@@ -1,0 +1,16 @@
+#pragma once
+
+#include <boost/asio/ssl/context.hpp>
+#include <memory>
+#include <string>
+
+namespace parley::net {
+
+// A server TLS context (TLS 1.2 and later) holding the certificate chain and private key read
+// from these PEM files. On failure returns null and sets `error` to one line that names the
+// file at fault: unreadable, not PEM, or a key that does not belong to the certificate.
+std::unique_ptr<boost::asio::ssl::context> make_tls_context(const std::string& cert_path,
+                                                            const std::string& key_path,
+                                                            std::string& error);
+
+}  // namespace parley::net
