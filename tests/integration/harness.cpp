@@ -84,11 +84,11 @@ ServerProcess::ServerProcess(std::vector<std::string> args, bool wait_until_list
     pid_ = spawn(full, output_fd_);
     reader_ = std::thread([this] { drain_output(); });
     if (!wait_until_listening) return;
-    if (!wait_for_log("listening on http://"))
+    if (!wait_for_log("listening on http"))
         throw std::runtime_error("server did not start:\n" + logs());
     std::smatch match;
     auto text = logs();
-    static const std::regex listening(R"(listening on http://[^\s:]+:(\d+))");
+    static const std::regex listening(R"(listening on https?://[^\s:]+:(\d+))");
     if (!std::regex_search(text, match, listening))
         throw std::runtime_error("no port in the server's output:\n" + text);
     port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
@@ -392,6 +392,54 @@ HttpResponse http_get(std::uint16_t port, const std::string& target, const std::
     response.headers = answer.substr(0, header_end + 2);
     response.body = answer.substr(header_end + 4);
     return response;
+}
+
+int upgrade_status(std::uint16_t port, const std::string& target,
+                   std::vector<std::pair<std::string, std::string>> headers) {
+    std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                          "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                          "Sec-WebSocket-Version: 13\r\n";
+    for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
+    request += "\r\n";
+
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    socket.connect({asio::ip::make_address("127.0.0.1"), port});
+    asio::write(socket, asio::buffer(request));
+    // Only the status line matters, and after a 101 the server keeps the connection open.
+    std::string answer;
+    char chunk[1024];
+    bool done = false;
+    std::function<void()> read_more = [&] {
+        socket.async_read_some(asio::buffer(chunk), [&](error_code ec, std::size_t n) {
+            answer.append(chunk, n);
+            if (ec || answer.find("\r\n") != std::string::npos) {
+                done = true;
+                return;
+            }
+            read_more();
+        });
+    };
+    read_more();
+    auto deadline = std::chrono::steady_clock::now() + default_timeout;
+    while (!done && std::chrono::steady_clock::now() < deadline) {
+        io.restart();
+        io.run_one_for(deadline - std::chrono::steady_clock::now());
+    }
+    if (answer.rfind("HTTP/1.1 ", 0) != 0 || answer.size() < 12) return 0;
+    return std::stoi(answer.substr(9, 3));
+}
+
+std::string parley_token(const std::string& secret, const std::string& user,
+                         const std::string& ttl) {
+    auto result = run_parley({"token", "--secret", secret, "--user", user, "--ttl", ttl});
+    auto token = result.output;
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back())))
+        token.pop_back();
+    if (result.exit_code != 0 || token.find('\n') != std::string::npos)
+        throw std::runtime_error("parley token failed: " + result.output);
+    return token;
 }
 
 }  // namespace parley::test

@@ -141,4 +141,13 @@ HttpResponse http_get(std::uint16_t port, const std::string& target, const std::
 std::string raw_request(std::uint16_t port, const std::string& bytes,
                         std::chrono::milliseconds timeout = 3s);
 
+// Attempts a WebSocket upgrade and returns the HTTP status the server answers it with (101 when
+// it is accepted; 0 when there is no HTTP answer). The connection is closed afterwards.
+int upgrade_status(std::uint16_t port, const std::string& target = "/ws",
+                   std::vector<std::pair<std::string, std::string>> headers = {});
+
+// A token from `parley token --secret SECRET --user USER --ttl TTL`.
+std::string parley_token(const std::string& secret, const std::string& user,
+                         const std::string& ttl = "1h");
+
 }  // namespace parley::test
