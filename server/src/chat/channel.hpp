@@ -79,11 +79,17 @@ template <class Deliver>
 void Channel::flush_presence(Deliver&& deliver) {
     if (presence_log_.empty()) return;
     // Most members share one starting point (0); those who joined in this window each have
-    // their own, so lists are built once per starting point.
+    // their own, so lists are built once per starting point. When many joined at once that
+    // would cost a list per joiner (quadratic): then they all get the whole window's list,
+    // which repeats some names they know but stays correct applied as set changes.
+    constexpr std::size_t max_starting_points = 16;
+    std::size_t joined_in_window = 0;
+    for (const auto& member : members_) joined_in_window += member.presence_from != 0;
+    bool share_one_list = joined_in_window >= max_starting_points;
     std::map<std::size_t, std::pair<std::vector<std::string>, std::vector<std::string>>> lists;
     for (auto& member : members_) {
         if (!member.active) continue;
-        auto from = member.presence_from;
+        auto from = share_one_list ? 0 : member.presence_from;
         member.presence_from = 0;
         auto it = lists.find(from);
         if (it == lists.end()) it = lists.emplace(from, presence_since(from)).first;

@@ -109,7 +109,6 @@ private:
     bool writing_ = false;
     bool close_after_flush_ = false;
     bool draining_ = false;
-    std::array<char, 256> drain_buffer_{};
     bool closing_ = false;
     bool ended_ = false;
     bool accepted_ = false;

@@ -80,9 +80,15 @@ void WebSocketSession<Socket>::on_accept(error_code ec) {
 
 template <class Socket>
 void WebSocketSession<Socket>::do_read() {
-    ws_.async_read(read_buffer_, [self = this->shared_from_this()](error_code ec, std::size_t n) {
-        self->on_read(ec, n);
-    });
+    // Beast allocates the read buffer before data arrives. Waiting for a new message it gets only
+    // a few bytes to offer, so an idle session holds almost nothing; once a message has begun,
+    // the rest is read in as few steps as its size allows.
+    constexpr std::size_t idle_read_bytes = 64;
+    std::size_t limit = read_buffer_.size() == 0 ? idle_read_bytes : context_.options.max_frame_bytes;
+    ws_.async_read_some(read_buffer_, limit,
+                        [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                            self->on_read(ec, n);
+                        });
 }
 
 template <class Socket>
@@ -91,6 +97,7 @@ void WebSocketSession<Socket>::on_read(error_code ec, std::size_t) {
         end_session(ec);
         return;
     }
+    if (!ws_.is_message_done()) return do_read();
     context_.metrics.messages_in_total.fetch_add(1, std::memory_order_relaxed);
     if (!closing_) {
         if (!ws_.got_text()) {
@@ -100,9 +107,9 @@ void WebSocketSession<Socket>::on_read(error_code ec, std::size_t) {
             handle_frame({static_cast<const char*>(data.data()), data.size()});
         }
     }
-    read_buffer_.consume(read_buffer_.size());
-    // A large frame grew the buffer: give the memory back instead of keeping it per session.
-    if (read_buffer_.capacity() > 16 * 1024) read_buffer_ = boost::beast::flat_buffer{};
+    // Idle sessions hold no read memory: the buffer is allocated again for the next message.
+    read_buffer_.clear();
+    read_buffer_.shrink_to_fit();
     do_read();
 }
 
@@ -175,8 +182,9 @@ void WebSocketSession<Socket>::handle_hello(const protocol::RequestId& id,
         return;
     }
     bool authenticated = false;
+    std::string url_token = std::exchange(url_token_, std::string());  // needed only once
     if (context_.verify_token) {
-        const std::string& token = hello.token ? *hello.token : url_token_;
+        const std::string& token = hello.token ? *hello.token : url_token;
         auto subject = token.empty() ? std::nullopt : context_.verify_token(token);
         if (!subject || *subject != hello.nick) {
             send_error(id, protocol::ErrorCode::unauthorized,
@@ -341,7 +349,9 @@ void WebSocketSession<Socket>::half_close_and_drain() {
 
 template <class Socket>
 void WebSocketSession<Socket>::drain() {
-    tcp_socket().async_read_some(boost::asio::buffer(drain_buffer_),
+    // What is drained is thrown away: one buffer serves every session.
+    static char discarded[512];
+    tcp_socket().async_read_some(boost::asio::buffer(discarded),
                            [self = this->shared_from_this()](error_code ec, std::size_t) {
                                if (ec) return self->close_socket();
                                self->drain();
