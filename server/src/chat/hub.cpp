@@ -319,15 +319,25 @@ void Hub::history(const ParticipantPtr& p, const protocol::RequestId& id,
         fail(p, id, ErrorCode::no_such_channel, "no channel named " + query.channel);
         return;
     }
+    // Reads share the storage thread with everyone's messages: one connection may not queue
+    // more than a few at a time.
+    if (p->hub_state.history_reads.fetch_add(1) >= options_.max_history_reads_per_session) {
+        p->hub_state.history_reads.fetch_sub(1);
+        fail(p, id, ErrorCode::busy, "wait for your earlier history requests");
+        return;
+    }
     auto send = [this, p, id, channel = query.channel](storage::Page page) {
+        p->hub_state.history_reads.fetch_sub(1);
         if (!page.ok) {
             fail(p, id, ErrorCode::unavailable, "history could not be read");
             return;
         }
         reply(p, protocol::encode_history(id, channel, page.messages));
     };
-    if (!history_.before(query.channel, query.before, query.limit, send))
+    if (!history_.before(query.channel, query.before, query.limit, send)) {
+        p->hub_state.history_reads.fetch_sub(1);
         fail(p, id, ErrorCode::busy, "the server is busy, try again");
+    }
 }
 
 bool Hub::channel_known(const std::string& name) const {

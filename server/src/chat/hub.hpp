@@ -29,6 +29,7 @@ struct HubOptions {
     int join_history = 50;
     int since_cap = 500;
     int welcome_dms = 50;
+    int max_history_reads_per_session = 4;  // history requests in flight per connection
 };
 
 // The shared meeting place: nicks, channels, membership, presence and fan-out.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -28,6 +29,7 @@ public:
         std::string nick_key;  // lower-case nick, the key of uniqueness
         bool gone = false;     // disconnected: late storage callbacks must not re-add it
         std::set<std::string> channels;
+        std::atomic<int> history_reads{0};  // history requests waiting for storage
     };
     HubState hub_state;
 };
