@@ -46,8 +46,9 @@ std::size_t raise_open_files_limit() {
 Server::Server(config::Options options) : options_(std::move(options)) {
     auto open_files = raise_open_files_limit();
     if (options_.max_connections == 0)
-        options_.max_connections =
-            open_files > reserved_descriptors * 2 ? open_files - reserved_descriptors : open_files / 2;
+        options_.max_connections = open_files > reserved_descriptors * 2
+                                       ? open_files - reserved_descriptors
+                                       : open_files / 2;
     if (options_.threads == 0)
         options_.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     if (options_.node.empty()) options_.node = host_name();
@@ -109,8 +110,8 @@ Server::Server(config::Options options) : options_(std::move(options)) {
                                           protocol::DecodeLimits{options_.max_text_chars, 100},
                                           nullptr, nullptr});
     if (!auth_secret_.empty()) {
-        context_->verify_token = [secret = auth_secret_](std::string_view token)
-            -> std::optional<std::string> {
+        context_->verify_token =
+            [secret = auth_secret_](std::string_view token) -> std::optional<std::string> {
             auto result = auth::verify_token(token, secret, auth::unix_now());
             if (auto* verified = std::get_if<auth::VerifiedToken>(&result))
                 return verified->subject;

@@ -23,14 +23,14 @@ struct StartupError : std::runtime_error {
 
 // The composition root: storage, hub, sessions and listener, and their orderly shutdown.
 class Server {
-public:
+  public:
     explicit Server(config::Options options);  // throws StartupError
     ~Server();
 
     // Serves until SIGINT or SIGTERM, then shuts down gracefully. Returns the exit code.
     int run();
 
-private:
+  private:
     void begin_shutdown();
     void wait_for_sessions(std::chrono::steady_clock::time_point deadline);
 

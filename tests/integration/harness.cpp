@@ -289,11 +289,11 @@ json Client::next_where(const std::function<bool(const json&)>& match,
     if (!ok || found.is_null()) {
         std::string seen;
         for (const auto& frame : backlog_) seen += frame.dump() + "\n";
-        throw std::runtime_error("expected frame did not arrive" +
-                                 std::string(closed_ ? " (connection closed " +
-                                                           std::to_string(closed_->code) + ")"
-                                                     : "") +
-                                 "; frames seen:\n" + seen);
+        throw std::runtime_error(
+            "expected frame did not arrive" +
+            std::string(closed_ ? " (connection closed " + std::to_string(closed_->code) + ")"
+                                : "") +
+            "; frames seen:\n" + seen);
     }
     return found;
 }
@@ -380,8 +380,9 @@ std::string raw_request(std::uint16_t port, const std::string& bytes,
 
 HttpResponse http_get(std::uint16_t port, const std::string& target, const std::string& method,
                       std::vector<std::pair<std::string, std::string>> headers) {
-    std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" +
-                          std::to_string(port) + "\r\nConnection: close\r\n";
+    std::string request = method + " " + target +
+                          " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                          "\r\nConnection: close\r\n";
     for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
     request += "\r\n";
     auto answer = raw_request(port, request, default_timeout);

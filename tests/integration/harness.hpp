@@ -30,20 +30,20 @@ inline constexpr std::chrono::milliseconds default_timeout = 10s;
 
 // A fresh folder under the system temp dir, removed at destruction.
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     const std::filesystem::path& path() const { return path_; }
     std::string file(const std::string& name) const { return (path_ / name).string(); }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
 // `parley serve` on 127.0.0.1 and an ephemeral port (unless --port is given), its stdout
 // captured so tests can wait for log lines.
 class ServerProcess {
-public:
+  public:
     explicit ServerProcess(std::vector<std::string> args = {}, bool wait_until_listening = true);
     ~ServerProcess();
 
@@ -57,7 +57,7 @@ public:
     std::string logs() const;
     long rss_kib() const;
 
-private:
+  private:
     void drain_output();
 
     pid_t pid_ = -1;
@@ -87,7 +87,7 @@ struct Closed {
 // A WebSocket client with timeouts. Frames that a `next_*` call skips are kept, so that a test
 // waiting for one type does not lose another that arrived first.
 class Client {
-public:
+  public:
     explicit Client(std::uint16_t port, const std::string& target = "/ws",
                     std::vector<std::pair<std::string, std::string>> headers = {});
     ~Client();
@@ -116,7 +116,7 @@ public:
     // Stop reading: the socket's receive buffer fills and the server's queue must grow.
     boost::asio::ip::tcp::socket& socket() { return boost::beast::get_lowest_layer(ws_); }
 
-private:
+  private:
     // Runs the client's io_context until `ready` holds or the timeout passes.
     void start_read();
     bool pump_until(const std::function<bool()>& ready, std::chrono::milliseconds timeout);
@@ -135,7 +135,8 @@ struct HttpResponse {
     std::string body;
     std::string header(const std::string& name) const;
 };
-HttpResponse http_get(std::uint16_t port, const std::string& target, const std::string& method = "GET",
+HttpResponse http_get(std::uint16_t port, const std::string& target,
+                      const std::string& method = "GET",
                       std::vector<std::pair<std::string, std::string>> headers = {});
 // Sends raw bytes and returns whatever the server answers before closing or the timeout.
 std::string raw_request(std::uint16_t port, const std::string& bytes,

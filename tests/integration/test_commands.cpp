@@ -7,7 +7,7 @@ namespace parley::test {
 namespace {
 
 class Commands : public ::testing::Test {
-protected:
+  protected:
     ServerProcess server{{"--presence-window", "50ms"}};
 };
 
@@ -85,16 +85,16 @@ TEST_F(Commands, LeaveWhoChannelsAndPing) {
     ann.send(json{{"type", "channels"}, {"id", 2}});
     auto channels = ann.next_of_type("channels");
     EXPECT_EQ(channels["id"], 2);
-    EXPECT_EQ(channels["channels"],
-              json::parse(R"([{"name":"general","member_count":2},{"name":"random","member_count":1}])"));
+    EXPECT_EQ(
+        channels["channels"],
+        json::parse(R"([{"name":"general","member_count":2},{"name":"random","member_count":1}])"));
 
     bob.send(json{{"type", "leave"}, {"channel", "general"}, {"id", "l"}});
     auto left = bob.next_of_type("left");
     EXPECT_EQ(left["channel"], "general");
     EXPECT_EQ(left["id"], "l");
-    auto presence = ann.next_where([](const json& f) {
-        return f["type"] == "presence" && !f["left"].empty();
-    });
+    auto presence =
+        ann.next_where([](const json& f) { return f["type"] == "presence" && !f["left"].empty(); });
     EXPECT_EQ(presence["left"], json::array({"bob"}));
 
     ann.send(json{{"type", "ping"}, {"id", "p"}});

@@ -9,9 +9,12 @@ namespace {
 TEST(Config, InvalidValuesExitTwoWithOneLine) {
     for (std::vector<std::string> args :
          {std::vector<std::string>{"serve", "--max-queue-bytes", "lots"},
-          {"serve", "--port", "70000"}, {"serve", "--write-timeout", "10 parsecs"},
-          {"serve", "--log-format", "xml"}, {"serve", "--no-such-flag", "1"},
-          {"serve", "--threads"}, {"serve", "--web-root", "/definitely/not/here"},
+          {"serve", "--port", "70000"},
+          {"serve", "--write-timeout", "10 parsecs"},
+          {"serve", "--log-format", "xml"},
+          {"serve", "--no-such-flag", "1"},
+          {"serve", "--threads"},
+          {"serve", "--web-root", "/definitely/not/here"},
           {"serve", "--tls-cert", "/nope.pem"}}) {
         auto result = run_parley(args);
         EXPECT_EQ(result.exit_code, 2) << args[1];
@@ -36,8 +39,8 @@ TEST(Config, EnvironmentVariablesConfigureToo) {
 TEST(Config, HelpListsEveryOption) {
     auto result = run_parley({"serve", "--help"});
     EXPECT_EQ(result.exit_code, 0);
-    for (const char* flag : {"--port", "--max-queue-bytes", "--write-timeout", "--data",
-                             "PARLEY_MAX_FRAME_BYTES"})
+    for (const char* flag :
+         {"--port", "--max-queue-bytes", "--write-timeout", "--data", "PARLEY_MAX_FRAME_BYTES"})
         EXPECT_NE(result.output.find(flag), std::string::npos) << flag;
     EXPECT_EQ(run_parley({"frobnicate"}).exit_code, 2);
 }

@@ -69,8 +69,8 @@ TEST(Shutdown, SigtermSends1001AndExitsZero) {
 }
 
 TEST(SlowConsumer, AStuckReaderIsClosed1013WhileOthersGetEveryMessageOnTime) {
-    ServerProcess server{{"--max-queue-bytes", "256KiB", "--rate-per-sec", "100000", "--burst",
-                          "100000"}};
+    ServerProcess server{
+        {"--max-queue-bytes", "256KiB", "--rate-per-sec", "100000", "--burst", "100000"}};
     Client stuck(server.port()), sender(server.port()), reader(server.port());
     stuck.hello("stuck");
     stuck.join("flood");

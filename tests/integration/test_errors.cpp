@@ -7,7 +7,7 @@ namespace parley::test {
 namespace {
 
 class Errors : public ::testing::Test {
-protected:
+  protected:
     ServerProcess server{{"--max-channels-per-session", "2", "--max-text-chars", "10"}};
 
     // Sends a frame and returns the error it provokes; checks the connection still works.
@@ -16,7 +16,8 @@ protected:
         auto error = client.next_of_type("error");
         // Still served: the next command gets its own reply (pong, or hello_required).
         client.send(json{{"type", "ping"}, {"id", "still-there"}});
-        auto reply = client.next_where([](const json& f) { return f.value("id", json()) == "still-there"; });
+        auto reply =
+            client.next_where([](const json& f) { return f.value("id", json()) == "still-there"; });
         EXPECT_TRUE(reply["type"] == "pong" || reply["code"] == "hello_required") << reply;
         return error;
     }
@@ -44,8 +45,9 @@ TEST_F(Errors, HelloRules) {
     EXPECT_EQ(before["id"], 1);
     EXPECT_EQ(error_for(ann, R"({"type":"hello","nick":"no spaces"})")["code"], "nick_invalid");
     EXPECT_EQ(error_for(ann, R"({"type":"hello","nick":""})")["code"], "nick_invalid");
-    EXPECT_EQ(error_for(ann, R"({"type":"hello","nick":")" + std::string(33, 'a') + R"("})")["code"],
-              "nick_invalid");
+    EXPECT_EQ(
+        error_for(ann, R"({"type":"hello","nick":")" + std::string(33, 'a') + R"("})")["code"],
+        "nick_invalid");
     EXPECT_EQ(ann.hello("Ann")["type"], "welcome");
     EXPECT_EQ(error_for(ann, R"({"type":"hello","nick":"ann2"})")["code"], "already_identified");
     auto taken = other.hello("aNN");
@@ -58,9 +60,11 @@ TEST_F(Errors, ChannelAndTextRules) {
     ann.hello("ann");
     EXPECT_EQ(error_for(ann, R"({"type":"join","channel":"-bad"})")["code"], "channel_invalid");
     EXPECT_EQ(error_for(ann, R"({"type":"join","channel":"a b"})")["code"], "channel_invalid");
-    EXPECT_EQ(error_for(ann, R"({"type":"join","channel":")" + std::string(65, 'c') + R"("})")["code"],
-              "channel_invalid");
-    EXPECT_EQ(error_for(ann, R"({"type":"join","channel":"x","since":"1"})")["code"], "bad_request");
+    EXPECT_EQ(
+        error_for(ann, R"({"type":"join","channel":")" + std::string(65, 'c') + R"("})")["code"],
+        "channel_invalid");
+    EXPECT_EQ(error_for(ann, R"({"type":"join","channel":"x","since":"1"})")["code"],
+              "bad_request");
     EXPECT_EQ(error_for(ann, R"({"type":"say","channel":"general","text":"hi"})")["code"],
               "not_member");
     EXPECT_EQ(error_for(ann, R"({"type":"leave","channel":"general"})")["code"], "not_member");

@@ -97,17 +97,21 @@ TEST(History, EveryAcknowledgedMessageSurvivesKill9) {
             for (int c = 0; c < 4; ++c)
                 for (int k = 0; k < 20; ++k) {
                     int message_id = id * 100 + k;
-                    senders[c]->send(json{{"type", "say"}, {"channel", "crash"},
-                                          {"text", "c" + std::to_string(c) + "-" + std::to_string(message_id)},
-                                          {"id", message_id}});
+                    senders[c]->send(
+                        json{{"type", "say"},
+                             {"channel", "crash"},
+                             {"text", "c" + std::to_string(c) + "-" + std::to_string(message_id)},
+                             {"id", message_id}});
                 }
             for (int c = 0; c < 4; ++c) collect(*senders[c], c, 20ms);
         }
         for (int c = 0; c < 4; ++c)
             for (int k = 0; k < 20; ++k)
-                senders[c]->send(json{{"type", "say"}, {"channel", "crash"},
-                                      {"text", "c" + std::to_string(c) + "-" + std::to_string(999900 + k)},
-                                      {"id", 999900 + k}});
+                senders[c]->send(
+                    json{{"type", "say"},
+                         {"channel", "crash"},
+                         {"text", "c" + std::to_string(c) + "-" + std::to_string(999900 + k)},
+                         {"id", 999900 + k}});
         EXPECT_EQ(server.stop(SIGKILL), 128 + SIGKILL);
         for (int c = 0; c < 4; ++c) collect(*senders[c], c, 200ms);
     }
@@ -162,8 +166,8 @@ TEST(History, AReconnectingClientGetsExactlyWhatItMissed) {
 }
 
 TEST(History, SinceOlderThanRetentionReportsAGap) {
-    ServerProcess server{{"--history-max-per-channel", "10", "--rate-per-sec", "1000000",
-                          "--burst", "1000000"}};
+    ServerProcess server{
+        {"--history-max-per-channel", "10", "--rate-per-sec", "1000000", "--burst", "1000000"}};
     Client ann(server.port());
     ann.hello("ann");
     ann.join("general");
@@ -229,7 +233,8 @@ TEST(History, TheHttpApiReturnsTheSamePages) {
     auto body = json::parse(page.body);
     ASSERT_EQ(body["messages"].size(), 3u);
     EXPECT_EQ(body["messages"][0]["seq"], 5);
-    auto older = json::parse(http_get(server.port(), "/api/channels/general/messages?before=5&limit=100").body);
+    auto older = json::parse(
+        http_get(server.port(), "/api/channels/general/messages?before=5&limit=100").body);
     ASSERT_EQ(older["messages"].size(), 4u);
     EXPECT_EQ(older["messages"][3]["seq"], 4);
     EXPECT_EQ(http_get(server.port(), "/api/channels/general/messages?limit=0").status, 400);
@@ -245,8 +250,9 @@ TEST(History, ADatabaseFromANewerVersionIsRefused) {
     auto data = dir.file("newer.db");
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(data.c_str(), &db), SQLITE_OK);
-    sqlite3_exec(db, "CREATE TABLE schema_version(version INTEGER); INSERT INTO schema_version VALUES(99);",
-                 nullptr, nullptr, nullptr);
+    sqlite3_exec(
+        db, "CREATE TABLE schema_version(version INTEGER); INSERT INTO schema_version VALUES(99);",
+        nullptr, nullptr, nullptr);
     sqlite3_close(db);
     auto result = run_parley({"serve", "--port", "0", "--data", data});
     EXPECT_EQ(result.exit_code, 1);

@@ -10,7 +10,7 @@ namespace parley::test {
 namespace {
 
 class Http : public ::testing::Test {
-protected:
+  protected:
     Http() {
         std::filesystem::create_directories(root.path() / "web" / "sub");
         std::ofstream(root.path() / "web" / "index.html") << "<h1>parley</h1>";
@@ -45,9 +45,9 @@ TEST_F(Http, HeadAnswersHeadersOnly) {
 }
 
 TEST_F(Http, NeverServesOutsideTheWebRoot) {
-    for (const char* target : {"/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt",
-                               "/sub/../../secret.txt", "/link.txt", "/missing.html",
-                               "/sub/%00.css", "/..%5csecret.txt"}) {
+    for (const char* target :
+         {"/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt", "/sub/../../secret.txt",
+          "/link.txt", "/missing.html", "/sub/%00.css", "/..%5csecret.txt"}) {
         auto response = http_get(server->port(), target);
         EXPECT_TRUE(response.status == 404 || response.status == 400) << target;
         EXPECT_EQ(response.body.find("do not serve"), std::string::npos) << target;

@@ -19,7 +19,7 @@ using namespace std::chrono_literals;
 
 // Stands where a WebSocket session would: it keeps every frame the hub delivers.
 class RecordingParticipant final : public Participant {
-public:
+  public:
     explicit RecordingParticipant(std::string id) : id_(std::move(id)) {}
     void deliver(const protocol::Frame& frame) override {
         // Skip the WebSocket header: the payload is all that matters here.
@@ -53,7 +53,7 @@ public:
         return found;
     }
 
-private:
+  private:
     std::string id_;
     std::mutex mutex_;
     std::condition_variable changed_;
@@ -61,7 +61,7 @@ private:
 };
 
 class HubTest : public ::testing::Test {
-protected:
+  protected:
     HubTest() {
         HubOptions options;
         options.node = "test";
@@ -85,7 +85,8 @@ protected:
     metrics::Metrics metrics;
     storage::SqliteHistory history{storage::SqliteOptions{":memory:"}, metrics};
     boost::asio::io_context io;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{
+        io.get_executor()};
     std::unique_ptr<Hub> hub;
     std::thread thread;
 };

@@ -10,7 +10,9 @@
 namespace parley::protocol {
 namespace {
 
-Decoded decode_text(const std::string& text) { return decode(text, DecodeLimits{}); }
+Decoded decode_text(const std::string& text) {
+    return decode(text, DecodeLimits{});
+}
 
 ErrorCode error_of(const std::string& text) {
     auto decoded = decode_text(text);
@@ -37,7 +39,8 @@ TEST(Decode, EveryCommand) {
     auto say = command_of<Say>(R"({"type":"say","channel":"c","text":"hi"})");
     EXPECT_EQ(say.text, "hi");
     EXPECT_EQ(command_of<Dm>(R"({"type":"dm","to":"bob","text":"x"})").to, "bob");
-    auto history = command_of<HistoryQuery>(R"({"type":"history","channel":"c","before":5,"limit":10})");
+    auto history =
+        command_of<HistoryQuery>(R"({"type":"history","channel":"c","before":5,"limit":10})");
     EXPECT_EQ(history.before, 5);
     EXPECT_EQ(history.limit, 10);
     EXPECT_EQ(command_of<HistoryQuery>(R"({"type":"history","channel":"c"})").limit, 50);
@@ -92,9 +95,10 @@ TEST(Decode, Errors) {
 TEST(Decode, TextLengthCountsCharactersNotBytes) {
     std::string four_thousand_euros;
     for (int i = 0; i < 4000; ++i) four_thousand_euros += "\u20ac";
-    EXPECT_EQ(command_of<Say>(R"({"type":"say","channel":"c","text":")" + four_thousand_euros + "\"}")
-                  .text.size(),
-              12000u);
+    EXPECT_EQ(
+        command_of<Say>(R"({"type":"say","channel":"c","text":")" + four_thousand_euros + "\"}")
+            .text.size(),
+        12000u);
 }
 
 TEST(Names, NickAndChannelSyntax) {

@@ -15,7 +15,7 @@ namespace parley::chat {
 // One chat room: who is in it and what presence changes are waiting to be announced.
 // Every member function expects `mutex` to be held by the caller.
 class Channel {
-public:
+  public:
     explicit Channel(std::string name) : name_(std::move(name)) {}
 
     std::mutex mutex;
@@ -54,7 +54,7 @@ public:
 
     bool dead = false;  // removed from the hub; a new Channel object takes its name
 
-private:
+  private:
     struct Member {
         ParticipantPtr participant;
         std::string nick;

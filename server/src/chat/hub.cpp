@@ -190,8 +190,9 @@ void Hub::join(const ParticipantPtr& p, const protocol::RequestId& id, const pro
         }
         reply(p, protocol::encode_joined(id, joined));
     };
-    bool queued = join.since ? history_.since(join.channel, *join.since, options_.since_cap, activate)
-                             : history_.recent(join.channel, options_.join_history, activate);
+    bool queued = join.since
+                      ? history_.since(join.channel, *join.since, options_.since_cap, activate)
+                      : history_.recent(join.channel, options_.join_history, activate);
     if (!queued) {
         {
             std::lock_guard lock(p->hub_state.mutex);
@@ -228,17 +229,18 @@ void Hub::say(const ParticipantPtr& p, const protocol::RequestId& id, const prot
     }
     auto received = std::chrono::steady_clock::now();
     ChatMessage message{say.channel, 0, nick, say.text, now_millis()};
-    bool queued = history_.append(std::move(message), [this, p, id, received](
-                                                          storage::AppendResult result) {
-        if (!result.committed) {
-            fail(p, id, ErrorCode::unavailable, "the message could not be stored");
-            return;
-        }
-        broadcast(result.message.channel, make_text_frame(protocol::encode_message(result.message)));
-        if (id) reply(p, protocol::encode_ok(id, result.message.seq));
-        metrics_.say_to_ok_seconds.observe(
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count());
-    });
+    bool queued =
+        history_.append(std::move(message), [this, p, id, received](storage::AppendResult result) {
+            if (!result.committed) {
+                fail(p, id, ErrorCode::unavailable, "the message could not be stored");
+                return;
+            }
+            broadcast(result.message.channel,
+                      make_text_frame(protocol::encode_message(result.message)));
+            if (id) reply(p, protocol::encode_ok(id, result.message.seq));
+            metrics_.say_to_ok_seconds.observe(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count());
+        });
     if (!queued) fail(p, id, ErrorCode::busy, "the server is busy, try again");
 }
 
@@ -305,8 +307,7 @@ void Hub::channels(const ParticipantPtr& p, const protocol::RequestId& id) {
         }
     }
     std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) {
-        return a.member_count != b.member_count ? a.member_count > b.member_count
-                                                : a.name < b.name;
+        return a.member_count != b.member_count ? a.member_count > b.member_count : a.name < b.name;
     });
     if (list.size() > max_listed) list.resize(max_listed);
     reply(p, protocol::encode_channels(id, list));

@@ -41,7 +41,7 @@ struct HubOptions {
 // through storage, whose callbacks arrive one at a time in submission order: that order is what
 // makes `seq` order, `ok`-after-commit and exactly-once delivery around a join hold.
 class Hub {
-public:
+  public:
     Hub(boost::asio::any_io_executor executor, HubOptions options, storage::History& history,
         metrics::Metrics& metrics);
 
@@ -50,7 +50,8 @@ public:
     void hello(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
                bool authenticated);
     void join(const ParticipantPtr& p, const protocol::RequestId& id, const protocol::Join& join);
-    void leave(const ParticipantPtr& p, const protocol::RequestId& id, const protocol::Leave& leave);
+    void leave(const ParticipantPtr& p, const protocol::RequestId& id,
+               const protocol::Leave& leave);
     void say(const ParticipantPtr& p, const protocol::RequestId& id, const protocol::Say& say);
     void dm(const ParticipantPtr& p, const protocol::RequestId& id, const protocol::Dm& dm);
     void history(const ParticipantPtr& p, const protocol::RequestId& id,
@@ -66,7 +67,7 @@ public:
     bool channel_known(const std::string& name) const;
     storage::History& history_store() { return history_; }
 
-private:
+  private:
     struct Connection {
         ParticipantPtr participant;
         bool welcomed = false;  // direct messages wait until `welcome` has been sent

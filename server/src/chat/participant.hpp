@@ -14,7 +14,7 @@ namespace parley::chat {
 // Anyone the hub can deliver frames to. The hub knows nothing of sockets: a WebSocket session
 // implements this, and so could a test double or a bridge.
 class Participant {
-public:
+  public:
     virtual ~Participant() = default;
 
     // Thread-safe and never blocks: queues the frame, or closes a participant whose queue is full.

@@ -9,16 +9,26 @@ namespace {
 
 // The message as a JSON string body: log lines may carry addresses or error texts with quotes.
 class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
-public:
+  public:
     void format(const spdlog::details::log_msg& message, const std::tm&,
                 spdlog::memory_buf_t& out) override {
         for (char c : message.payload) {
             switch (c) {
-                case '"': out.append(std::string_view("\\\"")); break;
-                case '\\': out.append(std::string_view("\\\\")); break;
-                case '\n': out.append(std::string_view("\\n")); break;
-                case '\r': out.append(std::string_view("\\r")); break;
-                case '\t': out.append(std::string_view("\\t")); break;
+                case '"':
+                    out.append(std::string_view("\\\""));
+                    break;
+                case '\\':
+                    out.append(std::string_view("\\\\"));
+                    break;
+                case '\n':
+                    out.append(std::string_view("\\n"));
+                    break;
+                case '\r':
+                    out.append(std::string_view("\\r"));
+                    break;
+                case '\t':
+                    out.append(std::string_view("\\t"));
+                    break;
                 default:
                     if (static_cast<unsigned char>(c) < 0x20) {
                         char escaped[8];

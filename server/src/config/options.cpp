@@ -141,8 +141,8 @@ const std::vector<Spec>& specs() {
               &Options::max_connections, 0, 10'000'000),
         count("max-connections-per-ip", "open connections per client address",
               &Options::max_connections_per_ip, 1, 10'000'000),
-        count("max-http-header-bytes", "request header size limit",
-              &Options::max_http_header_bytes, 1024, MiB, true),
+        count("max-http-header-bytes", "request header size limit", &Options::max_http_header_bytes,
+              1024, MiB, true),
         count("max-http-body-bytes", "request body size limit", &Options::max_http_body_bytes, 0,
               16 * MiB, true),
         duration("http-timeout", "time to send a whole HTTP request or upgrade",
@@ -219,11 +219,9 @@ std::optional<std::string> apply(Options& options, const Spec& spec, std::string
 
 std::optional<std::string> check(const Options& o) {
     namespace fs = std::filesystem;
-    if (o.tls_cert.empty() != o.tls_key.empty())
-        return "--tls-cert and --tls-key go together";
+    if (o.tls_cert.empty() != o.tls_key.empty()) return "--tls-cert and --tls-key go together";
     for (const auto* file : {&o.tls_cert, &o.tls_key, &o.auth_secret_file})
-        if (!file->empty() && !fs::is_regular_file(*file))
-            return "no such file: " + *file;
+        if (!file->empty() && !fs::is_regular_file(*file)) return "no such file: " + *file;
     if (!o.auth_secret.empty() && !o.auth_secret_file.empty())
         return "--auth-secret and --auth-secret-file exclude each other";
     if (!o.auth_secret.empty() && o.auth_secret.size() < 16)
@@ -239,26 +237,30 @@ std::optional<std::string> check(const Options& o) {
 
 std::optional<Duration> parse_duration(std::string_view text) {
     std::size_t digits = 0;
-    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])))
-        ++digits;
+    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
     if (digits == 0) return std::nullopt;
     auto number = parse_number<std::uint64_t>(text.substr(0, digits));
     if (!number || *number > 1'000'000'000ULL) return std::nullopt;
     auto unit = text.substr(digits);
     std::uint64_t scale;
-    if (unit == "ms") scale = 1;
-    else if (unit == "s" || unit.empty()) scale = 1000;
-    else if (unit == "m") scale = 60'000;
-    else if (unit == "h") scale = 3'600'000;
-    else if (unit == "d") scale = 86'400'000;
-    else return std::nullopt;
+    if (unit == "ms")
+        scale = 1;
+    else if (unit == "s" || unit.empty())
+        scale = 1000;
+    else if (unit == "m")
+        scale = 60'000;
+    else if (unit == "h")
+        scale = 3'600'000;
+    else if (unit == "d")
+        scale = 86'400'000;
+    else
+        return std::nullopt;
     return Duration(static_cast<Duration::rep>(*number * scale));
 }
 
 std::optional<std::uint64_t> parse_byte_size(std::string_view text) {
     std::size_t digits = 0;
-    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])))
-        ++digits;
+    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
     if (digits == 0) return std::nullopt;
     auto number = parse_number<std::uint64_t>(text.substr(0, digits));
     if (!number || *number > (1ULL << 40)) return std::nullopt;

@@ -18,12 +18,12 @@ struct Options {
     // Network
     std::string host = "0.0.0.0";
     std::uint16_t port = 8080;
-    int threads = 0;  // io_context threads; 0 means one per core
+    int threads = 0;       // io_context threads; 0 means one per core
     std::string web_root;  // static files for the browser client
     std::string node;      // this node's name in `welcome`; defaults to the host name
 
     // Connections
-    std::size_t max_connections = 0;         // 0: what the open-files limit allows, minus a margin
+    std::size_t max_connections = 0;  // 0: what the open-files limit allows, minus a margin
     std::size_t max_connections_per_ip = 256;
     std::size_t max_http_header_bytes = 8 * 1024;
     std::size_t max_http_body_bytes = 64 * 1024;
@@ -46,8 +46,9 @@ struct Options {
 
     // History
     std::string data = "./data/parley.db";  // SQLite file, or :memory:
-    std::string durability = "full";        // full: fsync every group commit; normal: survives crashes of the process
-    std::size_t storage_queue = 65536;      // pending storage operations before `busy`
+    std::string durability =
+        "full";  // full: fsync every group commit; normal: survives crashes of the process
+    std::size_t storage_queue = 65536;  // pending storage operations before `busy`
     std::size_t history_max_per_channel = 10'000;
     Duration history_max_age{0};  // 0 keeps messages until the per-channel cap drops them
     int join_history = 50;        // messages in `joined`

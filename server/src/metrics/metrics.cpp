@@ -10,11 +10,16 @@ constexpr auto relaxed = std::memory_order_relaxed;
 
 const char* reason_name(RefusedReason reason) {
     switch (reason) {
-        case RefusedReason::origin: return "origin";
-        case RefusedReason::max_connections: return "max_connections";
-        case RefusedReason::max_connections_per_ip: return "max_connections_per_ip";
-        case RefusedReason::unauthorized: return "unauthorized";
-        case RefusedReason::count_: break;
+        case RefusedReason::origin:
+            return "origin";
+        case RefusedReason::max_connections:
+            return "max_connections";
+        case RefusedReason::max_connections_per_ip:
+            return "max_connections_per_ip";
+        case RefusedReason::unauthorized:
+            return "unauthorized";
+        case RefusedReason::count_:
+            break;
     }
     return "other";
 }
@@ -55,8 +60,8 @@ void Histogram::render(std::string& out, const std::string& name, const std::str
     }
     cumulative += buckets_[bounds.size()].load(relaxed);
     out += name + "_bucket{le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
-    out += name + "_sum " + format_double(static_cast<double>(sum_micros_.load(relaxed)) / 1e6) +
-           "\n";
+    out +=
+        name + "_sum " + format_double(static_cast<double>(sum_micros_.load(relaxed)) / 1e6) + "\n";
     out += name + "_count " + std::to_string(count_.load(relaxed)) + "\n";
 }
 
@@ -96,8 +101,8 @@ std::string Metrics::render_prometheus() const {
     single(out, "parley_messages_stored_total", "counter", "channel messages committed",
            messages_stored_total);
     single(out, "parley_dms_total", "counter", "direct messages committed", dms_total);
-    single(out, "parley_slow_consumers_total", "counter",
-           "connections closed 1013 for not reading", slow_consumers_total);
+    single(out, "parley_slow_consumers_total", "counter", "connections closed 1013 for not reading",
+           slow_consumers_total);
     single(out, "parley_queue_bytes", "gauge", "bytes queued but not yet written, all sessions",
            queue_bytes);
     single(out, "parley_channels", "gauge", "channels with members", channels);

@@ -13,18 +13,18 @@ namespace parley::metrics {
 enum class RefusedReason { origin, max_connections, max_connections_per_ip, unauthorized, count_ };
 
 // The close codes Parley sends or sees, each counted by name.
-inline constexpr std::array<std::uint16_t, 10> counted_close_codes = {
-    1000, 1001, 1002, 1003, 1006, 1007, 1008, 1009, 1011, 1013};
+inline constexpr std::array<std::uint16_t, 10> counted_close_codes = {1000, 1001, 1002, 1003, 1006,
+                                                                      1007, 1008, 1009, 1011, 1013};
 
 // Latency histogram with fixed bucket bounds (seconds), lock-free to observe.
 class Histogram {
-public:
+  public:
     static constexpr std::array<double, 12> bounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                       0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
     void observe(double seconds);
     void render(std::string& out, const std::string& name, const std::string& help) const;
 
-private:
+  private:
     std::array<std::atomic<std::uint64_t>, bounds.size() + 1> buckets_{};
     std::atomic<std::uint64_t> count_{0};
     std::atomic<std::uint64_t> sum_micros_{0};
@@ -35,11 +35,11 @@ struct Metrics {
     std::atomic<std::int64_t> connections_open{0};
     std::atomic<std::uint64_t> connections_total{0};
     std::atomic<std::uint64_t> http_requests_total{0};
-    std::atomic<std::uint64_t> messages_in_total{0};   // frames received from clients
-    std::atomic<std::uint64_t> frames_out_total{0};    // frames queued to clients
-    std::atomic<std::uint64_t> bytes_out_total{0};     // bytes written to sockets
-    std::atomic<std::uint64_t> socket_writes_total{0}; // writes that carried those bytes
-    std::atomic<std::uint64_t> deliveries_total{0};    // channel messages queued to members
+    std::atomic<std::uint64_t> messages_in_total{0};    // frames received from clients
+    std::atomic<std::uint64_t> frames_out_total{0};     // frames queued to clients
+    std::atomic<std::uint64_t> bytes_out_total{0};      // bytes written to sockets
+    std::atomic<std::uint64_t> socket_writes_total{0};  // writes that carried those bytes
+    std::atomic<std::uint64_t> deliveries_total{0};     // channel messages queued to members
     std::atomic<std::uint64_t> messages_stored_total{0};
     std::atomic<std::uint64_t> dms_total{0};
     std::atomic<std::uint64_t> slow_consumers_total{0};

@@ -107,8 +107,9 @@ HttpSession<Stream>::HttpSession(Stream&& stream, ServerContext& context)
     auto endpoint = tcp().socket().remote_endpoint(ec);
     if (!ec) {
         remote_ip_ = endpoint.address().to_string();
-        remote_ = endpoint.address().is_v6() ? "[" + remote_ip_ + "]:" + std::to_string(endpoint.port())
-                                             : remote_ip_ + ":" + std::to_string(endpoint.port());
+        remote_ = endpoint.address().is_v6()
+                      ? "[" + remote_ip_ + "]:" + std::to_string(endpoint.port())
+                      : remote_ip_ + ":" + std::to_string(endpoint.port());
     }
 }
 
@@ -144,8 +145,9 @@ void HttpSession<Stream>::do_read() {
     parser_->header_limit(static_cast<std::uint32_t>(context_.options.max_http_header_bytes));
     parser_->body_limit(context_.options.max_http_body_bytes);
     tcp().expires_after(context_.options.http_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&HttpSession<Stream>::on_read, this->shared_from_this()));
+    http::async_read(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&HttpSession<Stream>::on_read, this->shared_from_this()));
 }
 
 template <class Stream>
@@ -187,8 +189,7 @@ void HttpSession<Stream>::on_read(error_code ec, std::size_t) {
         bool stopping = context_.shutting_down.load();
         return send(text_response(
             request, stopping ? http::status::service_unavailable : http::status::ok,
-            "application/json",
-            stopping ? R"({"status":"shutting down"})" : R"({"status":"ok"})"));
+            "application/json", stopping ? R"({"status":"shutting down"})" : R"({"status":"ok"})"));
     }
     if (path == "/metrics") {
         const auto& token = context_.options.metrics_token;
@@ -208,13 +209,14 @@ void HttpSession<Stream>::on_read(error_code ec, std::size_t) {
     constexpr std::string_view api_suffix = "/messages";
     if (path.rfind(api_prefix, 0) == 0 && path.size() > api_prefix.size() + api_suffix.size() &&
         path.substr(path.size() - api_suffix.size()) == api_suffix) {
-        auto name = percent_decode(path.substr(
-            api_prefix.size(), path.size() - api_prefix.size() - api_suffix.size()));
+        auto name = percent_decode(
+            path.substr(api_prefix.size(), path.size() - api_prefix.size() - api_suffix.size()));
         return serve_history_api(request, name.value_or(""));
     }
     if (path == "/ws")
-        return send(text_response(request, http::status::upgrade_required, "text/plain",
-                                  "this is the WebSocket endpoint: connect with a WebSocket client\n"));
+        return send(
+            text_response(request, http::status::upgrade_required, "text/plain",
+                          "this is the WebSocket endpoint: connect with a WebSocket client\n"));
 
     auto file_path = resolve_static_path(context_.web_root, target);
     if (!file_path)
@@ -233,8 +235,8 @@ void HttpSession<Stream>::on_read(error_code ec, std::size_t) {
         return send(std::move(response));
     }
     http::response<http::file_body> response{std::piecewise_construct,
-                                              std::make_tuple(std::move(file)),
-                                              std::make_tuple(http::status::ok, request.version())};
+                                             std::make_tuple(std::move(file)),
+                                             std::make_tuple(http::status::ok, request.version())};
     set_static_file_headers(response, content_type);
     response.content_length(size);
     response.keep_alive(request.keep_alive());
@@ -299,7 +301,8 @@ void HttpSession<Stream>::upgrade(Request&& request) {
         send(std::move(response));
     };
     auto target = request.target();
-    if (path_of(target) != "/ws") return refuse(http::status::not_found, "WebSocket upgrades go to /ws");
+    if (path_of(target) != "/ws")
+        return refuse(http::status::not_found, "WebSocket upgrades go to /ws");
     if (context_.shutting_down.load())
         return refuse(http::status::service_unavailable, "the server is shutting down");
 
@@ -312,7 +315,8 @@ void HttpSession<Stream>::upgrade(Request&& request) {
         return refuse(http::status::forbidden, "this origin may not open a WebSocket here");
     }
     switch (context_.registry.admit(remote_ip_)) {
-        case SessionRegistry::Admission::admitted: break;
+        case SessionRegistry::Admission::admitted:
+            break;
         case SessionRegistry::Admission::over_total:
             context_.metrics.count_refused(metrics::RefusedReason::max_connections);
             return refuse(http::status::service_unavailable, "too many connections");
@@ -338,8 +342,8 @@ template <class Stream>
 void HttpSession<Stream>::send(http::message_generator&& response) {
     bool keep_alive = response.keep_alive();
     beast::async_write(stream_, std::move(response),
-                       beast::bind_front_handler(&HttpSession<Stream>::on_write, this->shared_from_this(),
-                                                 keep_alive));
+                       beast::bind_front_handler(&HttpSession<Stream>::on_write,
+                                                 this->shared_from_this(), keep_alive));
 }
 
 template <class Stream>

@@ -21,11 +21,11 @@ namespace parley::net {
 // `Stream` is a beast::tcp_stream, or a TlsStream when the server runs with a certificate.
 template <class Stream>
 class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
-public:
+  public:
     HttpSession(Stream&& stream, ServerContext& context);
     void run();
 
-private:
+  private:
     using Request = boost::beast::http::request<boost::beast::http::string_body>;
     static constexpr bool is_tls = std::is_same_v<Stream, TlsStream>;
 

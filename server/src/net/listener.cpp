@@ -15,8 +15,11 @@ namespace asio = boost::asio;
 
 Listener::Listener(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint,
                    ServerContext& context, asio::ssl::context* tls)
-    : io_(io), acceptor_(asio::make_strand(io)), backoff_(acceptor_.get_executor()),
-      context_(context), tls_(tls) {
+    : io_(io),
+      acceptor_(asio::make_strand(io)),
+      backoff_(acceptor_.get_executor()),
+      context_(context),
+      tls_(tls) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -37,8 +40,8 @@ void Listener::stop() {
 }
 
 void Listener::do_accept() {
-    acceptor_.async_accept(asio::make_strand(io_),
-                           boost::beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+    acceptor_.async_accept(asio::make_strand(io_), boost::beast::bind_front_handler(
+                                                       &Listener::on_accept, shared_from_this()));
 }
 
 void Listener::on_accept(error_code ec, asio::ip::tcp::socket socket) {

@@ -13,7 +13,7 @@ namespace parley::net {
 // Accepts TCP connections and hands each to an HttpSession on its own strand: a TLS one for
 // every connection when there is a TLS context, a plain one otherwise.
 class Listener : public std::enable_shared_from_this<Listener> {
-public:
+  public:
     // Throws boost::system::system_error when the address cannot be bound.
     Listener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
              ServerContext& context, boost::asio::ssl::context* tls = nullptr);
@@ -21,7 +21,7 @@ public:
     void stop();  // thread-safe
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 
-private:
+  private:
     void do_accept();
     void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
 

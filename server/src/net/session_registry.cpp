@@ -6,8 +6,8 @@
 
 namespace parley::net {
 
-SessionRegistry::SessionRegistry(boost::asio::any_io_executor executor,
-                                 std::size_t max_connections, std::size_t max_per_ip)
+SessionRegistry::SessionRegistry(boost::asio::any_io_executor executor, std::size_t max_connections,
+                                 std::size_t max_per_ip)
     : max_connections_(max_connections), max_per_ip_(max_per_ip), sweep_timer_(executor) {}
 
 SessionRegistry::Admission SessionRegistry::admit(const std::string& ip) {

@@ -16,7 +16,7 @@ namespace parley::net {
 
 // What the registry needs of a WebSocket session, whatever its transport.
 class SessionControl {
-public:
+  public:
     virtual ~SessionControl() = default;
     // Closes the session if its hello or a pending write is overdue. Any thread; never blocks.
     virtual void check_deadlines(std::chrono::steady_clock::time_point now) = 0;
@@ -28,7 +28,7 @@ public:
 // Every open WebSocket session: admission against the connection limits, one sweeper timer for
 // all sessions' deadlines (instead of a timer per session), and shutdown.
 class SessionRegistry {
-public:
+  public:
     enum class Admission { admitted, over_total, over_per_ip };
 
     SessionRegistry(boost::asio::any_io_executor executor, std::size_t max_connections,
@@ -47,7 +47,7 @@ public:
     void stop_sweeping();
     void shut_down_all();
 
-private:
+  private:
     static constexpr std::size_t shard_count = 16;
     struct Shard {
         mutable std::mutex mutex;

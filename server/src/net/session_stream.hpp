@@ -14,10 +14,10 @@ namespace parley::net {
 // Where the bytes Beast itself writes (the 101 response, pong, ping and close frames) go: the
 // session's own outbound queue, so they are ordered with the chat frames and share its writes.
 class OutboundSink {
-public:
+  public:
     virtual void queue_protocol_bytes(std::string bytes) = 0;  // called on the session's strand
     virtual void close_after_flush() = 0;                      // Beast's teardown
-protected:
+  protected:
     ~OutboundSink() = default;
 };
 
@@ -27,7 +27,7 @@ protected:
 // socket write. Beast writes only small control frames this way; chat frames bypass it.
 template <class NextLayer>
 class SessionStream {
-public:
+  public:
     using executor_type = typename NextLayer::executor_type;
 
     template <class... Args>
@@ -55,14 +55,14 @@ public:
                 auto size = bytes.size();
                 sink_->queue_protocol_bytes(std::move(bytes));
                 auto executor = boost::asio::get_associated_executor(completion, get_executor());
-                boost::asio::post(executor,
-                                  boost::beast::bind_front_handler(
-                                      std::move(completion), boost::system::error_code{}, size));
+                boost::asio::post(
+                    executor, boost::beast::bind_front_handler(std::move(completion),
+                                                               boost::system::error_code{}, size));
             },
             handler, buffers);
     }
 
-private:
+  private:
     NextLayer next_;
     OutboundSink* sink_ = nullptr;
 };
@@ -74,8 +74,9 @@ void async_teardown(boost::beast::role_type, SessionStream<NextLayer>& stream,
                     TeardownHandler&& handler) {
     stream.sink()->close_after_flush();
     auto executor = boost::asio::get_associated_executor(handler, stream.get_executor());
-    boost::asio::post(executor, boost::beast::bind_front_handler(std::forward<TeardownHandler>(handler),
-                                                                 boost::system::error_code{}));
+    boost::asio::post(executor,
+                      boost::beast::bind_front_handler(std::forward<TeardownHandler>(handler),
+                                                       boost::system::error_code{}));
 }
 
 }  // namespace parley::net

@@ -43,8 +43,8 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
     return decoded;
 }
 
-std::optional<std::filesystem::path> resolve_static_path(const std::filesystem::path& canonical_root,
-                                                         std::string_view target) {
+std::optional<std::filesystem::path> resolve_static_path(
+    const std::filesystem::path& canonical_root, std::string_view target) {
     namespace fs = std::filesystem;
     auto path_part = target.substr(0, target.find_first_of("?#"));
     if (path_part.empty() || path_part[0] != '/') return std::nullopt;

@@ -10,8 +10,7 @@ std::string make_session_id() {
     static const std::uint32_t prefix = std::random_device{}();
     static std::atomic<std::uint64_t> counter{0};
     char id[32];
-    std::snprintf(id, sizeof id, "%08x-%llx", prefix,
-                  static_cast<unsigned long long>(++counter));
+    std::snprintf(id, sizeof id, "%08x-%llx", prefix, static_cast<unsigned long long>(++counter));
     return id;
 }
 

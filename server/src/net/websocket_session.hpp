@@ -38,7 +38,7 @@ class WebSocketSession final : public chat::Participant,
                                public SessionControl,
                                public OutboundSink,
                                public std::enable_shared_from_this<WebSocketSession<Socket>> {
-public:
+  public:
     WebSocketSession(Socket&& socket, ServerContext& context, std::string remote_ip,
                      std::string remote, std::string url_token);
     ~WebSocketSession() override;
@@ -59,7 +59,7 @@ public:
     void queue_protocol_bytes(std::string bytes) override;
     void close_after_flush() override;
 
-private:
+  private:
     using WebSocket = boost::beast::websocket::stream<SessionStream<Socket>>;
 
     void on_accept(boost::system::error_code ec);

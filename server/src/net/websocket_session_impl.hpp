@@ -58,9 +58,8 @@ void WebSocketSession<Socket>::run(
     ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
         response.set(boost::beast::http::field::server, "parley");
     }));
-    ws_.async_accept(request, [self = this->shared_from_this()](error_code ec) {
-        self->on_accept(ec);
-    });
+    ws_.async_accept(request,
+                     [self = this->shared_from_this()](error_code ec) { self->on_accept(ec); });
 }
 
 template <class Socket>
@@ -84,11 +83,11 @@ void WebSocketSession<Socket>::do_read() {
     // a few bytes to offer, so an idle session holds almost nothing; once a message has begun,
     // the rest is read in as few steps as its size allows.
     constexpr std::size_t idle_read_bytes = 64;
-    std::size_t limit = read_buffer_.size() == 0 ? idle_read_bytes : context_.options.max_frame_bytes;
-    ws_.async_read_some(read_buffer_, limit,
-                        [self = this->shared_from_this()](error_code ec, std::size_t n) {
-                            self->on_read(ec, n);
-                        });
+    std::size_t limit =
+        read_buffer_.size() == 0 ? idle_read_bytes : context_.options.max_frame_bytes;
+    ws_.async_read_some(
+        read_buffer_, limit,
+        [self = this->shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
 }
 
 template <class Socket>
@@ -145,7 +144,8 @@ void WebSocketSession<Socket>::handle_frame(std::string_view text) {
     }
     if (protocol::is_rate_limited(command)) {
         switch (rate_limiter_.on_message(std::chrono::steady_clock::now())) {
-            case auth::RateDecision::allow: break;
+            case auth::RateDecision::allow:
+                break;
             case auth::RateDecision::rate_limited:
                 send_error(id, protocol::ErrorCode::rate_limited, "slow down");
                 return;
@@ -159,14 +159,22 @@ void WebSocketSession<Socket>::handle_frame(std::string_view text) {
     std::visit(
         [&](auto& c) {
             using T = std::decay_t<decltype(c)>;
-            if constexpr (std::is_same_v<T, protocol::Join>) hub.join(self, id, c);
-            else if constexpr (std::is_same_v<T, protocol::Leave>) hub.leave(self, id, c);
-            else if constexpr (std::is_same_v<T, protocol::Say>) hub.say(self, id, c);
-            else if constexpr (std::is_same_v<T, protocol::Dm>) hub.dm(self, id, c);
-            else if constexpr (std::is_same_v<T, protocol::HistoryQuery>) hub.history(self, id, c);
-            else if constexpr (std::is_same_v<T, protocol::Who>) hub.who(self, id, c);
-            else if constexpr (std::is_same_v<T, protocol::ListChannels>) hub.channels(self, id);
-            else if constexpr (std::is_same_v<T, protocol::Typing>) hub.typing(self, id, c);
+            if constexpr (std::is_same_v<T, protocol::Join>)
+                hub.join(self, id, c);
+            else if constexpr (std::is_same_v<T, protocol::Leave>)
+                hub.leave(self, id, c);
+            else if constexpr (std::is_same_v<T, protocol::Say>)
+                hub.say(self, id, c);
+            else if constexpr (std::is_same_v<T, protocol::Dm>)
+                hub.dm(self, id, c);
+            else if constexpr (std::is_same_v<T, protocol::HistoryQuery>)
+                hub.history(self, id, c);
+            else if constexpr (std::is_same_v<T, protocol::Who>)
+                hub.who(self, id, c);
+            else if constexpr (std::is_same_v<T, protocol::ListChannels>)
+                hub.channels(self, id);
+            else if constexpr (std::is_same_v<T, protocol::Typing>)
+                hub.typing(self, id, c);
             else if constexpr (std::is_same_v<T, protocol::Ping>)
                 deliver(protocol::make_text_frame(protocol::encode_pong(id)));
         },
@@ -187,8 +195,9 @@ void WebSocketSession<Socket>::handle_hello(const protocol::RequestId& id,
         const std::string& token = hello.token ? *hello.token : url_token;
         auto subject = token.empty() ? std::nullopt : context_.verify_token(token);
         if (!subject || *subject != hello.nick) {
-            send_error(id, protocol::ErrorCode::unauthorized,
-                       token.empty() ? "a token is required" : "the token is not valid for this nick");
+            send_error(
+                id, protocol::ErrorCode::unauthorized,
+                token.empty() ? "a token is required" : "the token is not valid for this nick");
             context_.metrics.count_refused(metrics::RefusedReason::unauthorized);
             close_with(1008, "unauthorized");
             return;
@@ -330,9 +339,8 @@ void WebSocketSession<Socket>::finish_close() {
         // close_notify first, so that a TLS peer can tell a finished conversation from a cut
         // one. Nothing else writes by now (do_write stops once draining_ is set), and the
         // linger timer set in end_session bounds a peer that never answers.
-        raw_stream().async_shutdown([self = this->shared_from_this()](error_code) {
-            self->half_close_and_drain();
-        });
+        raw_stream().async_shutdown(
+            [self = this->shared_from_this()](error_code) { self->half_close_and_drain(); });
     } else {
         half_close_and_drain();
     }
@@ -352,10 +360,10 @@ void WebSocketSession<Socket>::drain() {
     // What is drained is thrown away: one buffer serves every session.
     static char discarded[512];
     tcp_socket().async_read_some(boost::asio::buffer(discarded),
-                           [self = this->shared_from_this()](error_code ec, std::size_t) {
-                               if (ec) return self->close_socket();
-                               self->drain();
-                           });
+                                 [self = this->shared_from_this()](error_code ec, std::size_t) {
+                                     if (ec) return self->close_socket();
+                                     self->drain();
+                                 });
 }
 
 template <class Socket>

@@ -47,7 +47,8 @@ struct Typing {
 };
 struct Ping {};
 
-using Command = std::variant<Hello, Join, Leave, Say, Dm, HistoryQuery, Who, ListChannels, Typing, Ping>;
+using Command =
+    std::variant<Hello, Join, Leave, Say, Dm, HistoryQuery, Who, ListChannels, Typing, Ping>;
 
 // Limits the decoder enforces; they come from the server's options.
 struct DecodeLimits {

@@ -11,7 +11,9 @@ constexpr std::size_t max_id_chars = 64;
 constexpr std::size_t max_nick_chars = 32;
 constexpr std::size_t max_channel_chars = 64;
 
-Error bad_request(std::string message) { return {ErrorCode::bad_request, std::move(message)}; }
+Error bad_request(std::string message) {
+    return {ErrorCode::bad_request, std::move(message)};
+}
 
 bool is_word_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -76,9 +78,9 @@ std::optional<Error> read_text(const json& object, const DecodeLimits& limits, s
     if (chars == 0 || only_whitespace(out))
         return Error{ErrorCode::text_invalid, "text must not be empty or only whitespace"};
     if (chars > limits.max_text_chars)
-        return Error{ErrorCode::text_invalid, "text is longer than " +
-                                                  std::to_string(limits.max_text_chars) +
-                                                  " characters"};
+        return Error{
+            ErrorCode::text_invalid,
+            "text is longer than " + std::to_string(limits.max_text_chars) + " characters"};
     return std::nullopt;
 }
 
@@ -209,23 +211,40 @@ bool is_rate_limited(const Command& command) {
 
 std::string_view to_string(ErrorCode code) {
     switch (code) {
-        case ErrorCode::bad_json: return "bad_json";
-        case ErrorCode::bad_request: return "bad_request";
-        case ErrorCode::unknown_type: return "unknown_type";
-        case ErrorCode::hello_required: return "hello_required";
-        case ErrorCode::already_identified: return "already_identified";
-        case ErrorCode::nick_invalid: return "nick_invalid";
-        case ErrorCode::nick_taken: return "nick_taken";
-        case ErrorCode::unauthorized: return "unauthorized";
-        case ErrorCode::channel_invalid: return "channel_invalid";
-        case ErrorCode::not_member: return "not_member";
-        case ErrorCode::text_invalid: return "text_invalid";
-        case ErrorCode::rate_limited: return "rate_limited";
-        case ErrorCode::no_such_user: return "no_such_user";
-        case ErrorCode::no_such_channel: return "no_such_channel";
-        case ErrorCode::too_many_channels: return "too_many_channels";
-        case ErrorCode::busy: return "busy";
-        case ErrorCode::unavailable: return "unavailable";
+        case ErrorCode::bad_json:
+            return "bad_json";
+        case ErrorCode::bad_request:
+            return "bad_request";
+        case ErrorCode::unknown_type:
+            return "unknown_type";
+        case ErrorCode::hello_required:
+            return "hello_required";
+        case ErrorCode::already_identified:
+            return "already_identified";
+        case ErrorCode::nick_invalid:
+            return "nick_invalid";
+        case ErrorCode::nick_taken:
+            return "nick_taken";
+        case ErrorCode::unauthorized:
+            return "unauthorized";
+        case ErrorCode::channel_invalid:
+            return "channel_invalid";
+        case ErrorCode::not_member:
+            return "not_member";
+        case ErrorCode::text_invalid:
+            return "text_invalid";
+        case ErrorCode::rate_limited:
+            return "rate_limited";
+        case ErrorCode::no_such_user:
+            return "no_such_user";
+        case ErrorCode::no_such_channel:
+            return "no_such_channel";
+        case ErrorCode::too_many_channels:
+            return "too_many_channels";
+        case ErrorCode::busy:
+            return "busy";
+        case ErrorCode::unavailable:
+            return "unavailable";
     }
     return "unknown";
 }

@@ -20,8 +20,8 @@ json reply(const char* type, const RequestId& id) {
 }
 
 json message_json(const chat::ChatMessage& message) {
-    return json{{"type", "message"}, {"channel", message.channel}, {"seq", message.seq},
-                {"from", message.from},  {"text", message.text},       {"ts", message.ts}};
+    return json{{"type", "message"},    {"channel", message.channel}, {"seq", message.seq},
+                {"from", message.from}, {"text", message.text},       {"ts", message.ts}};
 }
 
 json dm_json(const chat::DirectMessage& message) {
@@ -113,11 +113,17 @@ std::string encode_channels(const RequestId& id, const std::vector<ChannelSummar
     return dump(object);
 }
 
-std::string encode_pong(const RequestId& id) { return dump(reply("pong", id)); }
+std::string encode_pong(const RequestId& id) {
+    return dump(reply("pong", id));
+}
 
-std::string encode_message(const chat::ChatMessage& message) { return dump(message_json(message)); }
+std::string encode_message(const chat::ChatMessage& message) {
+    return dump(message_json(message));
+}
 
-std::string encode_dm(const chat::DirectMessage& message) { return dump(dm_json(message)); }
+std::string encode_dm(const chat::DirectMessage& message) {
+    return dump(dm_json(message));
+}
 
 std::string encode_presence(const std::string& channel, const std::vector<std::string>& joined,
                             const std::vector<std::string>& left) {

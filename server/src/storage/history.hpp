@@ -17,7 +17,7 @@ struct Page {
 };
 
 struct AppendResult {
-    bool committed = false;   // false: the write failed and nothing was stored
+    bool committed = false;     // false: the write failed and nothing was stored
     chat::ChatMessage message;  // with its seq when committed
 };
 
@@ -33,7 +33,7 @@ struct DmAppendResult {
 // callbacks run one at a time, in the order their calls were made, and a read's callback sees
 // exactly the appends submitted before it, each of which has already had its callback run.
 class History {
-public:
+  public:
     virtual ~History() = default;
 
     // Assigns the channel's next seq and stores the message; `done` runs once it is durable.

@@ -15,7 +15,9 @@ Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
         raise(db, "cannot prepare statement");
 }
 
-Statement::~Statement() { sqlite3_finalize(statement_); }
+Statement::~Statement() {
+    sqlite3_finalize(statement_);
+}
 
 Statement& Statement::bind(int index, std::int64_t value) {
     if (sqlite3_bind_int64(statement_, index, value) != SQLITE_OK) raise(db_, "cannot bind");
@@ -54,7 +56,8 @@ std::int64_t Statement::integer(int column) const {
 
 std::string Statement::text(int column) const {
     auto* bytes = reinterpret_cast<const char*>(sqlite3_column_text(statement_, column));
-    return bytes ? std::string(bytes, static_cast<std::size_t>(sqlite3_column_bytes(statement_, column)))
+    return bytes ? std::string(bytes,
+                               static_cast<std::size_t>(sqlite3_column_bytes(statement_, column)))
                  : std::string();
 }
 
@@ -73,7 +76,9 @@ Database::Database(const std::string& path) : path_(path) {
     sqlite3_extended_result_codes(db_, 1);
 }
 
-Database::~Database() { sqlite3_close(db_); }
+Database::~Database() {
+    sqlite3_close(db_);
+}
 
 void Database::exec(std::string_view sql) {
     char* error = nullptr;

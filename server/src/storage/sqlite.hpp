@@ -15,7 +15,7 @@ struct StorageError : std::runtime_error {
 
 // A prepared statement: bind, step, read columns, reset. Owned by one thread.
 class Statement {
-public:
+  public:
     Statement(sqlite3* db, std::string_view sql);
     ~Statement();
     Statement(const Statement&) = delete;
@@ -32,14 +32,14 @@ public:
     std::string text(int column) const;
     bool is_null(int column) const;
 
-private:
+  private:
     sqlite3* db_;
     sqlite3_stmt* statement_ = nullptr;
 };
 
 // One connection, opened with an error that names the file when it cannot be used.
 class Database {
-public:
+  public:
     explicit Database(const std::string& path);
     ~Database();
     Database(const Database&) = delete;
@@ -49,7 +49,7 @@ public:
     sqlite3* handle() const { return db_; }
     const std::string& path() const { return path_; }
 
-private:
+  private:
     sqlite3* db_ = nullptr;
     std::string path_;
 };

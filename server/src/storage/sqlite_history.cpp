@@ -51,26 +51,33 @@ struct SqliteHistory::Statements {
         : begin(db, "BEGIN"),
           commit(db, "COMMIT"),
           rollback(db, "ROLLBACK"),
-          insert_message(db, "INSERT INTO messages(channel, seq, sender, body, ts) "
-                             "VALUES(?1, ?2, ?3, ?4, ?5)"),
-          save_last_seq(db, "INSERT INTO channels(name, last_seq) VALUES(?1, ?2) "
-                            "ON CONFLICT(name) DO UPDATE SET last_seq = excluded.last_seq"),
-          insert_dm(db, "INSERT INTO dms(sender, recipient, sender_key, recipient_key, body, ts) "
-                        "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"),
-          newest(db, "SELECT seq, sender, body, ts FROM messages "
-                     "WHERE channel = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"),
-          after(db, "SELECT seq, sender, body, ts FROM messages "
-                    "WHERE channel = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq LIMIT ?4"),
+          insert_message(db,
+                         "INSERT INTO messages(channel, seq, sender, body, ts) "
+                         "VALUES(?1, ?2, ?3, ?4, ?5)"),
+          save_last_seq(db,
+                        "INSERT INTO channels(name, last_seq) VALUES(?1, ?2) "
+                        "ON CONFLICT(name) DO UPDATE SET last_seq = excluded.last_seq"),
+          insert_dm(db,
+                    "INSERT INTO dms(sender, recipient, sender_key, recipient_key, body, ts) "
+                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"),
+          newest(db,
+                 "SELECT seq, sender, body, ts FROM messages "
+                 "WHERE channel = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"),
+          after(db,
+                "SELECT seq, sender, body, ts FROM messages "
+                "WHERE channel = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq LIMIT ?4"),
           oldest_seq(db, "SELECT MIN(seq) FROM messages WHERE channel = ?1"),
-          recent_dms(db, "SELECT sender, recipient, body, ts, id FROM dms WHERE sender_key = ?1 "
-                         "UNION ALL "
-                         "SELECT sender, recipient, body, ts, id FROM dms "
-                         "WHERE recipient_key = ?1 AND sender_key <> ?1 "
-                         "ORDER BY 5 DESC LIMIT ?2"),
+          recent_dms(db,
+                     "SELECT sender, recipient, body, ts, id FROM dms WHERE sender_key = ?1 "
+                     "UNION ALL "
+                     "SELECT sender, recipient, body, ts, id FROM dms "
+                     "WHERE recipient_key = ?1 AND sender_key <> ?1 "
+                     "ORDER BY 5 DESC LIMIT ?2"),
           prune_count(db, "DELETE FROM messages WHERE channel = ?1 AND seq <= ?2"),
-          prune_age(db, "DELETE FROM messages WHERE channel = ?1 AND seq < "
-                        "(SELECT COALESCE(MIN(seq), ?3) FROM messages "
-                        " WHERE channel = ?1 AND ts >= ?2)"),
+          prune_age(db,
+                    "DELETE FROM messages WHERE channel = ?1 AND seq < "
+                    "(SELECT COALESCE(MIN(seq), ?3) FROM messages "
+                    " WHERE channel = ?1 AND ts >= ?2)"),
           prune_dms_age(db, "DELETE FROM dms WHERE ts < ?1") {}
 
     Statement begin, commit, rollback;
@@ -233,12 +240,21 @@ bool SqliteHistory::commit_appends(std::deque<Op>& batch) {
                 auto& last = last_seq_[message.channel];
                 seq_before.try_emplace(message.channel, last);
                 message.seq = ++last;
-                s.insert_message.bind(1, message.channel).bind(2, message.seq)
-                    .bind(3, message.from).bind(4, message.text).bind(5, message.ts).run();
+                s.insert_message.bind(1, message.channel)
+                    .bind(2, message.seq)
+                    .bind(3, message.from)
+                    .bind(4, message.text)
+                    .bind(5, message.ts)
+                    .run();
             } else if (auto* dm = std::get_if<DmAppendOp>(&op)) {
                 const auto& m = dm->message;
-                s.insert_dm.bind(1, m.from).bind(2, m.to).bind(3, chat::nick_key(m.from))
-                    .bind(4, chat::nick_key(m.to)).bind(5, m.text).bind(6, m.ts).run();
+                s.insert_dm.bind(1, m.from)
+                    .bind(2, m.to)
+                    .bind(3, chat::nick_key(m.from))
+                    .bind(4, chat::nick_key(m.to))
+                    .bind(5, m.text)
+                    .bind(6, m.ts)
+                    .run();
             } else if (auto* read = std::get_if<ReadOp>(&op)) {
                 std::lock_guard lock(seq_mutex_);
                 auto it = last_seq_.find(read->channel);
@@ -266,8 +282,10 @@ bool SqliteHistory::commit_appends(std::deque<Op>& batch) {
         }
         std::lock_guard lock(seq_mutex_);
         for (const auto& [channel, seq] : seq_before) {
-            if (seq == 0) last_seq_.erase(channel);
-            else last_seq_[channel] = seq;
+            if (seq == 0)
+                last_seq_.erase(channel);
+            else
+                last_seq_[channel] = seq;
         }
         return false;
     }
@@ -291,7 +309,8 @@ void SqliteHistory::process(std::deque<Op>& batch) {
                 auto& query = statements_->recent_dms;
                 query.bind(1, chat::nick_key(dms->nick)).bind(2, dms->limit);
                 while (query.step())
-                    found.push_back({query.text(0), query.text(1), query.text(2), query.integer(3)});
+                    found.push_back(
+                        {query.text(0), query.text(1), query.text(2), query.integer(3)});
                 query.reset();
             } catch (const StorageError& e) {
                 statements_->recent_dms.reset();
@@ -319,11 +338,13 @@ void SqliteHistory::run_read(ReadOp& read) {
             std::reverse(page.messages.begin(), page.messages.end());
         };
         switch (read.kind) {
-            case ReadKind::recent: newest_before(read.upto + 1, read.limit); break;
+            case ReadKind::recent:
+                newest_before(read.upto + 1, read.limit);
+                break;
             case ReadKind::before:
-                newest_before(read.position > 0 ? std::min(read.position, read.upto + 1)
-                                                : read.upto + 1,
-                              read.limit);
+                newest_before(
+                    read.position > 0 ? std::min(read.position, read.upto + 1) : read.upto + 1,
+                    read.limit);
                 break;
             case ReadKind::since: {
                 if (read.position > read.upto) {

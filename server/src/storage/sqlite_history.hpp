@@ -15,10 +15,10 @@
 namespace parley::storage {
 
 struct SqliteOptions {
-    std::string path;                // a file, or ":memory:"
-    bool fsync_each_commit = true;   // false: WAL with synchronous=NORMAL
+    std::string path;               // a file, or ":memory:"
+    bool fsync_each_commit = true;  // false: WAL with synchronous=NORMAL
     std::size_t queue_limit = 65536;
-    std::size_t max_batch = 4096;    // operations in one group commit at most
+    std::size_t max_batch = 4096;  // operations in one group commit at most
     std::size_t max_per_channel = 10'000;
     std::chrono::milliseconds max_age{0};
 };
@@ -26,15 +26,14 @@ struct SqliteOptions {
 // History in SQLite (WAL mode), written by one storage thread that commits queued appends in
 // groups: one fsync covers every message that arrived while the previous commit ran.
 class SqliteHistory final : public History {
-public:
+  public:
     // Opens (creating the file and its folder), migrates and loads every channel's last seq.
     // Throws StorageError with a one-line reason when the database cannot be used.
     SqliteHistory(SqliteOptions options, metrics::Metrics& metrics);
     ~SqliteHistory() override;
 
     bool append(chat::ChatMessage message, std::function<void(AppendResult)> done) override;
-    bool append_dm(chat::DirectMessage message,
-                   std::function<void(DmAppendResult)> done) override;
+    bool append_dm(chat::DirectMessage message, std::function<void(DmAppendResult)> done) override;
     bool recent(std::string channel, int limit, std::function<void(Page)> done) override;
     bool since(std::string channel, std::int64_t since, int cap,
                std::function<void(Page)> done) override;
@@ -47,7 +46,7 @@ public:
 
     static constexpr int schema_version = 1;
 
-private:
+  private:
     struct AppendOp {
         chat::ChatMessage message;
         std::function<void(AppendResult)> done;
