@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <openssl/crypto.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/error.hpp>
@@ -23,6 +24,12 @@ namespace http = boost::beast::http;
 using boost::system::error_code;
 
 namespace {
+
+// Compares in time that depends only on the length, so the token cannot be guessed byte by byte.
+bool same_secret(std::string_view given, std::string_view expected) {
+    return given.size() == expected.size() &&
+           CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
+}
 
 constexpr int max_api_limit = 100;
 
@@ -195,7 +202,9 @@ void HttpSession<Stream>::on_read(error_code ec, std::size_t) {
         const auto& token = context_.options.metrics_token;
         if (!token.empty()) {
             auto header = request[http::field::authorization];
-            bool ok = header == "Bearer " + token || query_parameter(target, "token") == token;
+            auto from_query = query_parameter(target, "token");
+            bool ok = (header.starts_with("Bearer ") && same_secret(header.substr(7), token)) ||
+                      (from_query && same_secret(*from_query, token));
             if (!ok)
                 return send(text_response(request, http::status::unauthorized, "text/plain",
                                           "a metrics token is required\n"));
