@@ -119,6 +119,7 @@ class WebSocketSession final : public chat::Participant,
     // Read by the registry's sweeper.
     std::atomic<std::int64_t> write_started_ms_{0};  // 0 while no write is pending
     std::atomic<bool> deadline_hit_{false};
+    std::atomic<bool> said_hello_{false};
 };
 
 using PlainWebSocketSession = WebSocketSession<boost::asio::ip::tcp::socket>;

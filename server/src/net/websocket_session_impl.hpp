@@ -443,7 +443,14 @@ void WebSocketSession<Socket>::check_deadlines(std::chrono::steady_clock::time_p
     const auto& options = context_.options;
     auto started = write_started_ms_.load(std::memory_order_relaxed);
     bool write_overdue = started != 0 && steady_millis() - started > options.write_timeout.count();
-    bool hello_overdue = now - opened_ > options.hello_timeout && !identified();
+    bool hello_overdue = false;
+    if (!said_hello_.load(std::memory_order_relaxed) && now - opened_ > options.hello_timeout) {
+        // Remembered once seen, so the sweep stops taking the hub state's lock for this session.
+        if (identified())
+            said_hello_.store(true, std::memory_order_relaxed);
+        else
+            hello_overdue = true;
+    }
     if (!write_overdue && !hello_overdue) return;
     deadline_hit_.store(true, std::memory_order_relaxed);
     boost::asio::post(ws_.get_executor(), [self = this->shared_from_this(), write_overdue] {
