@@ -1,34 +1,20 @@
 // Two people in one channel: messages both ways, the member list follows joins and leaves, the
 // typing indicator shows, unread counts show for the channel you are not looking at.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, messageTexts, openApp, saveScreenshot } from './lib/browser.js';
-import { makeDataDir, startParley } from './lib/server.js';
+import { messageTexts, openApp, saveScreenshot } from './lib/browser.js';
+import { useParley } from './lib/fixture.js';
 
-let server;
-let browser;
-let data;
-
-before(async () => {
-  data = makeDataDir();
-  server = await startParley({ dataFile: data.file });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  data?.cleanup();
-});
+const fixture = useParley();
 
 test('two users chat in a channel', async () => {
-  const ann = await openApp(browser, server, { nick: 'ann' });
+  const ann = await openApp(fixture.browser, fixture.server, { nick: 'ann' });
   const annPage = ann.page;
   await annPage.locator('#conv-title', { hasText: '#general' }).waitFor();
   await annPage.locator('#member-list', { hasText: 'ann (you)' }).waitFor();
 
-  const bob = await openApp(browser, server, { nick: 'bob' });
+  const bob = await openApp(fixture.browser, fixture.server, { nick: 'bob' });
   const bobPage = bob.page;
 
   // Presence: ann sees bob arrive; bob's list has both from the joined reply.

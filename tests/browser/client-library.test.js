@@ -1,30 +1,24 @@
 // parley.js on its own, from Node (with the `ws` package as its WebSocket), against the real
 // server: the promise API, the outbox while offline, and recovery after a restart.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { ParleyClient, backoffDelay } from '../../web/parley.js';
+import { useParley } from './lib/fixture.js';
 import { connectRaw } from './lib/raw-client.js';
-import { makeDataDir, startParley } from './lib/server.js';
+import { startParley } from './lib/server.js';
 
-let server;
-let data;
 const clients = [];
-
-before(async () => {
-  data = makeDataDir();
-  server = await startParley({ dataFile: data.file });
-});
-
-after(async () => {
-  for (const client of clients) client.close();
-  await server?.stop();
-  data?.cleanup();
+const fixture = useParley({
+  browser: false,
+  teardown: async () => {
+    for (const client of clients) client.close();
+  },
 });
 
 function makeClient(nick, options = {}) {
-  const client = new ParleyClient({ url: server.wsUrl, nick, WebSocket, backoffBaseMs: 100, ...options });
+  const client = new ParleyClient({ url: fixture.server.wsUrl, nick, WebSocket, backoffBaseMs: 100, ...options });
   clients.push(client);
   return client;
 }
@@ -107,20 +101,20 @@ test('restart: the outbox is delivered once and missed messages arrive once, in 
   const states = [];
   reader.on('state', ({ state }) => states.push(state));
 
-  let writer = await connectRaw(server.wsUrl, 'lib_writer');
+  let writer = await connectRaw(fixture.server.wsUrl, 'lib_writer');
   await writer.join('recover');
   await writer.say('recover', 'before');
   await until(() => received.includes('before'), 'the first message');
 
-  await server.stop();
+  await fixture.server.stop();
   await until(() => states.includes('reconnecting'), 'the client to notice the restart');
   // Offline: sends wait in the bounded outbox.
   const queued = [reader.say('recover', 'queued 1'), reader.say('recover', 'queued 2'), reader.dm('lib_writer', 'dm while away')];
   await assert.rejects(reader.say('recover', 'one too many'), { code: 'outbox_full' });
   assert.equal(reader.outboxSize, 3);
 
-  server = await startParley({ port: server.port, dataFile: data.file });
-  writer = await connectRaw(server.wsUrl, 'lib_writer');
+  fixture.server = await startParley({ port: fixture.server.port, dataFile: fixture.data.file });
+  writer = await connectRaw(fixture.server.wsUrl, 'lib_writer');
   await writer.join('recover');
   await writer.say('recover', 'after');
 

@@ -1,30 +1,16 @@
 // Direct messages: one arrives with an unread badge, replies work both ways, and the
 // conversation is still there after a reload (the server replays recent DMs in `welcome`).
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, messageTexts, openApp } from './lib/browser.js';
-import { makeDataDir, startParley } from './lib/server.js';
+import { messageTexts, openApp } from './lib/browser.js';
+import { useParley } from './lib/fixture.js';
 
-let server;
-let browser;
-let data;
-
-before(async () => {
-  data = makeDataDir();
-  server = await startParley({ dataFile: data.file });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  data?.cleanup();
-});
+const fixture = useParley();
 
 test('a direct message arrives and can be answered', async () => {
-  const ann = await openApp(browser, server, { nick: 'ann' });
-  const bob = await openApp(browser, server, { nick: 'bob' });
+  const ann = await openApp(fixture.browser, fixture.server, { nick: 'ann' });
+  const bob = await openApp(fixture.browser, fixture.server, { nick: 'bob' });
   await ann.page.locator('#member-list .member', { hasText: 'bob' }).waitFor();
 
   // ann clicks bob in the member list to write to him.

@@ -1,32 +1,19 @@
 // Errors read as sentences a person can act on: a nick clash, an invalid nick, a message over the
 // server's length limit (which the page learns from `welcome`), a channel name that cannot exist.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openApp, signIn } from './lib/browser.js';
-import { makeDataDir, makeToken, startParley } from './lib/server.js';
+import { openApp, signIn } from './lib/browser.js';
+import { useParley } from './lib/fixture.js';
+import { makeToken, startParley } from './lib/server.js';
 
-let server;
-let browser;
-let data;
-
-before(async () => {
-  data = makeDataDir();
-  server = await startParley({ dataFile: data.file });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  data?.cleanup();
-});
+const fixture = useParley();
 
 test('a nick clash shows a readable error and lets you pick another', async () => {
-  const first = await openApp(browser, server, { nick: 'ann' });
+  const first = await openApp(fixture.browser, fixture.server, { nick: 'ann' });
   await first.page.locator('#conv-title', { hasText: '#general' }).waitFor();
 
-  const second = await openApp(browser, server);
+  const second = await openApp(fixture.browser, fixture.server);
   const { page } = second;
   await page.locator('#nick-input').fill('ann');
   await page.locator('#login-button').click();
@@ -50,7 +37,7 @@ test('a nick clash shows a readable error and lets you pick another', async () =
 });
 
 test('a message over the length limit is explained and kept for editing', async () => {
-  const { page, context, problems } = await openApp(browser, server, { nick: 'writer' });
+  const { page, context, problems } = await openApp(fixture.browser, fixture.server, { nick: 'writer' });
   await page.locator('#conv-title', { hasText: '#general' }).waitFor();
   const limit = await page.evaluate(async () => {
     // The limit the server announced, read the way the app reads it.
@@ -86,7 +73,7 @@ test('a server with auth asks for a token, and a link can carry it', async () =>
   const secret = 'browser-test-secret-0123456789abcdef';
   const authServer = await startParley({ extraArgs: ['--auth-secret', secret] });
   try {
-    const { page, context, problems } = await openApp(browser, authServer);
+    const { page, context, problems } = await openApp(fixture.browser, authServer);
     await page.locator('#nick-input').fill('zoe');
     await page.locator('#login-button').click();
     await page.locator('#login-error', { hasText: 'This server needs an access token for your nickname.' }).waitFor();
@@ -104,7 +91,7 @@ test('a server with auth asks for a token, and a link can carry it', async () =>
     await context.close();
 
     // An invitation link: the token is taken from the address and removed from it.
-    const invited = await openApp(browser, authServer, { path: `?token=${makeToken('yan', secret)}` });
+    const invited = await openApp(fixture.browser, authServer, { path: `?token=${makeToken('yan', secret)}` });
     await invited.page.locator('#nick-input').fill('yan');
     await invited.page.locator('#login-button').click();
     await invited.page.locator('#me-nick', { hasText: 'yan' }).waitFor();

@@ -1,38 +1,27 @@
 // History: the last page shows on join, older pages load as the reader scrolls up, until the
 // beginning of the channel, with every message exactly once and in order.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, messageTexts, openApp } from './lib/browser.js';
+import { messageTexts, openApp } from './lib/browser.js';
+import { useParley } from './lib/fixture.js';
 import { connectRaw } from './lib/raw-client.js';
-import { makeDataDir, startParley } from './lib/server.js';
 
 const SEEDED = 120;
-let server;
-let browser;
-let data;
-
-before(async () => {
-  data = makeDataDir();
-  server = await startParley({ dataFile: data.file });
-  browser = await launchBrowser();
-  const seeder = await connectRaw(server.wsUrl, 'seeder');
-  await seeder.join('archive');
-  for (let n = 1; n <= SEEDED; n += 1) await seeder.say('archive', `archived message ${n}`);
-  await seeder.close();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  data?.cleanup();
+const fixture = useParley({
+  setup: async ({ server }) => {
+    const seeder = await connectRaw(server.wsUrl, 'seeder');
+    await seeder.join('archive');
+    for (let n = 1; n <= SEEDED; n += 1) await seeder.say('archive', `archived message ${n}`);
+    await seeder.close();
+  },
 });
 
 const expected = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => `archived message ${from + i}`);
 
 test('history appears on join and older pages load on scroll-up', async () => {
   // A link to #archive opens that channel straight away.
-  const { page, context, problems } = await openApp(browser, server, { nick: 'reader', path: '#archive' });
+  const { page, context, problems } = await openApp(fixture.browser, fixture.server, { nick: 'reader', path: '#archive' });
   await page.locator('#conv-title', { hasText: '#archive' }).waitFor();
   await page.locator('#messages .msg .text', { hasText: `archived message ${SEEDED}` }).waitFor();
 
@@ -67,13 +56,13 @@ test('history appears on join and older pages load on scroll-up', async () => {
 });
 
 test('a new message while reading older history does not yank the view', async () => {
-  const { page, context } = await openApp(browser, server, { nick: 'reader2', path: '#archive' });
+  const { page, context } = await openApp(fixture.browser, fixture.server, { nick: 'reader2', path: '#archive' });
   await page.locator('#messages .msg .text', { hasText: `archived message ${SEEDED}` }).waitFor();
   await page.locator('#messages').evaluate((el) => {
     el.scrollTop = 0;
   });
   await page.locator('#history-status').waitFor({ state: 'hidden' });
-  const writer = await connectRaw(server.wsUrl, 'writer');
+  const writer = await connectRaw(fixture.server.wsUrl, 'writer');
   await writer.join('archive');
   await writer.say('archive', 'fresh news');
   await page.locator('#jump-latest', { hasText: 'New messages' }).waitFor();

@@ -1,30 +1,17 @@
 // The server restarts mid-session. Meanwhile another user sends messages and the reader writes
 // one while offline; when the page is back it shows each of them exactly once, in order.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, messageTexts, openApp } from './lib/browser.js';
+import { messageTexts, openApp } from './lib/browser.js';
+import { useParley } from './lib/fixture.js';
 import { connectRaw } from './lib/raw-client.js';
 import { makeDataDir, startParley } from './lib/server.js';
 
-let server;
-let browser;
-let data;
-
-before(async () => {
-  data = makeDataDir();
-  server = await startParley({ dataFile: data.file });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  data?.cleanup();
-});
+const fixture = useParley();
 
 test('the page reconnects after a server restart and shows what it missed exactly once', async () => {
-  const { page, context, problems } = await openApp(browser, server, { nick: 'ann' });
+  const { page, context, problems } = await openApp(fixture.browser, fixture.server, { nick: 'ann' });
   const frames = [];
   page.on('websocket', (socket) => {
     socket.on('framesent', (frame) => frames.push({ sent: JSON.parse(frame.payload) }));
@@ -32,20 +19,20 @@ test('the page reconnects after a server restart and shows what it missed exactl
   });
   await page.locator('#conv-title', { hasText: '#general' }).waitFor();
 
-  let bob = await connectRaw(server.wsUrl, 'bob');
+  let bob = await connectRaw(fixture.server.wsUrl, 'bob');
   await bob.join('general');
   await bob.say('general', 'before the restart');
   await page.locator('#messages .msg .text', { hasText: 'before the restart' }).waitFor();
 
   // SIGTERM: the server says goodbye (1001) and the page starts reconnecting.
-  await server.stop();
+  await fixture.server.stop();
   await page.locator('#banner', { hasText: /Reconnecting/ }).waitFor();
 
   // Keep the page offline while the server comes back, so what bob sends now can only reach
   // it through the re-join (`since`), not live.
   await context.setOffline(true);
-  server = await startParley({ port: server.port, dataFile: data.file });
-  bob = await connectRaw(server.wsUrl, 'bob');
+  fixture.server = await startParley({ port: fixture.server.port, dataFile: fixture.data.file });
+  bob = await connectRaw(fixture.server.wsUrl, 'bob');
   await bob.join('general');
   const missed = ['missed one', 'missed two', 'missed three'];
   for (const text of missed) await bob.say('general', text);
@@ -87,7 +74,7 @@ test('after missing more than the server replays, the page says so and pages bac
   const own = makeDataDir();
   const sinceCap = ['--since-cap', '5'];
   let gapServer = await startParley({ dataFile: own.file, extraArgs: sinceCap });
-  const { page, context, problems } = await openApp(browser, gapServer, { nick: 'away', path: '#busy' });
+  const { page, context, problems } = await openApp(fixture.browser, gapServer, { nick: 'away', path: '#busy' });
   let writer = await connectRaw(gapServer.wsUrl, 'chatty');
   await writer.join('busy');
   await writer.say('busy', 'busy 1');

@@ -1,33 +1,19 @@
 // Message text is shown as text: HTML in a message is never markup, and only http(s) links
 // become clickable, opening in a new tab without access to this one.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openApp } from './lib/browser.js';
+import { openApp } from './lib/browser.js';
+import { useParley } from './lib/fixture.js';
 import { connectRaw } from './lib/raw-client.js';
-import { makeDataDir, startParley } from './lib/server.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
-let server;
-let browser;
-let data;
-
-before(async () => {
-  data = makeDataDir();
-  server = await startParley({ dataFile: data.file });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  data?.cleanup();
-});
+const fixture = useParley();
 
 test('an HTML payload renders as text and runs nothing', async () => {
-  const { page, context, problems } = await openApp(browser, server, { nick: 'ann' });
+  const { page, context, problems } = await openApp(fixture.browser, fixture.server, { nick: 'ann' });
   await page.locator('#conv-title', { hasText: '#general' }).waitFor();
-  const mallory = await connectRaw(server.wsUrl, 'mallory');
+  const mallory = await connectRaw(fixture.server.wsUrl, 'mallory');
   await mallory.join('general');
   await mallory.say('general', XSS);
   await mallory.say('general', '<script>alert(2)</script><b>bold?</b>');
@@ -55,7 +41,7 @@ test('an HTML payload renders as text and runs nothing', async () => {
 });
 
 test('web links are clickable and safe, other schemes stay text', async () => {
-  const { page, context, problems } = await openApp(browser, server, { nick: 'linker' });
+  const { page, context, problems } = await openApp(fixture.browser, fixture.server, { nick: 'linker' });
   await page.locator('#conv-title', { hasText: '#general' }).waitFor();
   const text = 'docs at https://example.com/guide?a=1&b=2. and javascript:alert(3) or www.example.org!';
   await page.locator('#composer-input').fill(text);

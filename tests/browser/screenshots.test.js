@@ -1,39 +1,31 @@
 // The main view at desktop and phone size, light and dark, saved to artifacts/ for a person to
 // look at; plus the layout checks a screenshot makes easy to forget (no sideways scrolling).
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DESKTOP, PHONE, launchBrowser, openApp, saveScreenshot } from './lib/browser.js';
+import { DESKTOP, PHONE, openApp, saveScreenshot } from './lib/browser.js';
+import { useParley } from './lib/fixture.js';
 import { connectRaw } from './lib/raw-client.js';
 import { makeDataDir, startParley } from './lib/server.js';
 
-let server;
-let browser;
-let data;
 let others = [];
-
-before(async () => {
-  data = makeDataDir();
-  server = await startParley({ dataFile: data.file });
-  browser = await launchBrowser();
-  const bob = await connectRaw(server.wsUrl, 'bob');
-  const carol = await connectRaw(server.wsUrl, 'carol_w');
-  others = [bob, carol];
-  await bob.join('general');
-  await carol.join('general');
-  await bob.join('random');
-  await bob.say('general', 'Morning all! The release notes are at https://example.com/parley/releases/0.1');
-  await carol.say('general', 'Thanks. I read them over coffee.\nTwo questions:\n1. does history survive a restart?\n2. what about DMs?');
-  await bob.say('general', 'Yes to both, history lives in SQLite now.');
-  await bob.say('general', 'and a very long word to check wrapping: ' + 'supercalifragilistic'.repeat(6));
-  await bob.say('random', 'anyone up for lunch?');
-});
-
-after(async () => {
-  for (const other of others) await other.close();
-  await browser?.close();
-  await server?.stop();
-  data?.cleanup();
+const fixture = useParley({
+  setup: async ({ server }) => {
+    const bob = await connectRaw(server.wsUrl, 'bob');
+    const carol = await connectRaw(server.wsUrl, 'carol_w');
+    others = [bob, carol];
+    await bob.join('general');
+    await carol.join('general');
+    await bob.join('random');
+    await bob.say('general', 'Morning all! The release notes are at https://example.com/parley/releases/0.1');
+    await carol.say('general', 'Thanks. I read them over coffee.\nTwo questions:\n1. does history survive a restart?\n2. what about DMs?');
+    await bob.say('general', 'Yes to both, history lives in SQLite now.');
+    await bob.say('general', 'and a very long word to check wrapping: ' + 'supercalifragilistic'.repeat(6));
+    await bob.say('random', 'anyone up for lunch?');
+  },
+  teardown: async () => {
+    for (const other of others) await other.close();
+  },
 });
 
 // On a phone the conversation list is a drawer that has to be opened first.
@@ -67,7 +59,7 @@ async function populate(page, nick) {
 test('desktop main view', async () => {
   for (const colorScheme of ['light', 'dark']) {
     const nick = `desk_${colorScheme}`;
-    const { page, context, problems } = await openApp(browser, server, { nick, viewport: DESKTOP, colorScheme });
+    const { page, context, problems } = await openApp(fixture.browser, fixture.server, { nick, viewport: DESKTOP, colorScheme });
     await populate(page, nick);
     assert.ok(await page.locator('#sidebar').isVisible());
     assert.ok(await page.locator('#members-panel').isVisible(), 'members shown beside the messages');
@@ -80,7 +72,7 @@ test('desktop main view', async () => {
 test('phone main view', async () => {
   for (const colorScheme of ['light', 'dark']) {
     const nick = `phone_${colorScheme}`;
-    const { page, context, problems } = await openApp(browser, server, { nick, viewport: PHONE, colorScheme });
+    const { page, context, problems } = await openApp(fixture.browser, fixture.server, { nick, viewport: PHONE, colorScheme });
     await populate(page, nick);
     // One column: the conversation list and members are drawers, and nothing scrolls sideways.
     await page.waitForFunction(() => document.getElementById('sidebar').getBoundingClientRect().right <= 0);
@@ -108,7 +100,7 @@ test('phone main view', async () => {
 });
 
 test('sign-in screen', async () => {
-  const { page, context } = await openApp(browser, server, { viewport: PHONE });
+  const { page, context } = await openApp(fixture.browser, fixture.server, { viewport: PHONE });
   await page.locator('#nick-input').waitFor();
   await saveScreenshot(page, 'phone-sign-in');
   await context.close();
@@ -118,7 +110,7 @@ test('phone: typing, the length counter, and the offline state', async () => {
   const own = makeDataDir();
   const lonely = await startParley({ dataFile: own.file });
   try {
-    const { page, context, problems } = await openApp(browser, lonely, { nick: 'ann', viewport: PHONE });
+    const { page, context, problems } = await openApp(fixture.browser, lonely, { nick: 'ann', viewport: PHONE });
     const bob = await connectRaw(lonely.wsUrl, 'bob');
     await bob.join('general');
     await bob.say('general', 'hi there');
