@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <queue>
 #include <string>
 #include <string_view>
@@ -61,6 +62,8 @@ class Worker {
     void send_frame(Client& client, Opcode opcode, std::string_view payload);
     void write_out(Client& client, std::string_view bytes);
     void flush(Client& client);
+    // Sends what the socket takes now; the bytes sent, or nothing when the client failed.
+    std::optional<std::size_t> send_some(Client& client, std::string_view bytes);
     void begin_close(Client& client, std::int64_t now);
     void release(Client& client);
     void finish_close(Client& client);

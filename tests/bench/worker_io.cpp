@@ -1,3 +1,4 @@
+
 #include "worker.hpp"
 
 #include <arpa/inet.h>
@@ -9,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "ws_handshake.hpp"
 
@@ -276,6 +278,11 @@ void Worker::write_out(Client& client, std::string_view bytes) {
         client.outbox.append(bytes);
         return;
     }
+    auto done = send_some(client, bytes);
+    if (done && *done < bytes.size()) client.outbox.append(bytes.substr(*done));
+}
+
+std::optional<std::size_t> Worker::send_some(Client& client, std::string_view bytes) {
     std::size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t sent =
@@ -287,26 +294,13 @@ void Worker::write_out(Client& client, std::string_view bytes) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) break;
         fail(client, describe_errno("send", errno));
-        return;
+        return std::nullopt;
     }
-    if (done < bytes.size()) client.outbox.append(bytes.substr(done));
+    return done;
 }
 
 void Worker::flush(Client& client) {
-    std::size_t done = 0;
-    while (done < client.outbox.size()) {
-        const ssize_t sent = ::send(client.fd, client.outbox.data() + done,
-                                    client.outbox.size() - done, MSG_NOSIGNAL);
-        if (sent > 0) {
-            done += static_cast<std::size_t>(sent);
-            continue;
-        }
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        fail(client, describe_errno("send", errno));
-        return;
-    }
-    client.outbox.erase(0, done);
+    if (auto done = send_some(client, client.outbox)) client.outbox.erase(0, *done);
 }
 
 void Worker::begin_close(Client& client, std::int64_t now) {
