@@ -1,5 +1,7 @@
 #include "chat/channel.hpp"
 
+#include <algorithm>
+
 namespace parley::chat {
 
 std::size_t Channel::index_of(const Participant* participant) const {
@@ -13,11 +15,15 @@ void Channel::add_pending(const ParticipantPtr& participant, const std::string& 
     members_.push_back({participant, nick, false});
 }
 
-bool Channel::activate(const Participant* participant) {
+bool Channel::activate(const Participant* participant, std::int64_t history_through) {
     auto i = index_of(participant);
     if (i == members_.size() || members_[i].active) return false;
     members_[i].active = true;
-    if (active_nicks_[members_[i].nick]++ == 0) note_presence(members_[i].nick, true);
+    members_[i].history_through = history_through;
+    const auto& nick = members_[i].nick;
+    bool was_present = present_anywhere(nick);
+    ++active_nicks_[nick];
+    if (!was_present) note_presence(nick, true);
     // Its `joined` reply lists everyone up to and including itself.
     members_[i].presence_from = presence_log_.size();
     return true;
@@ -29,8 +35,9 @@ bool Channel::remove(const Participant* participant) {
     if (members_[i].active) {
         auto it = active_nicks_.find(members_[i].nick);
         if (--it->second == 0) {
-            note_presence(it->first, false);
+            auto nick = it->first;
             active_nicks_.erase(it);
+            if (!present_anywhere(nick)) note_presence(nick, false);
         }
     }
     // Swap-remove keeps removal O(1); member order carries no meaning.
@@ -41,6 +48,27 @@ bool Channel::remove(const Participant* participant) {
     }
     members_.pop_back();
     return true;
+}
+
+const std::string* Channel::nick_of(const Participant* participant) const {
+    auto i = index_of(participant);
+    return i == members_.size() ? nullptr : &members_[i].nick;
+}
+
+std::vector<std::string> Channel::nicks_here() const {
+    std::vector<std::string> nicks;
+    for (const auto& [nick, connections] : active_nicks_) nicks.push_back(nick);
+    return nicks;
+}
+
+bool Channel::present_anywhere(const std::string& nick) const {
+    return active_nicks_.count(nick) > 0 || remote_.count(nick) > 0;
+}
+
+std::size_t Channel::active_count() const {
+    auto count = active_nicks_.size();
+    for (const auto& [nick, nodes] : remote_) count += active_nicks_.count(nick) == 0;
+    return count;
 }
 
 bool Channel::has_member(const Participant* participant) const {
@@ -55,11 +83,73 @@ bool Channel::is_active_member(const Participant* participant) const {
 std::vector<std::string> Channel::active_nicks(std::size_t at_most) const {
     std::vector<std::string> nicks;
     nicks.reserve(std::min(at_most, active_nicks_.size()));
-    for (const auto& [nick, connections] : active_nicks_) {
-        if (nicks.size() == at_most) break;
-        nicks.push_back(nick);
+    // Both maps are sorted: merge them, so the list is sorted and each nick appears once.
+    auto here = active_nicks_.begin();
+    auto there = remote_.begin();
+    while (nicks.size() < at_most && (here != active_nicks_.end() || there != remote_.end())) {
+        if (there == remote_.end() || (here != active_nicks_.end() && here->first < there->first)) {
+            nicks.push_back((here++)->first);
+        } else if (here == active_nicks_.end() || there->first < here->first) {
+            nicks.push_back((there++)->first);
+        } else {
+            nicks.push_back(here->first);
+            ++here;
+            ++there;
+        }
     }
     return nicks;
+}
+
+void Channel::set_remote(const std::string& node, const std::string& nick, bool present) {
+    bool was_present = present_anywhere(nick);
+    if (present) {
+        remote_[nick].insert(node);
+    } else if (auto it = remote_.find(nick); it != remote_.end()) {
+        it->second.erase(node);
+        if (it->second.empty()) remote_.erase(it);
+    }
+    bool is_present = present_anywhere(nick);
+    if (was_present != is_present) note_presence(nick, is_present);
+}
+
+void Channel::apply_remote(const std::string& node, const std::string& nick, bool present) {
+    if (snapshots_pending_ > 0) events_during_snapshot_.push_back({node, nick, present});
+    set_remote(node, nick, present);
+}
+
+void Channel::drop_remote_node(const std::string& node) {
+    if (snapshots_pending_ > 0) events_during_snapshot_.push_back({node, {}, false});
+    forget_node(node);
+}
+
+void Channel::forget_node(const std::string& node) {
+    std::vector<std::string> nicks;
+    for (const auto& [nick, nodes] : remote_)
+        if (nodes.count(node)) nicks.push_back(nick);
+    for (const auto& nick : nicks) set_remote(node, nick, false);
+}
+
+void Channel::apply_remote_snapshot(const std::optional<std::vector<RemoteMember>>& members,
+                                    bool replace) {
+    if (members) {
+        std::set<std::pair<std::string, std::string>> listed;
+        for (const auto& member : *members) listed.emplace(member.node, member.nick);
+        if (replace) {
+            std::vector<std::pair<std::string, std::string>> stale;
+            for (const auto& [nick, nodes] : remote_)
+                for (const auto& node : nodes)
+                    if (!listed.count({node, nick})) stale.emplace_back(node, nick);
+            for (const auto& [node, nick] : stale) set_remote(node, nick, false);
+        }
+        for (const auto& [node, nick] : listed) set_remote(node, nick, true);
+        for (const auto& event : events_during_snapshot_) {
+            if (event.nick.empty())
+                forget_node(event.node);
+            else
+                set_remote(event.node, event.nick, event.present);
+        }
+    }
+    if (--snapshots_pending_ == 0) events_during_snapshot_.clear();
 }
 
 void Channel::note_presence(const std::string& nick, bool joined) {

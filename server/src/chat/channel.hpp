@@ -3,16 +3,20 @@
 #include <cstddef>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "chat/cluster_link.hpp"
 #include "chat/participant.hpp"
+#include "chat/sequencer.hpp"
 
 namespace parley::chat {
 
-// One chat room: who is in it and what presence changes are waiting to be announced.
+// One chat room: who is in it (here, and on other nodes of a cluster), the order its messages
+// go out in, and what presence changes are waiting to be announced.
 // Every member function expects `mutex` to be held by the caller.
 class Channel {
   public:
@@ -26,14 +30,21 @@ class Channel {
     // so that no message reaches it both in `joined.history` and live.
     void add_pending(const ParticipantPtr& participant, const std::string& nick);
     // Returns false when the participant is no longer a pending member (it left meanwhile).
-    bool activate(const Participant* participant);
+    // Messages up to `history_through` were in its `joined` history: it gets only later ones.
+    bool activate(const Participant* participant, std::int64_t history_through);
     // Returns false when the participant was not a member.
     bool remove(const Participant* participant);
     bool has_member(const Participant* participant) const;
     bool is_active_member(const Participant* participant) const;
 
+    const std::string* nick_of(const Participant* participant) const;
+    // Whether the nick has an active connection in this channel on this node.
+    bool present_here(const std::string& nick) const { return active_nicks_.count(nick) > 0; }
+    std::vector<std::string> nicks_here() const;
+
     bool empty() const { return members_.empty(); }
-    std::size_t active_count() const { return active_nicks_.size(); }
+    // Distinct nicks present, on this node or (in a cluster) on others.
+    std::size_t active_count() const;
     std::vector<std::string> active_nicks(std::size_t at_most) const;
 
     // Calls f(participant, nick) for every active member; `f` must not block.
@@ -42,7 +53,24 @@ class Channel {
         for (const auto& member : members_)
             if (member.active) f(member.participant, member.nick);
     }
+    // Calls f(participant) for every active member that has not had message `seq` in its
+    // `joined` history.
+    template <class F>
+    void for_each_receiver(std::int64_t seq, F&& f) const {
+        for (const auto& member : members_)
+            if (member.active && member.history_through < seq) f(member.participant);
+    }
 
+    // Presence on other nodes. Events that arrive while a snapshot is being read are replayed
+    // over it, so the last word on each (node, nick) wins whichever answer came first.
+    void begin_remote_snapshot() { ++snapshots_pending_; }
+    void apply_remote_snapshot(const std::optional<std::vector<RemoteMember>>& members,
+                               bool replace);
+    void apply_remote(const std::string& node, const std::string& nick, bool present);
+    void drop_remote_node(const std::string& node);
+    bool has_remote_members() const { return !remote_.empty(); }
+
+    Sequencer sequencer;
     bool has_presence_changes() const { return !presence_log_.empty(); }
     void drop_presence_changes();
     // Sends each active member the joins and leaves it has not seen, as (joined, left) lists:
@@ -60,8 +88,17 @@ class Channel {
         std::string nick;
         bool active = false;
         std::size_t presence_from = 0;  // first entry of presence_log_ this member has not seen
+        std::int64_t history_through = 0;
+    };
+    struct RemoteEvent {
+        std::string node;
+        std::string nick;  // empty: the whole node is gone
+        bool present;
     };
 
+    bool present_anywhere(const std::string& nick) const;
+    void set_remote(const std::string& node, const std::string& nick, bool present);
+    void forget_node(const std::string& node);
     void note_presence(const std::string& nick, bool joined);
     // The net effect of presence_log_[from...]: last change per nick wins.
     std::pair<std::vector<std::string>, std::vector<std::string>> presence_since(
@@ -73,6 +110,9 @@ class Channel {
     std::unordered_map<const Participant*, std::size_t> index_;
     std::map<std::string, int> active_nicks_;  // nick -> active connections (multi-device)
     std::vector<std::pair<std::string, bool>> presence_log_;  // (nick, joined) in order
+    std::map<std::string, std::set<std::string>> remote_;     // nick -> nodes it is present on
+    int snapshots_pending_ = 0;
+    std::vector<RemoteEvent> events_during_snapshot_;
 };
 
 template <class Deliver>

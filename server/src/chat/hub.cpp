@@ -12,11 +12,12 @@ using protocol::ErrorCode;
 using protocol::make_text_frame;
 
 Hub::Hub(boost::asio::any_io_executor executor, HubOptions options, storage::History& history,
-         metrics::Metrics& metrics)
+         metrics::Metrics& metrics, ClusterLink* cluster)
     : executor_(executor),
       options_(std::move(options)),
       history_(history),
       metrics_(metrics),
+      cluster_(cluster),
       presence_timer_(executor) {}
 
 auto Hub::channel_shard(const std::string& name)
@@ -68,38 +69,68 @@ void Hub::hello(const ParticipantPtr& p, const protocol::RequestId& id, const st
     {
         auto& shard = user_shard(key);
         std::lock_guard lock(shard.mutex);
-        auto [it, inserted] = shard.map.try_emplace(key);
-        User& user = it->second;
-        if (!inserted && !(authenticated && user.authenticated)) {
-            fail(p, id, ErrorCode::nick_taken, "the nick " + user.nick + " is taken");
+        auto it = shard.map.find(key);
+        if (it != shard.map.end() && !(authenticated && it->second.authenticated)) {
+            fail(p, id, ErrorCode::nick_taken, "the nick " + it->second.nick + " is taken");
             return;
         }
-        if (inserted) user = User{nick, authenticated, {}};
-        user.connections.push_back({p, false});
     }
+    if (!cluster_) {
+        admit(p, id, nick, key, authenticated);
+        return;
+    }
+    // Free here; the cluster decides whether it is free everywhere.
+    cluster_->claim_nick(
+        key, nick, authenticated, [this, p, id, nick, key, authenticated](NickClaim claim) {
+            if (claim == NickClaim::taken)
+                fail(p, id, ErrorCode::nick_taken, "the nick " + nick + " is taken");
+            else if (claim == NickClaim::unavailable)
+                fail(p, id, ErrorCode::unavailable, "the cluster cannot be reached, try again");
+            else
+                admit(p, id, nick, key, authenticated);
+        });
+}
+
+void Hub::admit(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
+                const std::string& key, bool authenticated) {
     {
-        std::lock_guard lock(p->hub_state.mutex);
+        auto& shard = user_shard(key);
+        std::lock_guard lock(shard.mutex);
+        auto it = shard.map.find(key);
+        bool clash = it != shard.map.end() && !(authenticated && it->second.authenticated);
+        // Checking `gone` and setting the nick under one lock: disconnect() either sees the nick
+        // and removes this connection, or ran first and this admits nothing.
+        std::unique_lock state_lock(p->hub_state.mutex);
+        bool gone = p->hub_state.gone;
+        if (gone || clash) {
+            // Disconnected while the cluster answered, or another connection here won the race.
+            state_lock.unlock();
+            if (cluster_) cluster_->release_nick(key);
+            if (!gone) fail(p, id, ErrorCode::nick_taken, "the nick " + nick + " is taken");
+            return;
+        }
         p->hub_state.nick_key = key;
         p->hub_state.nick = nick;
+        state_lock.unlock();
+        if (it == shard.map.end()) it = shard.map.emplace(key, User{nick, authenticated, {}}).first;
+        it->second.connections.push_back({p, false});
     }
 
     // Welcome after the recent direct messages are read; a dm committed before that read is in
     // `welcome.dms`, one committed after it is delivered live, never both.
     auto send_welcome = [this, p, id, nick, key](std::vector<chat::DirectMessage> dms) {
-        {
-            auto& shard = user_shard(key);
-            std::lock_guard lock(shard.mutex);
-            auto it = shard.map.find(key);
-            if (it == shard.map.end()) return;
-            auto& connections = it->second.connections;
-            auto c = std::find_if(connections.begin(), connections.end(),
-                                  [&](const Connection& c) { return c.participant == p; });
-            if (c == connections.end()) return;
-            c->welcomed = true;
-            protocol::Welcome welcome{nick, std::string(p->session_id()), options_.node,
-                                      options_.limits, std::move(dms)};
-            reply(p, protocol::encode_welcome(id, welcome));
-        }
+        auto& shard = user_shard(key);
+        std::lock_guard lock(shard.mutex);
+        auto it = shard.map.find(key);
+        if (it == shard.map.end()) return;
+        auto& connections = it->second.connections;
+        auto c = std::find_if(connections.begin(), connections.end(),
+                              [&](const Connection& c) { return c.participant == p; });
+        if (c == connections.end()) return;
+        c->welcomed = true;
+        protocol::Welcome welcome{nick, std::string(p->session_id()), options_.node,
+                                  options_.limits, std::move(dms)};
+        reply(p, protocol::encode_welcome(id, welcome));
     };
     if (!history_.recent_dms(nick, options_.welcome_dms, send_welcome)) send_welcome({});
 }
@@ -124,6 +155,15 @@ Hub::ChannelPtr Hub::get_or_create_channel(const std::string& name) {
     return slot;
 }
 
+std::vector<Hub::ChannelPtr> Hub::all_channels() const {
+    std::vector<ChannelPtr> list;
+    for (auto& shard : channels_) {
+        std::lock_guard lock(shard.mutex);
+        for (auto& [name, channel] : shard.map) list.push_back(channel);
+    }
+    return list;
+}
+
 void Hub::remove_member(const std::string& name, const Participant* participant) {
     auto& shard = channel_shard(name);
     std::lock_guard shard_lock(shard.mutex);
@@ -131,7 +171,12 @@ void Hub::remove_member(const std::string& name, const Participant* participant)
     if (it == shard.map.end()) return;
     ChannelPtr channel = it->second;
     std::lock_guard lock(channel->mutex);
+    const std::string* member_nick = channel->nick_of(participant);
+    std::string nick = member_nick ? *member_nick : std::string();
+    bool was_here = member_nick && channel->present_here(nick);
     if (!channel->remove(participant)) return;
+    if (cluster_ && was_here && !channel->present_here(nick))
+        cluster_->announce_presence(name, nick, false);
     if (channel->empty()) {
         channel->dead = true;
         shard.map.erase(it);
@@ -175,32 +220,96 @@ void Hub::join(const ParticipantPtr& p, const protocol::RequestId& id, const pro
     {
         std::lock_guard lock(channel->mutex);
         channel->add_pending(p, nick);
+        if (cluster_) channel->begin_remote_snapshot();
     }
-
-    auto activate = [this, p, id, channel](storage::Page page) {
-        std::lock_guard lock(channel->mutex);
-        if (!channel->activate(p.get())) return;  // left before its history arrived
-        protocol::Joined joined{channel->name(), channel->active_count(), std::nullopt,
-                                std::move(page.messages), page.gap};
-        if (joined.member_count <= options_.presence_limit) {
-            joined.members = channel->active_nicks(options_.presence_limit);
-            mark_presence_dirty(channel);
-        } else {
-            channel->drop_presence_changes();
-        }
-        reply(p, protocol::encode_joined(id, joined));
-    };
-    bool queued = join.since
-                      ? history_.since(join.channel, *join.since, options_.since_cap, activate)
-                      : history_.recent(join.channel, options_.join_history, activate);
-    if (!queued) {
+    if (!cluster_) {
+        read_join_history(p, id, channel, join.since);
+        return;
+    }
+    // Who is here from other nodes first, so `joined.members` lists them too.
+    cluster_->read_presence(join.channel, [this, p, id, channel, since = join.since](
+                                              std::optional<std::vector<RemoteMember>> members) {
         {
-            std::lock_guard lock(p->hub_state.mutex);
-            p->hub_state.channels.erase(join.channel);
+            std::lock_guard lock(channel->mutex);
+            channel->apply_remote_snapshot(members, false);
+            if (channel->has_presence_changes()) mark_presence_dirty(channel);
         }
-        remove_member(join.channel, p.get());
-        fail(p, id, ErrorCode::busy, "the server is busy, try again");
+        if (!members)
+            abandon_join(p, id, channel->name(), ErrorCode::unavailable,
+                         "the cluster cannot be reached, try again");
+        else
+            read_join_history(p, id, channel, since);
+    });
+}
+
+void Hub::read_join_history(const ParticipantPtr& p, const protocol::RequestId& id,
+                            const ChannelPtr& channel, std::optional<std::int64_t> since) {
+    auto done = [this, p, id, channel](storage::Page page) {
+        activate(p, id, channel, std::move(page));
+    };
+    bool queued = since ? history_.since(channel->name(), *since, options_.since_cap, done)
+                        : history_.recent(channel->name(), options_.join_history, done);
+    if (!queued)
+        abandon_join(p, id, channel->name(), ErrorCode::busy, "the server is busy, try again");
+}
+
+void Hub::abandon_join(const ParticipantPtr& p, const protocol::RequestId& id,
+                       const std::string& name, ErrorCode code, const std::string& message) {
+    {
+        std::lock_guard lock(p->hub_state.mutex);
+        p->hub_state.channels.erase(name);
     }
+    remove_member(name, p.get());
+    fail(p, id, code, message);
+}
+
+void Hub::activate(const ParticipantPtr& p, const protocol::RequestId& id,
+                   const ChannelPtr& channel, storage::Page page) {
+    if (!page.ok) {
+        abandon_join(p, id, channel->name(), ErrorCode::unavailable,
+                     "history could not be read, try again");
+        return;
+    }
+    std::unique_lock lock(channel->mutex);
+    if (!channel->has_member(p.get()) || channel->is_active_member(p.get()))
+        return;  // left before its history arrived
+    auto& sequencer = channel->sequencer;
+    if (sequencer.known() && page.head_seq < sequencer.delivered()) {
+        // Live delivery got ahead of this read (in a cluster, pub/sub and reads race): read what
+        // lies between, so the member misses nothing and gets nothing twice.
+        lock.unlock();
+        auto after = page.head_seq;
+        auto more = [this, p, id, channel, first = std::move(page)](storage::Page rest) mutable {
+            if (!rest.ok) {
+                first.ok = false;
+            } else {
+                first.gap = first.gap || rest.gap;
+                first.head_seq = rest.head_seq;
+                for (auto& message : rest.messages)
+                    if (first.messages.empty() || message.seq > first.messages.back().seq)
+                        first.messages.push_back(std::move(message));
+            }
+            activate(p, id, channel, std::move(first));
+        };
+        if (!history_.since(channel->name(), after, options_.since_cap, std::move(more)))
+            abandon_join(p, id, channel->name(), ErrorCode::busy, "the server is busy, try again");
+        return;
+    }
+    std::string nick = *channel->nick_of(p.get());
+    bool was_here = channel->present_here(nick);
+    channel->activate(p.get(), page.head_seq);
+    if (cluster_ && !was_here) cluster_->announce_presence(channel->name(), nick, true);
+    protocol::Joined joined{channel->name(), channel->active_count(), std::nullopt,
+                            std::move(page.messages), page.gap};
+    if (joined.member_count <= options_.presence_limit) {
+        joined.members = channel->active_nicks(options_.presence_limit);
+        mark_presence_dirty(channel);
+    } else {
+        channel->drop_presence_changes();
+    }
+    reply(p, protocol::encode_joined(id, joined));
+    // The first member to arrive tells the channel where live delivery starts.
+    if (!sequencer.known()) fan_out(channel, sequencer.start(page.head_seq));
 }
 
 void Hub::leave(const ParticipantPtr& p, const protocol::RequestId& id,
@@ -232,28 +341,53 @@ void Hub::say(const ParticipantPtr& p, const protocol::RequestId& id, const prot
     bool queued =
         history_.append(std::move(message), [this, p, id, received](storage::AppendResult result) {
             if (!result.committed) {
-                fail(p, id, ErrorCode::unavailable, "the message could not be stored");
+                fail(p, id, ErrorCode::unavailable, "the message could not be stored, try again");
                 return;
             }
-            broadcast(result.message.channel,
-                      make_text_frame(protocol::encode_message(result.message)));
-            if (id) reply(p, protocol::encode_ok(id, result.message.seq));
+            auto seq = result.message.seq;
+            // In a cluster the message comes back through Redis like everyone else's.
+            if (!cluster_) deliver_message(std::move(result.message));
+            if (id) reply(p, protocol::encode_ok(id, seq));
             metrics_.say_to_ok_seconds.observe(
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count());
         });
     if (!queued) fail(p, id, ErrorCode::busy, "the server is busy, try again");
 }
 
-void Hub::broadcast(const std::string& name, const protocol::Frame& frame) {
-    auto channel = find_channel(name);
-    if (!channel) return;
+void Hub::deliver_message(ChatMessage message) {
+    auto channel = find_channel(message.channel);
+    if (!channel) return;  // nobody here is in it
     std::lock_guard lock(channel->mutex);
+    if (channel->dead) return;
+    fan_out(channel, channel->sequencer.offer(std::move(message)));
+}
+
+void Hub::fan_out(const ChannelPtr& channel, Sequencer::Step step) {
     std::uint64_t count = 0;
-    channel->for_each_active([&](const ParticipantPtr& member, const std::string&) {
-        member->deliver(frame);
-        ++count;
-    });
+    for (const auto& message : step.deliver) {
+        auto frame = make_text_frame(protocol::encode_message(message));
+        channel->for_each_receiver(message.seq, [&](const ParticipantPtr& member) {
+            member->deliver(frame);
+            ++count;
+        });
+    }
     metrics_.deliveries_total.fetch_add(count, std::memory_order_relaxed);
+    if (step.catch_up_after) catch_up(channel, *step.catch_up_after);
+}
+
+void Hub::catch_up(const ChannelPtr& channel, std::int64_t after) {
+    metrics_.cluster_catch_ups_total.fetch_add(1, std::memory_order_relaxed);
+    auto done = [this, channel](storage::Page page) {
+        std::lock_guard lock(channel->mutex);
+        if (channel->dead) return;
+        if (!page.ok) {
+            channel->sequencer.catch_up_failed();
+            return;
+        }
+        fan_out(channel, channel->sequencer.caught_up(std::move(page.messages), page.head_seq));
+    };
+    if (!history_.since(channel->name(), after, options_.since_cap, std::move(done)))
+        channel->sequencer.catch_up_failed();
 }
 
 void Hub::typing(const ParticipantPtr& p, const protocol::RequestId& id,
@@ -276,6 +410,18 @@ void Hub::typing(const ParticipantPtr& p, const protocol::RequestId& id,
     channel->for_each_active([&](const ParticipantPtr& member, const std::string& member_nick) {
         if (member_nick != nick) member->deliver(frame);
     });
+    if (cluster_ && channel->has_remote_members()) cluster_->announce_typing(typing.channel, nick);
+}
+
+void Hub::deliver_typing(const std::string& name, const std::string& nick) {
+    auto channel = find_channel(name);
+    if (!channel) return;
+    std::lock_guard lock(channel->mutex);
+    if (channel->active_count() > options_.presence_limit) return;
+    auto frame = make_text_frame(protocol::encode_typing(name, nick));
+    channel->for_each_active([&](const ParticipantPtr& member, const std::string& member_nick) {
+        if (member_nick != nick) member->deliver(frame);
+    });
 }
 
 void Hub::who(const ParticipantPtr& p, const protocol::RequestId& id, const protocol::Who& who) {
@@ -294,17 +440,9 @@ void Hub::channels(const ParticipantPtr& p, const protocol::RequestId& id) {
     if (identified_nick(p, id).empty()) return;
     constexpr std::size_t max_listed = 1000;
     std::vector<protocol::ChannelSummary> list;
-    for (auto& shard : channels_) {
-        std::vector<ChannelPtr> snapshot;
-        {
-            std::lock_guard lock(shard.mutex);
-            for (auto& [name, channel] : shard.map) snapshot.push_back(channel);
-        }
-        for (auto& channel : snapshot) {
-            std::lock_guard lock(channel->mutex);
-            if (channel->active_count() > 0)
-                list.push_back({channel->name(), channel->active_count()});
-        }
+    for (const auto& channel : all_channels()) {
+        std::lock_guard lock(channel->mutex);
+        if (channel->active_count() > 0) list.push_back({channel->name(), channel->active_count()});
     }
     std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) {
         return a.member_count != b.member_count ? a.member_count > b.member_count : a.name < b.name;
@@ -333,6 +471,10 @@ void Hub::history(const ParticipantPtr& p, const protocol::RequestId& id,
             fail(p, id, ErrorCode::unavailable, "history could not be read");
             return;
         }
+        if (!page.channel_exists && !has_members(channel)) {
+            fail(p, id, ErrorCode::no_such_channel, "no channel named " + channel);
+            return;
+        }
         reply(p, protocol::encode_history(id, channel, page.messages));
     };
     if (!history_.before(query.channel, query.before, query.limit, send)) {
@@ -350,9 +492,11 @@ bool Hub::channel_known(const std::string& name) const {
 void Hub::dm(const ParticipantPtr& p, const protocol::RequestId& id, const protocol::Dm& dm) {
     auto nick = identified_nick(p, id);
     if (nick.empty()) return;
-    auto to_key = nick_key(dm.to);
-    std::string to_nick;
-    {
+    // In a cluster the recipient may be on any node: storage checks, atomically with storing.
+    std::string to_nick = dm.to;
+    if (!cluster_) {
+        to_nick.clear();
+        auto to_key = nick_key(dm.to);
         auto& shard = user_shard(to_key);
         std::lock_guard lock(shard.mutex);
         auto it = shard.map.find(to_key);
@@ -362,31 +506,40 @@ void Hub::dm(const ParticipantPtr& p, const protocol::RequestId& id, const proto
         fail(p, id, ErrorCode::no_such_user, dm.to + " is not connected");
         return;
     }
-    DirectMessage message{nick, to_nick, dm.text, now_millis()};
-    bool queued = history_.append_dm(std::move(message), [this, p, id](storage::DmAppendResult r) {
-        if (!r.committed) {
-            fail(p, id, ErrorCode::unavailable, "the message could not be stored");
+    DirectMessage message{nick, to_nick, dm.text, now_millis(), std::string(p->session_id())};
+    auto done = [this, p, id, to = dm.to](storage::DmAppendResult r) {
+        if (r.no_such_user) {
+            fail(p, id, ErrorCode::no_such_user, to + " is not connected");
             return;
         }
-        auto frame = make_text_frame(protocol::encode_dm(r.message));
-        auto from_key = nick_key(r.message.from);
-        auto to_key = nick_key(r.message.to);
-        deliver_to_user(to_key, frame, nullptr);
-        if (from_key != to_key) deliver_to_user(from_key, frame, p.get());
+        if (!r.committed) {
+            fail(p, id, ErrorCode::unavailable, "the message could not be stored, try again");
+            return;
+        }
+        if (!cluster_) deliver_dm(r.message, p->session_id());
         metrics_.dms_total.fetch_add(1, std::memory_order_relaxed);
         if (id) reply(p, protocol::encode_ok(id, std::nullopt, r.message.ts));
-    });
-    if (!queued) fail(p, id, ErrorCode::busy, "the server is busy, try again");
+    };
+    if (!history_.append_dm(std::move(message), std::move(done)))
+        fail(p, id, ErrorCode::busy, "the server is busy, try again");
+}
+
+void Hub::deliver_dm(const DirectMessage& message, std::string_view origin_session) {
+    auto frame = make_text_frame(protocol::encode_dm(message));
+    auto from_key = nick_key(message.from);
+    auto to_key = nick_key(message.to);
+    deliver_to_user(to_key, frame, {});
+    if (from_key != to_key) deliver_to_user(from_key, frame, origin_session);
 }
 
 void Hub::deliver_to_user(const std::string& key, const protocol::Frame& frame,
-                          const Participant* except) {
+                          std::string_view except_session) {
     auto& shard = user_shard(key);
     std::lock_guard lock(shard.mutex);
     auto it = shard.map.find(key);
     if (it == shard.map.end()) return;
     for (const auto& connection : it->second.connections)
-        if (connection.welcomed && connection.participant.get() != except)
+        if (connection.welcomed && connection.participant->session_id() != except_session)
             connection.participant->deliver(frame);
 }
 
@@ -413,6 +566,7 @@ void Hub::disconnect(const ParticipantPtr& p) {
                                      [&](const Connection& c) { return c.participant == p; }),
                       connections.end());
     if (connections.empty()) shard.map.erase(it);
+    if (cluster_) cluster_->release_nick(key);
 }
 
 // ---- presence ------------------------------------------------------------------------------
@@ -455,6 +609,77 @@ void Hub::flush_presence() {
             member->deliver(frame);
         });
     }
+}
+
+}  // namespace parley::chat
+
+namespace parley::chat {
+
+// ---- the cluster ---------------------------------------------------------------------------
+
+void Hub::on_cluster_message(ChatMessage message) {
+    deliver_message(std::move(message));
+}
+
+void Hub::on_cluster_dm(DirectMessage message, const std::string& origin_session) {
+    deliver_dm(message, origin_session);
+}
+
+void Hub::on_cluster_presence(const std::string& node, const std::string& name,
+                              const std::string& nick, bool present) {
+    auto channel = find_channel(name);
+    if (!channel) return;
+    std::lock_guard lock(channel->mutex);
+    if (channel->dead) return;
+    channel->apply_remote(node, nick, present);
+    if (channel->has_presence_changes()) mark_presence_dirty(channel);
+}
+
+void Hub::on_cluster_typing(const std::string& channel, const std::string& nick) {
+    deliver_typing(channel, nick);
+}
+
+void Hub::on_node_gone(const std::string& node) {
+    for (const auto& channel : all_channels()) {
+        std::lock_guard lock(channel->mutex);
+        if (channel->dead) continue;
+        channel->drop_remote_node(node);
+        if (channel->has_presence_changes()) mark_presence_dirty(channel);
+    }
+}
+
+void Hub::on_cluster_resubscribed() {
+    for (const auto& channel : all_channels()) {
+        {
+            std::lock_guard lock(channel->mutex);
+            if (channel->dead) continue;
+            channel->begin_remote_snapshot();
+            fan_out(channel, channel->sequencer.resync());
+        }
+        cluster_->read_presence(channel->name(),
+                                [this, channel](std::optional<std::vector<RemoteMember>> members) {
+                                    std::lock_guard lock(channel->mutex);
+                                    channel->apply_remote_snapshot(members, true);
+                                    if (!channel->dead && channel->has_presence_changes())
+                                        mark_presence_dirty(channel);
+                                });
+    }
+}
+
+LocalRegistrations Hub::local_registrations() {
+    LocalRegistrations registrations;
+    for (auto& shard : users_) {
+        std::lock_guard lock(shard.mutex);
+        for (const auto& [key, user] : shard.map)
+            registrations.nicks.push_back(
+                {key, user.nick, user.authenticated, static_cast<int>(user.connections.size())});
+    }
+    for (const auto& channel : all_channels()) {
+        std::lock_guard lock(channel->mutex);
+        for (const auto& nick : channel->nicks_here())
+            registrations.presence.emplace_back(channel->name(), nick);
+    }
+    return registrations;
 }
 
 }  // namespace parley::chat

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "chat/channel.hpp"
+#include "chat/cluster_link.hpp"
 #include "chat/participant.hpp"
 #include "metrics/metrics.hpp"
 #include "protocol/command.hpp"
@@ -38,12 +39,15 @@ struct HubOptions {
 // global: nicks live in 16 shards and channels in 16 shards (each a mutex around a map), and
 // each channel has its own mutex for its members. A broadcast holds one channel's mutex while it
 // queues the same frame to each member; queuing never blocks. Appends and history reads go
-// through storage, whose callbacks arrive one at a time in submission order: that order is what
-// makes `seq` order, `ok`-after-commit and exactly-once delivery around a join hold.
-class Hub {
+// through storage and come back as committed messages; each channel's Sequencer hands them to
+// members in `seq` order, exactly once, and a member who joins gets only what its `joined`
+// history did not have. On a single node the committed message comes straight from storage; in
+// a cluster it comes back through Redis from whichever node stored it, this one included.
+class Hub final : public ClusterListener {
   public:
+    // `cluster` is null on a single node.
     Hub(boost::asio::any_io_executor executor, HubOptions options, storage::History& history,
-        metrics::Metrics& metrics);
+        metrics::Metrics& metrics, ClusterLink* cluster = nullptr);
 
     // `authenticated`: the hello carried a valid token for this nick, which lets several
     // connections share it (one user on several devices).
@@ -65,7 +69,19 @@ class Hub {
 
     // Whether a channel exists now or has history: the HTTP API answers 404 otherwise.
     bool channel_known(const std::string& name) const;
+    // Whether someone on this node is in the channel now.
+    bool has_members(const std::string& name) const { return find_channel(name) != nullptr; }
     storage::History& history_store() { return history_; }
+
+    // ClusterListener
+    void on_cluster_message(ChatMessage message) override;
+    void on_cluster_dm(DirectMessage message, const std::string& origin_session) override;
+    void on_cluster_presence(const std::string& node, const std::string& channel,
+                             const std::string& nick, bool present) override;
+    void on_cluster_typing(const std::string& channel, const std::string& nick) override;
+    void on_node_gone(const std::string& node) override;
+    void on_cluster_resubscribed() override;
+    LocalRegistrations local_registrations() override;
 
   private:
     struct Connection {
@@ -90,14 +106,34 @@ class Hub {
         const std::string& name) const;
     Shard<std::unordered_map<std::string, User>>& user_shard(const std::string& key);
 
+    // Adds the connection under its (claimed) nick and sends `welcome`.
+    void admit(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
+               const std::string& key, bool authenticated);
+
     ChannelPtr find_channel(const std::string& name) const;
     ChannelPtr get_or_create_channel(const std::string& name);
+    std::vector<ChannelPtr> all_channels() const;
     // Removes the participant; forgets the channel when it empties.
     void remove_member(const std::string& name, const Participant* participant);
-    void broadcast(const std::string& channel, const protocol::Frame& frame);
-    // Queues to every connection of these users that has been welcomed.
+    void read_join_history(const ParticipantPtr& p, const protocol::RequestId& id,
+                           const ChannelPtr& channel, std::optional<std::int64_t> since);
+    // Makes a pending member active once its history is read, then sends it live messages.
+    void activate(const ParticipantPtr& p, const protocol::RequestId& id, const ChannelPtr& channel,
+                  storage::Page page);
+    void abandon_join(const ParticipantPtr& p, const protocol::RequestId& id,
+                      const std::string& name, protocol::ErrorCode code,
+                      const std::string& message);
+    // A committed message, from storage (single node) or from the cluster.
+    void deliver_message(ChatMessage message);
+    // Sends what the sequencer released; call with the channel's mutex held.
+    void fan_out(const ChannelPtr& channel, Sequencer::Step step);
+    void catch_up(const ChannelPtr& channel, std::int64_t after);
+    void deliver_typing(const std::string& channel, const std::string& nick);
+    // Queues to every connection of these users that has been welcomed, but the one whose
+    // session id is `except_session`.
     void deliver_to_user(const std::string& key, const protocol::Frame& frame,
-                         const Participant* except);
+                         std::string_view except_session);
+    void deliver_dm(const DirectMessage& message, std::string_view origin_session);
     void mark_presence_dirty(const ChannelPtr& channel);  // call with the channel's mutex held
     void flush_presence();
 
@@ -111,6 +147,7 @@ class Hub {
     HubOptions options_;
     storage::History& history_;
     metrics::Metrics& metrics_;
+    ClusterLink* cluster_;
     std::array<Shard<std::unordered_map<std::string, ChannelPtr>>, shard_count> channels_;
     std::array<Shard<std::unordered_map<std::string, User>>, shard_count> users_;
 

@@ -19,6 +19,8 @@ struct DirectMessage {
     std::string to;
     std::string text;
     std::int64_t ts = 0;
+    // The connection that sent it, which is not sent its own message back. Never stored.
+    std::string sender_session = {};
 };
 
 std::int64_t now_millis();

@@ -133,6 +133,18 @@ std::string Metrics::render_prometheus() const {
                                   "time to commit one group of messages");
     say_to_ok_seconds.render(out, "parley_say_to_ok_seconds",
                              "time from a say arriving to its message being durable");
+
+    single(out, "parley_redis_connections_up", "gauge",
+           "Redis connections established (2 per node in cluster mode)", redis_connections_up);
+    single(out, "parley_redis_reconnects_total", "counter",
+           "times a lost Redis connection was established again", redis_reconnects_total);
+    single(out, "parley_cluster_events_in_total", "counter",
+           "messages, presence and dms relayed to this node through Redis",
+           cluster_events_in_total);
+    single(out, "parley_cluster_catch_ups_total", "counter",
+           "gaps in a channel's seq filled by reading its Redis stream", cluster_catch_ups_total);
+    redis_round_trip_seconds.render(out, "parley_redis_round_trip_seconds",
+                                    "time from sending a Redis command to its reply");
     return out;
 }
 

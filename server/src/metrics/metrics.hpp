@@ -53,6 +53,13 @@ struct Metrics {
     Histogram storage_commit_seconds;  // one group commit
     Histogram say_to_ok_seconds;       // a say, from decode to durable
 
+    // Cluster mode (--redis); all zero on a single node.
+    std::atomic<std::int64_t> redis_connections_up{0};  // of 2: commands and the bus
+    std::atomic<std::uint64_t> redis_reconnects_total{0};
+    std::atomic<std::uint64_t> cluster_events_in_total{0};  // bus events received from Redis
+    std::atomic<std::uint64_t> cluster_catch_ups_total{0};  // gaps in seq filled from the stream
+    Histogram redis_round_trip_seconds;                     // one command, sent to reply
+
     void count_error(protocol::ErrorCode code);
     void count_close(std::uint16_t code);
     void count_refused(RefusedReason reason);

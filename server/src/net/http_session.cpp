@@ -293,6 +293,9 @@ void HttpSession<Stream>::serve_history_api(const Request& request, const std::s
             if (!page.ok)
                 return self->send(json_error(shape, http::status::service_unavailable,
                                              "unavailable", "history could not be read"));
+            if (!page.channel_exists && !self->context_.hub.has_members(channel))
+                return self->send(json_error(shape, http::status::not_found, "no_such_channel",
+                                             "no channel with that name"));
             self->send(text_response(shape, http::status::ok, "application/json",
                                      protocol::encode_messages_page(channel, page.messages)));
         });

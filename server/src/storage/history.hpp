@@ -14,6 +14,8 @@ struct Page {
     std::vector<chat::ChatMessage> messages;  // ascending by seq
     bool gap = false;  // messages the caller asked for are no longer retained, or over the cap
     bool ok = true;    // false when the store could not read
+    std::int64_t head_seq = 0;   // the channel's last seq when the read ran
+    bool channel_exists = true;  // false: the channel has never had a message
 };
 
 struct AppendResult {
@@ -24,14 +26,16 @@ struct AppendResult {
 struct DmAppendResult {
     bool committed = false;
     chat::DirectMessage message;
+    bool no_such_user = false;  // the recipient is connected nowhere (checked in a cluster)
 };
 
 // Where history lives. Every call is non-blocking: it queues the work and returns false when the
 // bounded queue is full (the caller answers `busy`). Disk or network I/O happens elsewhere.
 //
-// Ordering contract, which the hub relies on for exactly-once delivery around a join:
-// callbacks run one at a time, in the order their calls were made, and a read's callback sees
-// exactly the appends submitted before it, each of which has already had its callback run.
+// Ordering contract: callbacks run one at a time, in the order their calls were made. On a single
+// node a read's callback also sees exactly the appends submitted before it, each of which has
+// already had its callback run; in a cluster other nodes append too, and each page's head_seq
+// tells the hub where the read stood.
 class History {
   public:
     virtual ~History() = default;
@@ -53,7 +57,8 @@ class History {
     virtual bool recent_dms(std::string nick, int limit,
                             std::function<void(std::vector<chat::DirectMessage>)> done) = 0;
 
-    // Whether a channel has ever had a message. Answered from memory, never blocks.
+    // Whether a channel has ever had a message, answered from memory without blocking. A store
+    // that cannot tell says true, and its reads set Page::channel_exists.
     virtual bool knows_channel(const std::string& channel) const = 0;
 
     // Commits everything accepted so far, runs its callbacks, and stops. Idempotent.

@@ -330,6 +330,8 @@ void SqliteHistory::process(std::deque<Op>& batch) {
 void SqliteHistory::run_read(ReadOp& read) {
     auto& s = *statements_;
     Page page;
+    page.head_seq = read.upto;
+    page.channel_exists = read.upto > 0;
     try {
         auto newest_before = [&](std::int64_t before, int limit) {
             s.newest.bind(1, read.channel).bind(2, before).bind(3, limit);

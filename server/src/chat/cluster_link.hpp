@@ -1,0 +1,71 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chat/message.hpp"
+
+namespace parley::chat {
+
+// A nick present in a channel on another node.
+struct RemoteMember {
+    std::string node;
+    std::string nick;
+};
+
+enum class NickClaim { claimed, taken, unavailable };
+
+// What this node's hub tells and asks the other nodes of a cluster. The hub knows nothing of
+// Redis: cluster mode passes an implementation, a single node passes none. Every call returns
+// at once; answers come later on another thread.
+class ClusterLink {
+  public:
+    virtual ~ClusterLink() = default;
+
+    // Claims the nick for one more connection on this node. Several connections may share it
+    // only when every one of them proved it with a token.
+    virtual void claim_nick(const std::string& key, const std::string& nick, bool authenticated,
+                            std::function<void(NickClaim)> done) = 0;
+    virtual void release_nick(const std::string& key) = 0;
+    // `nick` now has (or no longer has) a connection in `channel` on this node.
+    virtual void announce_presence(const std::string& channel, const std::string& nick,
+                                   bool present) = 0;
+    virtual void announce_typing(const std::string& channel, const std::string& nick) = 0;
+    // Who is in the channel on the other nodes that are alive; nullopt when it cannot be read.
+    virtual void read_presence(
+        const std::string& channel,
+        std::function<void(std::optional<std::vector<RemoteMember>>)> done) = 0;
+};
+
+// What this node holds that the cluster must know again after Redis lost it (a restart).
+struct LocalRegistrations {
+    struct Nick {
+        std::string key;
+        std::string nick;
+        bool authenticated = false;
+        int connections = 0;
+    };
+    std::vector<Nick> nicks;
+    std::vector<std::pair<std::string, std::string>> presence;  // (channel, nick)
+};
+
+// What the other nodes tell this hub. Calls come from the cluster's own strand.
+class ClusterListener {
+  public:
+    virtual ~ClusterListener() = default;
+    virtual void on_cluster_message(ChatMessage message) = 0;
+    // `origin_session` already knows: it sent the message.
+    virtual void on_cluster_dm(DirectMessage message, const std::string& origin_session) = 0;
+    virtual void on_cluster_presence(const std::string& node, const std::string& channel,
+                                     const std::string& nick, bool present) = 0;
+    virtual void on_cluster_typing(const std::string& channel, const std::string& nick) = 0;
+    // A node stopped its heartbeat: its members have left.
+    virtual void on_node_gone(const std::string& node) = 0;
+    // The subscription was lost and is back: events may have been missed meanwhile.
+    virtual void on_cluster_resubscribed() = 0;
+    virtual LocalRegistrations local_registrations() = 0;
+};
+
+}  // namespace parley::chat
