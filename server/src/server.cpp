@@ -7,10 +7,12 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
 #include <filesystem>
+#include <random>
 #include <thread>
 
 #include "auth/jwt.hpp"
 #include "net/tls_context.hpp"
+#include "storage/redis_history.hpp"
 #include "storage/sqlite.hpp"
 #include "storage/sqlite_history.hpp"
 
@@ -23,6 +25,15 @@ namespace {
 // Descriptors kept back from --max-connections' default: HTTP connections that have not
 // upgraded yet, the database and its journal, the listening socket, logs.
 constexpr std::size_t reserved_descriptors = 128;
+
+// The node's name plus a random suffix: two processes on one host, or a node restarted before
+// its old self timed out, never share an id.
+std::string unique_node_id(const std::string& node) {
+    std::random_device random;
+    char suffix[9];
+    std::snprintf(suffix, sizeof suffix, "%08x", random());
+    return node + "-" + suffix;
+}
 
 std::string host_name() {
     char name[256] = {};
@@ -79,14 +90,32 @@ Server::Server(config::Options options) : options_(std::move(options)) {
         if (!tls_) throw StartupError(error);
     }
 
-    try {
-        history_ = std::make_unique<storage::SqliteHistory>(
-            storage::SqliteOptions{options_.data, options_.durability == "full",
-                                   options_.storage_queue, 4096, options_.history_max_per_channel,
-                                   options_.history_max_age},
+    if (!options_.redis.empty()) {
+        std::string error;
+        auto endpoint = cluster::parse_redis_url(options_.redis, error);
+        if (!endpoint) throw StartupError("--redis: " + error);
+        auto node_id = unique_node_id(options_.node);
+        redis_commands_ = std::make_shared<cluster::RedisConnection>(
+            io_.get_executor(), *endpoint, "commands", options_.storage_queue, metrics_);
+        redis_bus_ = std::make_shared<cluster::RedisConnection>(io_.get_executor(), *endpoint,
+                                                                "bus", 16, metrics_);
+        history_ = std::make_unique<storage::RedisHistory>(
+            redis_commands_,
+            storage::RedisHistoryOptions{options_.history_max_per_channel, 1000, node_id},
             metrics_);
-    } catch (const storage::StorageError& e) {
-        throw StartupError(e.what());
+        cluster_ = std::make_unique<cluster::RedisCluster>(
+            redis_commands_, redis_bus_,
+            cluster::ClusterOptions{node_id, options_.cluster_node_ttl}, metrics_);
+    } else {
+        try {
+            history_ = std::make_unique<storage::SqliteHistory>(
+                storage::SqliteOptions{options_.data, options_.durability == "full",
+                                       options_.storage_queue, 4096,
+                                       options_.history_max_per_channel, options_.history_max_age},
+                metrics_);
+        } catch (const storage::StorageError& e) {
+            throw StartupError(e.what());
+        }
     }
 
     chat::HubOptions hub_options;
@@ -98,7 +127,8 @@ Server::Server(config::Options options) : options_(std::move(options)) {
     hub_options.presence_window = options_.presence_window;
     hub_options.join_history = options_.join_history;
     hub_options.since_cap = options_.since_cap;
-    hub_ = std::make_unique<chat::Hub>(asio::make_strand(io_), hub_options, *history_, metrics_);
+    hub_ = std::make_unique<chat::Hub>(asio::make_strand(io_), hub_options, *history_, metrics_,
+                                       cluster_.get());
     registry_ = std::make_unique<net::SessionRegistry>(
         asio::make_strand(io_), options_.max_connections, options_.max_connections_per_ip);
 
@@ -140,6 +170,10 @@ Server::~Server() {
     // Storage callbacks reach into the hub: finish them before members are destroyed. Sessions
     // still queued in io_ are destroyed last, with it, and touch only metrics_ then.
     if (history_) history_->stop();
+    // Io threads are joined: free the Redis connections now, before the hub their callbacks
+    // reach into is destroyed.
+    if (redis_commands_) redis_commands_->abandon();
+    if (redis_bus_) redis_bus_->abandon();
 }
 
 int Server::run() {
@@ -159,6 +193,7 @@ int Server::run() {
         };
     signals.async_wait(on_signal);
 
+    if (cluster_) cluster_->start(*hub_);
     listener_->run();
     registry_->start_sweeping(std::chrono::milliseconds(250));
     auto endpoint = listener_->local_endpoint();
@@ -196,7 +231,15 @@ void Server::wait_for_sessions(std::chrono::steady_clock::time_point deadline) {
         if (auto left = registry_->size(); left > 0)
             spdlog::warn("shutdown grace over with {} sessions still open", left);
         registry_->stop_sweeping();
-        io_.stop();
+        if (!cluster_) {
+            io_.stop();
+            return;
+        }
+        // Tell the other nodes now (the sessions' nicks and memberships were released just
+        // before, on the same connection) rather than have them wait for the heartbeat to lapse.
+        cluster_->leave([this] { io_.stop(); });
+        shutdown_timer_ = std::make_unique<asio::steady_timer>(io_, std::chrono::seconds(1));
+        shutdown_timer_->async_wait([this](boost::system::error_code) { io_.stop(); });
         return;
     }
     shutdown_timer_ = std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(50));

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "chat/hub.hpp"
+#include "cluster/redis_cluster.hpp"
 #include "config/options.hpp"
 #include "metrics/metrics.hpp"
 #include "net/listener.hpp"
@@ -37,6 +38,9 @@ class Server {
     config::Options options_;
     metrics::Metrics metrics_;  // first: everything else counts into it until destroyed
     boost::asio::io_context io_;
+    std::shared_ptr<cluster::RedisConnection> redis_commands_;  // cluster mode only
+    std::shared_ptr<cluster::RedisConnection> redis_bus_;
+    std::unique_ptr<cluster::RedisCluster> cluster_;
     std::unique_ptr<storage::History> history_;
     std::unique_ptr<chat::Hub> hub_;
     std::unique_ptr<net::SessionRegistry> registry_;

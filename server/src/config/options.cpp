@@ -1,5 +1,7 @@
 #include "config/options.hpp"
 
+#include "cluster/redis_url.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -127,6 +129,17 @@ Spec list(std::string_view name, std::string_view help, std::vector<std::string>
             }};
 }
 
+Spec redis_url(std::string_view name, std::string_view help, std::string Options::*field) {
+    return {name, help,
+            [field](Options& o, std::string_view v) -> std::optional<std::string> {
+                std::string error;
+                if (!v.empty() && !cluster::parse_redis_url(v, error)) return error;
+                o.*field = std::string(v);
+                return std::nullopt;
+            },
+            [field](const Options& o) { return o.*field; }};
+}
+
 const std::vector<Spec>& specs() {
     using namespace std::chrono_literals;
     constexpr std::uint64_t MiB = 1024 * 1024;
@@ -181,6 +194,10 @@ const std::vector<Spec>& specs() {
                  &Options::history_max_age, 0ms, std::chrono::hours(24 * 365 * 100)),
         count("join-history", "messages sent with joined", &Options::join_history, 0, 500),
         count("since-cap", "messages sent after since at most", &Options::since_cap, 1, 100'000),
+        redis_url("redis", "cluster mode: share channels through Redis at redis://host:port[/db]",
+                  &Options::redis),
+        duration("cluster-node-ttl", "a node silent this long has left the cluster, with its users",
+                 &Options::cluster_node_ttl, 1s, 10min),
         text("auth-secret", "HS256 secret; enables token mode", &Options::auth_secret, true),
         text("auth-secret-file", "file holding the HS256 secret", &Options::auth_secret_file),
         list("allowed-origins", "extra allowed Origins, comma separated (* allows all)",

@@ -54,6 +54,10 @@ struct Options {
     int join_history = 50;        // messages in `joined`
     int since_cap = 500;          // at most this many messages after `since`
 
+    // Cluster
+    std::string redis;                  // redis://host:port[/db]; empty: a single node with SQLite
+    Duration cluster_node_ttl{10'000};  // heartbeats every third of it
+
     // Security
     std::string auth_secret;  // HS256 secret; empty: guest mode
     std::string auth_secret_file;

@@ -1,0 +1,94 @@
+#include "cluster/bus_event.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace parley::cluster::bus {
+
+using nlohmann::json;
+
+namespace {
+
+// Splits `{"k":...,...}` around a value that goes first under `field`.
+std::pair<std::string, std::string> around_first_field(const std::string& field, const json& rest) {
+    auto text = rest.dump();  // "{...}"
+    std::string prefix = "{\"";
+    prefix.append(field).append("\":");
+    text[0] = ',';
+    return {std::move(prefix), std::move(text)};
+}
+
+template <class T>
+bool read(const json& object, const char* key, T& out) {
+    auto it = object.find(key);
+    if (it == object.end()) return false;
+    if constexpr (std::is_same_v<T, std::string>) {
+        if (!it->is_string()) return false;
+    } else if constexpr (std::is_same_v<T, bool>) {
+        if (!it->is_boolean()) return false;
+    } else {
+        if (!it->is_number_integer()) return false;
+    }
+    out = it->get<T>();
+    return true;
+}
+
+}  // namespace
+
+std::pair<std::string, std::string> message_event_parts(const chat::ChatMessage& m) {
+    return around_first_field(
+        "s", json{{"k", "m"}, {"c", m.channel}, {"f", m.from}, {"t", m.text}, {"ts", m.ts}});
+}
+
+std::pair<std::string, std::string> dm_event_parts(const chat::DirectMessage& m) {
+    return around_first_field(
+        "to",
+        json{{"k", "d"}, {"f", m.from}, {"t", m.text}, {"ts", m.ts}, {"o", m.sender_session}});
+}
+
+std::string encode(const Presence& e) {
+    return json{{"k", "p"}, {"n", e.node}, {"c", e.channel}, {"u", e.nick}, {"p", e.present}}
+        .dump();
+}
+
+std::string encode(const Typing& e) {
+    return json{{"k", "t"}, {"n", e.node}, {"c", e.channel}, {"u", e.nick}}.dump();
+}
+
+std::string encode(const NodeGone& e) {
+    return json{{"k", "g"}, {"n", e.node}}.dump();
+}
+
+std::optional<Event> decode(std::string_view payload) {
+    auto object = json::parse(payload, nullptr, false);
+    if (!object.is_object()) return std::nullopt;
+    std::string kind;
+    if (!read(object, "k", kind)) return std::nullopt;
+    if (kind == "m") {
+        Message e;
+        auto& m = e.message;
+        if (read(object, "s", m.seq) && read(object, "c", m.channel) && read(object, "f", m.from) &&
+            read(object, "t", m.text) && read(object, "ts", m.ts) && m.seq > 0)
+            return e;
+    } else if (kind == "d") {
+        Dm e;
+        auto& m = e.message;
+        if (read(object, "to", m.to) && read(object, "f", m.from) && read(object, "t", m.text) &&
+            read(object, "ts", m.ts) && read(object, "o", m.sender_session))
+            return e;
+    } else if (kind == "p") {
+        Presence e;
+        if (read(object, "n", e.node) && read(object, "c", e.channel) &&
+            read(object, "u", e.nick) && read(object, "p", e.present))
+            return e;
+    } else if (kind == "t") {
+        Typing e;
+        if (read(object, "n", e.node) && read(object, "c", e.channel) && read(object, "u", e.nick))
+            return e;
+    } else if (kind == "g") {
+        NodeGone e;
+        if (read(object, "n", e.node)) return e;
+    }
+    return std::nullopt;
+}
+
+}  // namespace parley::cluster::bus

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "chat/message.hpp"
+
+namespace parley::cluster {
+
+// What nodes tell each other on the Redis channel every node subscribes to. Each is one small
+// JSON object whose "k" names its kind. Channel messages are published by the append script in
+// Redis itself, which splices the seq it assigned into the text made by message_event_parts().
+namespace bus {
+
+struct Message {
+    chat::ChatMessage message;
+};
+struct Dm {
+    chat::DirectMessage message;  // sender_session: the connection that sent it
+};
+struct Presence {
+    std::string node;
+    std::string channel;
+    std::string nick;
+    bool present = false;
+};
+struct Typing {
+    std::string node;
+    std::string channel;
+    std::string nick;
+};
+struct NodeGone {
+    std::string node;
+};
+
+using Event = std::variant<Message, Dm, Presence, Typing, NodeGone>;
+
+// A message event as two halves around its seq: prefix + seq + suffix.
+std::pair<std::string, std::string> message_event_parts(const chat::ChatMessage& message);
+// A dm event as two halves around the recipient's nick (a JSON string), which only Redis knows.
+std::pair<std::string, std::string> dm_event_parts(const chat::DirectMessage& message);
+std::string encode(const Presence& event);
+std::string encode(const Typing& event);
+std::string encode(const NodeGone& event);
+
+// nullopt for anything malformed: a node never trusts the bus more than a client.
+std::optional<Event> decode(std::string_view payload);
+
+}  // namespace bus
+}  // namespace parley::cluster

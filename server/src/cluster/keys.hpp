@@ -1,0 +1,38 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+// Every Redis key a Parley cluster uses. Scripts get the key names from here (as KEYS or, for
+// keys a script finds as it goes, as a prefix in ARGV), so the layout lives in one place.
+namespace parley::cluster::keys {
+
+inline constexpr std::string_view bus = "parley:bus";            // pub/sub: every event
+inline constexpr std::string_view nodes = "parley:nodes";        // set: node ids seen
+inline constexpr std::string_view node_prefix = "parley:node:";  // string with a TTL: alive
+
+inline std::string node(const std::string& id) {
+    return std::string(node_prefix) + id;
+}
+// Counter: the channel's last seq.
+inline std::string seq(const std::string& channel) {
+    return "parley:seq:" + channel;
+}
+// Stream: the channel's messages, entry id `<seq>-0`.
+inline std::string log(const std::string& channel) {
+    return "parley:log:" + channel;
+}
+// Hash: "<node>\t<nick>" -> 1 for every nick present in the channel on some node.
+inline std::string members(const std::string& channel) {
+    return "parley:members:" + channel;
+}
+// Hash: nick, auth, and "n:<node>" -> connections holding the nick on that node.
+inline std::string nick(const std::string& key) {
+    return "parley:nick:" + key;
+}
+// Stream: direct messages sent to or by the user.
+inline std::string dms(const std::string& key) {
+    return "parley:dms:" + key;
+}
+
+}  // namespace parley::cluster::keys

@@ -1,0 +1,300 @@
+#include "cluster/redis_cluster.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <variant>
+
+#include "cluster/bus_event.hpp"
+#include "cluster/keys.hpp"
+
+namespace parley::cluster {
+
+namespace {
+
+// ARGV: node key prefix, set of nodes, this node, ttl in ms, bus channel.
+const RedisScript& heartbeat_script() {
+    static const RedisScript script(R"lua(
+redis.call('SET', ARGV[1] .. ARGV[3], '1', 'PX', ARGV[4])
+redis.call('SADD', ARGV[2], ARGV[3])
+for _, node in ipairs(redis.call('SMEMBERS', ARGV[2])) do
+  if redis.call('EXISTS', ARGV[1] .. node) == 0 then
+    redis.call('SREM', ARGV[2], node)
+    redis.call('PUBLISH', ARGV[5], cjson.encode({k = 'g', n = node}))
+  end
+end
+return 1
+)lua");
+    return script;
+}
+
+// ARGV: node key prefix, set of nodes, this node, bus channel.
+const RedisScript& leave_script() {
+    static const RedisScript script(R"lua(
+redis.call('DEL', ARGV[1] .. ARGV[3])
+redis.call('SREM', ARGV[2], ARGV[3])
+redis.call('PUBLISH', ARGV[4], cjson.encode({k = 'g', n = ARGV[3]}))
+return 1
+)lua");
+    return script;
+}
+
+// KEYS: the nick's hash. ARGV: node key prefix, this node, nick, authenticated (0/1).
+// Returns 1 when claimed. Holders on dead nodes are dropped first.
+const RedisScript& claim_script() {
+    static const RedisScript script(R"lua(
+local fields = redis.call('HGETALL', KEYS[1])
+local holders, auth = 0, '0'
+for i = 1, #fields, 2 do
+  local field = fields[i]
+  if field == 'auth' then
+    auth = fields[i + 1]
+  elseif string.sub(field, 1, 2) == 'n:' then
+    local node = string.sub(field, 3)
+    if node == ARGV[2] or redis.call('EXISTS', ARGV[1] .. node) == 1 then
+      holders = holders + 1
+    else
+      redis.call('HDEL', KEYS[1], field)
+    end
+  end
+end
+if holders > 0 and not (ARGV[4] == '1' and auth == '1') then return 0 end
+if holders == 0 then redis.call('HSET', KEYS[1], 'nick', ARGV[3], 'auth', ARGV[4]) end
+redis.call('HINCRBY', KEYS[1], 'n:' .. ARGV[2], 1)
+return 1
+)lua");
+    return script;
+}
+
+// KEYS: the nick's hash. ARGV: this node.
+const RedisScript& release_script() {
+    static const RedisScript script(R"lua(
+local field = 'n:' .. ARGV[1]
+if redis.call('HINCRBY', KEYS[1], field, -1) <= 0 then redis.call('HDEL', KEYS[1], field) end
+for _, name in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(name, 1, 2) == 'n:' then return 1 end
+end
+redis.call('DEL', KEYS[1])
+return 0
+)lua");
+    return script;
+}
+
+// KEYS: the nick's hash. ARGV: this node, nick, authenticated, connections here.
+const RedisScript& reassert_script() {
+    static const RedisScript script(R"lua(
+if redis.call('HEXISTS', KEYS[1], 'nick') == 0 then
+  redis.call('HSET', KEYS[1], 'nick', ARGV[2], 'auth', ARGV[3])
+end
+redis.call('HSET', KEYS[1], 'n:' .. ARGV[1], ARGV[4])
+return 1
+)lua");
+    return script;
+}
+
+// KEYS: the channel's members. ARGV: field, present (0/1), bus channel, event.
+const RedisScript& presence_script() {
+    static const RedisScript script(R"lua(
+if ARGV[2] == '1' then
+  redis.call('HSET', KEYS[1], ARGV[1], '1')
+else
+  redis.call('HDEL', KEYS[1], ARGV[1])
+end
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return 1
+)lua");
+    return script;
+}
+
+// KEYS: the channel's members. ARGV: node key prefix, this node.
+// Returns node, nick, node, nick, ... for the other nodes that are alive.
+const RedisScript& read_presence_script() {
+    static const RedisScript script(R"lua(
+local alive, result = {}, {}
+for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+  local tab = string.find(field, '\t', 1, true)
+  if tab then
+    local node, nick = string.sub(field, 1, tab - 1), string.sub(field, tab + 1)
+    if node ~= ARGV[2] then
+      if alive[node] == nil then alive[node] = redis.call('EXISTS', ARGV[1] .. node) == 1 end
+      if alive[node] then
+        result[#result + 1] = node
+        result[#result + 1] = nick
+      else
+        redis.call('HDEL', KEYS[1], field)
+      end
+    end
+  end
+end
+return result
+)lua");
+    return script;
+}
+
+}  // namespace
+
+RedisCluster::RedisCluster(std::shared_ptr<RedisConnection> commands,
+                           std::shared_ptr<RedisConnection> bus, ClusterOptions options,
+                           metrics::Metrics& metrics)
+    : commands_(std::move(commands)),
+      bus_(std::move(bus)),
+      options_(std::move(options)),
+      metrics_(metrics),
+      heartbeat_timer_(commands_->strand()) {
+    for (const auto* script :
+         {&heartbeat_script(), &leave_script(), &claim_script(), &release_script(),
+          &reassert_script(), &presence_script(), &read_presence_script()})
+        commands_->preload(*script);
+}
+
+void RedisCluster::start(chat::ClusterListener& listener) {
+    listener_ = &listener;
+    commands_->on_connected = [this] { register_again(); };
+    bus_->on_connected = [this] {
+        bus_->subscribe(
+            std::string(keys::bus), [this] { listener_->on_cluster_resubscribed(); },
+            [this](std::string payload) { on_event(payload); });
+    };
+    commands_->start();
+    bus_->start();
+    spdlog::info("cluster: this node is {}; a silent node leaves after {} ms", options_.node_id,
+                 options_.node_ttl.count());
+    schedule_heartbeat();
+}
+
+void RedisCluster::stop() {
+    heartbeat_timer_.cancel();
+    commands_->stop();
+    bus_->stop();
+}
+
+std::vector<std::string> RedisCluster::node_args() const {
+    return {std::string(keys::node_prefix), std::string(keys::nodes), options_.node_id};
+}
+
+void RedisCluster::schedule_heartbeat() {
+    heartbeat_timer_.expires_after(options_.node_ttl / 3);
+    heartbeat_timer_.async_wait([this](boost::system::error_code ec) {
+        if (ec) return;
+        heartbeat();
+        schedule_heartbeat();
+    });
+}
+
+void RedisCluster::heartbeat() {
+    if (!commands_->connected()) return;
+    auto args = node_args();
+    args.push_back(std::to_string(options_.node_ttl.count()));
+    args.push_back(std::string(keys::bus));
+    commands_->eval(heartbeat_script(), {}, std::move(args), [](RedisConnection::Reply) {});
+}
+
+void RedisCluster::leave(std::function<void()> done) {
+    auto args = node_args();
+    args.push_back(std::string(keys::bus));
+    if (!commands_->connected() || !commands_->eval(leave_script(), {}, std::move(args),
+                                                    [done](RedisConnection::Reply) { done(); }))
+        done();
+}
+
+void RedisCluster::register_again() {
+    heartbeat();
+    auto registrations = listener_->local_registrations();
+    for (const auto& n : registrations.nicks)
+        commands_->eval(
+            reassert_script(), {keys::nick(n.key)},
+            {options_.node_id, n.nick, n.authenticated ? "1" : "0", std::to_string(n.connections)},
+            [](RedisConnection::Reply) {});
+    for (const auto& [channel, nick] : registrations.presence)
+        announce_presence(channel, nick, true);
+    if (!registrations.nicks.empty())
+        spdlog::info("cluster: registered {} nicks and {} memberships again",
+                     registrations.nicks.size(), registrations.presence.size());
+}
+
+void RedisCluster::claim_nick(const std::string& key, const std::string& nick, bool authenticated,
+                              std::function<void(chat::NickClaim)> done) {
+    std::vector<std::string> args{std::string(keys::node_prefix), options_.node_id, nick,
+                                  authenticated ? "1" : "0"};
+    bool sent = commands_->eval(
+        claim_script(), {keys::nick(key)}, std::move(args), [done](RedisConnection::Reply reply) {
+            if (!reply || reply->type != RedisValue::Type::integer)
+                done(chat::NickClaim::unavailable);
+            else
+                done(reply->integer == 1 ? chat::NickClaim::claimed : chat::NickClaim::taken);
+        });
+    if (!sent) done(chat::NickClaim::unavailable);
+}
+
+void RedisCluster::release_nick(const std::string& key) {
+    // Lost while Redis is down: the claim then dies with this node's heartbeat, or is set to
+    // the right count by register_again() once Redis is back.
+    commands_->eval(release_script(), {keys::nick(key)}, {options_.node_id},
+                    [](RedisConnection::Reply) {});
+}
+
+void RedisCluster::announce_presence(const std::string& channel, const std::string& nick,
+                                     bool present) {
+    auto event = bus::encode(bus::Presence{options_.node_id, channel, nick, present});
+    commands_->eval(presence_script(), {keys::members(channel)},
+                    {options_.node_id + "\t" + nick, present ? "1" : "0", std::string(keys::bus),
+                     std::move(event)},
+                    [](RedisConnection::Reply) {});
+}
+
+void RedisCluster::announce_typing(const std::string& channel, const std::string& nick) {
+    commands_->command({"PUBLISH", std::string(keys::bus),
+                        bus::encode(bus::Typing{options_.node_id, channel, nick})},
+                       [](RedisConnection::Reply) {});
+}
+
+void RedisCluster::read_presence(
+    const std::string& channel,
+    std::function<void(std::optional<std::vector<chat::RemoteMember>>)> done) {
+    bool sent = commands_->eval(
+        read_presence_script(), {keys::members(channel)},
+        {std::string(keys::node_prefix), options_.node_id}, [done](RedisConnection::Reply reply) {
+            if (!reply || reply->type != RedisValue::Type::array) return done(std::nullopt);
+            std::vector<chat::RemoteMember> members;
+            for (std::size_t i = 0; i + 1 < reply->elements.size(); i += 2)
+                members.push_back({reply->elements[i].text, reply->elements[i + 1].text});
+            done(std::move(members));
+        });
+    if (!sent) done(std::nullopt);
+}
+
+void RedisCluster::on_event(const std::string& payload) {
+    auto event = bus::decode(payload);
+    if (!event) {
+        if (!malformed_logged_.exchange(true))
+            spdlog::warn("cluster: ignoring a malformed event on {} (logged once)", keys::bus);
+        return;
+    }
+    metrics_.cluster_events_in_total.fetch_add(1, std::memory_order_relaxed);
+    const auto& self = options_.node_id;
+    std::visit(
+        [&](auto& e) {
+            using T = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<T, bus::Message>) {
+                listener_->on_cluster_message(std::move(e.message));
+            } else if constexpr (std::is_same_v<T, bus::Dm>) {
+                auto origin = e.message.sender_session;
+                listener_->on_cluster_dm(std::move(e.message), origin);
+            } else if constexpr (std::is_same_v<T, bus::Presence>) {
+                if (e.node != self)
+                    listener_->on_cluster_presence(e.node, e.channel, e.nick, e.present);
+            } else if constexpr (std::is_same_v<T, bus::Typing>) {
+                if (e.node != self) listener_->on_cluster_typing(e.channel, e.nick);
+            } else if constexpr (std::is_same_v<T, bus::NodeGone>) {
+                if (e.node != self) {
+                    listener_->on_node_gone(e.node);
+                } else {
+                    // Declared gone while Redis could not hear us: say we are here after all.
+                    spdlog::warn("cluster: this node was taken for gone; registering again");
+                    register_again();
+                }
+            }
+        },
+        *event);
+}
+
+}  // namespace parley::cluster

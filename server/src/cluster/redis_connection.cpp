@@ -1,0 +1,365 @@
+#include "cluster/redis_connection.hpp"
+
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <openssl/sha.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <random>
+
+namespace parley::cluster {
+
+namespace asio = boost::asio;
+
+namespace {
+
+RedisValue copy_reply(const redisReply* reply) {
+    RedisValue value;
+    switch (reply->type) {
+        case REDIS_REPLY_INTEGER:
+            value.type = RedisValue::Type::integer;
+            value.integer = reply->integer;
+            break;
+        case REDIS_REPLY_STRING:
+        case REDIS_REPLY_STATUS:
+        case REDIS_REPLY_ERROR:
+            value.type = reply->type == REDIS_REPLY_STRING   ? RedisValue::Type::string
+                         : reply->type == REDIS_REPLY_STATUS ? RedisValue::Type::status
+                                                             : RedisValue::Type::error;
+            value.text.assign(reply->str, reply->len);
+            break;
+        case REDIS_REPLY_ARRAY:
+            value.type = RedisValue::Type::array;
+            value.elements.reserve(reply->elements);
+            for (std::size_t i = 0; i < reply->elements; ++i)
+                value.elements.push_back(copy_reply(reply->element[i]));
+            break;
+        default:
+            break;
+    }
+    return value;
+}
+
+std::chrono::milliseconds backoff(int attempt) {
+    static thread_local std::minstd_rand random{std::random_device{}()};
+    auto base = std::min(5000, 100 << std::min(attempt, 6));
+    std::uniform_int_distribution<int> jitter(-base / 5, base / 5);
+    return std::chrono::milliseconds(base + jitter(random));
+}
+
+}  // namespace
+
+RedisScript::RedisScript(std::string text) : source(std::move(text)) {
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    SHA1(reinterpret_cast<const unsigned char*>(source.data()), source.size(), digest);
+    static constexpr char hex[] = "0123456789abcdef";
+    for (auto byte : digest) {
+        sha1.push_back(hex[byte >> 4]);
+        sha1.push_back(hex[byte & 15]);
+    }
+}
+
+// One command waiting for its reply; hiredis hands it back as privdata.
+struct RedisConnection::Pending {
+    RedisConnection* connection;
+    Callback done;
+    std::chrono::steady_clock::time_point sent = std::chrono::steady_clock::now();
+};
+
+// A subscription's handler; hiredis calls it for every message until the context is freed.
+struct RedisConnection::Subscription {
+    std::function<void()> on_confirmed;
+    std::function<void(std::string)> on_message;
+};
+
+RedisConnection::RedisConnection(asio::any_io_executor executor, RedisEndpoint endpoint,
+                                 std::string role, std::size_t max_in_flight,
+                                 metrics::Metrics& metrics)
+    : strand_(asio::make_strand(executor)),
+      endpoint_(std::move(endpoint)),
+      role_(std::move(role)),
+      max_in_flight_(max_in_flight),
+      metrics_(metrics),
+      resolver_(strand_),
+      retry_timer_(strand_),
+      socket_(strand_) {}
+
+RedisConnection::~RedisConnection() {
+    abandon();
+}
+
+void RedisConnection::abandon() {
+    abandoned_ = true;
+    if (!context_) return;
+    context_->data = nullptr;
+    redisAsyncFree(context_);  // its cleanup hook releases the descriptor and clears context_
+    context_ = nullptr;
+}
+
+void RedisConnection::start() {
+    asio::post(strand_, [self = shared_from_this()] { self->connect(); });
+}
+
+void RedisConnection::stop() {
+    asio::post(strand_, [self = shared_from_this()] {
+        self->stopping_ = true;
+        self->retry_timer_.cancel();
+        self->resolver_.cancel();
+        if (self->context_) redisAsyncDisconnect(self->context_);
+    });
+}
+
+void RedisConnection::connect() {
+    if (stopping_) return;
+    // Resolving on Asio's resolver keeps a DNS lookup (a compose service name) off io threads:
+    // hiredis would call a blocking getaddrinfo.
+    resolver_.async_resolve(
+        endpoint_.host, std::to_string(endpoint_.port),
+        [self = shared_from_this()](boost::system::error_code ec,
+                                    asio::ip::tcp::resolver::results_type results) {
+            self->on_resolved(ec, results);
+        });
+}
+
+void RedisConnection::on_resolved(boost::system::error_code ec,
+                                  const asio::ip::tcp::resolver::results_type& results) {
+    if (stopping_) return;
+    if (ec || results.empty())
+        return schedule_reconnect("cannot resolve " + endpoint_.host + ": " + ec.message());
+    auto address = results.begin()->endpoint().address().to_string();
+    redisAsyncContext* context = redisAsyncConnect(address.c_str(), endpoint_.port);
+    if (!context) return schedule_reconnect("out of memory");
+    if (context->err) {
+        std::string why = context->errstr;
+        redisAsyncFree(context);
+        return schedule_reconnect(why);
+    }
+    attach(context);
+}
+
+void RedisConnection::attach(redisAsyncContext* context) {
+    context_ = context;
+    // The socket first: setting the connect callback below asks for write readiness at once
+    // (a non-blocking connect completes when the socket becomes writable).
+    boost::system::error_code ec;
+    socket_.assign(context->c.fd, ec);
+    if (ec) spdlog::error("redis {}: cannot watch the socket: {}", role_, ec.message());
+    context->data = this;
+    context->ev.data = this;
+    context->ev.addRead = [](void* data) {
+        auto* self = static_cast<RedisConnection*>(data);
+        self->want_read_ = true;
+        self->watch_readable();
+    };
+    context->ev.delRead = [](void* data) {
+        static_cast<RedisConnection*>(data)->want_read_ = false;
+    };
+    context->ev.addWrite = [](void* data) {
+        auto* self = static_cast<RedisConnection*>(data);
+        self->want_write_ = true;
+        self->watch_writable();
+    };
+    context->ev.delWrite = [](void* data) {
+        static_cast<RedisConnection*>(data)->want_write_ = false;
+    };
+    context->ev.cleanup = [](void* data) { static_cast<RedisConnection*>(data)->detach(); };
+    redisAsyncSetConnectCallback(context, &RedisConnection::handle_connect);
+    redisAsyncSetDisconnectCallback(context, &RedisConnection::handle_disconnect);
+}
+
+void RedisConnection::watch_readable() {
+    if (read_waiting_ || !context_) return;
+    read_waiting_ = true;
+    socket_.async_wait(
+        asio::posix::stream_descriptor::wait_read,
+        [self = shared_from_this(), generation = generation_](boost::system::error_code ec) {
+            self->read_waiting_ = false;
+            if (ec || generation != self->generation_ || !self->want_read_) return;
+            redisAsyncHandleRead(self->context_);
+            if (generation == self->generation_) self->watch_readable();
+        });
+}
+
+void RedisConnection::watch_writable() {
+    if (write_waiting_ || !context_) return;
+    write_waiting_ = true;
+    socket_.async_wait(
+        asio::posix::stream_descriptor::wait_write,
+        [self = shared_from_this(), generation = generation_](boost::system::error_code ec) {
+            self->write_waiting_ = false;
+            if (ec || generation != self->generation_ || !self->want_write_) return;
+            redisAsyncHandleWrite(self->context_);
+            if (generation == self->generation_ && self->want_write_) self->watch_writable();
+        });
+}
+
+void RedisConnection::detach() {
+    ++generation_;
+    want_read_ = want_write_ = false;
+    socket_.release();  // cancels the waits; hiredis closes the descriptor itself
+    context_ = nullptr;
+    subscriptions_.clear();  // hiredis has called each one last with no reply
+}
+
+void RedisConnection::handle_connect(const redisAsyncContext* context, int status) {
+    auto* self = static_cast<RedisConnection*>(context->data);
+    if (!self) return;
+    if (status != REDIS_OK) {
+        // hiredis frees the context after this returns.
+        self->schedule_reconnect(context->errstr);
+        return;
+    }
+    auto* mutable_context = const_cast<redisAsyncContext*>(context);
+    if (self->endpoint_.db != 0) {
+        auto db = std::to_string(self->endpoint_.db);
+        const char* argv[] = {"SELECT", db.c_str()};
+        const std::size_t lengths[] = {6, db.size()};
+        redisAsyncCommandArgv(mutable_context, nullptr, nullptr, 2, argv, lengths);
+    }
+    // Connected before the hook runs: what it sends goes out ahead of every queued command.
+    self->metrics_.redis_connections_up.fetch_add(1, std::memory_order_relaxed);
+    self->connected_.store(true, std::memory_order_release);
+    for (const auto* script : self->scripts_)
+        self->send_now({"SCRIPT", "LOAD", script->source}, [role = self->role_](Reply reply) {
+            if (reply && reply->is_error())
+                spdlog::error("redis {}: a script did not load: {}", role, reply->text);
+        });
+    if (self->on_connected) self->on_connected();
+    if (self->ever_connected_) {
+        metrics::Metrics& m = self->metrics_;
+        m.redis_reconnects_total.fetch_add(1, std::memory_order_relaxed);
+        auto outage = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - self->outage_began_);
+        spdlog::info("redis {}: connected again to {} after {} ms and {} failed attempts",
+                     self->role_, self->endpoint_.display(), outage.count(),
+                     self->failed_attempts_);
+    } else {
+        spdlog::info("redis {}: connected to {}", self->role_, self->endpoint_.display());
+    }
+    self->ever_connected_ = true;
+    self->outage_logged_ = false;
+    self->failed_attempts_ = 0;
+}
+
+void RedisConnection::handle_disconnect(const redisAsyncContext* context, int status) {
+    auto* self = static_cast<RedisConnection*>(context->data);
+    if (!self) return;
+    if (self->connected_.exchange(false, std::memory_order_acq_rel))
+        self->metrics_.redis_connections_up.fetch_sub(1, std::memory_order_relaxed);
+    if (self->on_lost) self->on_lost();
+    if (self->stopping_) return;
+    self->schedule_reconnect(status == REDIS_OK ? "closed by Redis" : context->errstr);
+}
+
+void RedisConnection::schedule_reconnect(const std::string& why) {
+    if (stopping_) return;
+    if (!outage_logged_) {
+        outage_logged_ = true;
+        outage_began_ = std::chrono::steady_clock::now();
+        spdlog::warn("redis {}: {} {}: {}; retrying in the background", role_,
+                     ever_connected_ ? "lost" : "cannot reach", endpoint_.display(), why);
+    }
+    auto delay = backoff(failed_attempts_++);
+    retry_timer_.expires_after(delay);
+    retry_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (!ec) self->connect();
+    });
+}
+
+bool RedisConnection::command(std::vector<std::string> args, Callback done) {
+    if (in_flight_.fetch_add(1, std::memory_order_relaxed) >= max_in_flight_) {
+        in_flight_.fetch_sub(1, std::memory_order_relaxed);
+        return false;
+    }
+    asio::post(strand_, [self = shared_from_this(), args = std::move(args),
+                         done = std::move(done)]() mutable {
+        self->send(std::move(args), std::move(done));
+    });
+    return true;
+}
+
+bool RedisConnection::eval(const RedisScript& script, std::vector<std::string> keys,
+                           std::vector<std::string> args, Callback done) {
+    std::vector<std::string> command_args;
+    command_args.reserve(3 + keys.size() + args.size());
+    command_args.push_back("EVALSHA");
+    command_args.push_back(script.sha1);
+    command_args.push_back(std::to_string(keys.size()));
+    for (auto& key : keys) command_args.push_back(std::move(key));
+    for (auto& arg : args) command_args.push_back(std::move(arg));
+    return command(std::move(command_args), std::move(done));
+}
+
+void RedisConnection::send_now(std::vector<std::string> args, Callback done) {
+    in_flight_.fetch_add(1, std::memory_order_relaxed);
+    send(std::move(args), std::move(done));
+}
+
+void RedisConnection::send(std::vector<std::string> args, Callback done) {
+    if (!context_ || !connected()) {
+        in_flight_.fetch_sub(1, std::memory_order_relaxed);
+        done(std::nullopt);
+        return;
+    }
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lengths;
+    argv.reserve(args.size());
+    lengths.reserve(args.size());
+    for (const auto& arg : args) {
+        argv.push_back(arg.data());
+        lengths.push_back(arg.size());
+    }
+    auto* pending = new Pending{this, std::move(done)};
+    if (redisAsyncCommandArgv(context_, &RedisConnection::handle_reply, pending,
+                              static_cast<int>(argv.size()), argv.data(),
+                              lengths.data()) != REDIS_OK) {
+        in_flight_.fetch_sub(1, std::memory_order_relaxed);
+        auto callback = std::move(pending->done);
+        delete pending;
+        callback(std::nullopt);
+    }
+}
+
+void RedisConnection::handle_reply(redisAsyncContext*, void* reply, void* privdata) {
+    std::unique_ptr<Pending> pending(static_cast<Pending*>(privdata));
+    auto* self = pending->connection;
+    if (self->abandoned_) return;
+    self->in_flight_.fetch_sub(1, std::memory_order_relaxed);
+    Reply value;
+    if (reply) {
+        value = copy_reply(static_cast<redisReply*>(reply));
+        self->metrics_.redis_round_trip_seconds.observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - pending->sent)
+                .count());
+    }
+    pending->done(std::move(value));
+}
+
+void RedisConnection::subscribe(const std::string& channel, std::function<void()> on_confirmed,
+                                std::function<void(std::string)> on_message) {
+    if (!context_) return;
+    subscriptions_.push_back(std::make_unique<Subscription>(
+        Subscription{std::move(on_confirmed), std::move(on_message)}));
+    const char* argv[] = {"SUBSCRIBE", channel.c_str()};
+    const std::size_t lengths[] = {9, channel.size()};
+    redisAsyncCommandArgv(context_, &RedisConnection::handle_message, subscriptions_.back().get(),
+                          2, argv, lengths);
+}
+
+void RedisConnection::handle_message(redisAsyncContext* context, void* reply, void* privdata) {
+    // The first reply confirms the subscription; then ["message", channel, payload] each time.
+    auto* r = static_cast<redisReply*>(reply);
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 3) return;
+    if (r->element[0]->type != REDIS_REPLY_STRING) return;
+    std::string_view kind(r->element[0]->str, r->element[0]->len);
+    auto* subscription = static_cast<Subscription*>(privdata);
+    if (static_cast<RedisConnection*>(context->data) == nullptr) return;  // abandoned
+    if (kind == "subscribe") {
+        if (subscription->on_confirmed) subscription->on_confirmed();
+    } else if (kind == "message" && r->element[2]->type == REDIS_REPLY_STRING) {
+        subscription->on_message(std::string(r->element[2]->str, r->element[2]->len));
+    }
+}
+
+}  // namespace parley::cluster

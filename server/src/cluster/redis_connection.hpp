@@ -1,0 +1,138 @@
+#pragma once
+
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cluster/redis_url.hpp"
+#include "metrics/metrics.hpp"
+
+struct redisAsyncContext;
+
+namespace parley::cluster {
+
+// A Redis reply copied out of hiredis, so that a callback may keep it or pass it on.
+struct RedisValue {
+    enum class Type { nil, integer, string, status, error, array };
+    Type type = Type::nil;
+    std::int64_t integer = 0;
+    std::string text;  // string, status or error
+    std::vector<RedisValue> elements;
+
+    bool is_error() const { return type == Type::error; }
+};
+
+// A Lua script run with EVALSHA. Its SHA-1 is computed here, so a script is loaded once per
+// connection (after every reconnect) and never sent again.
+struct RedisScript {
+    explicit RedisScript(std::string source);
+    std::string source;
+    std::string sha1;
+};
+
+// One hiredis asynchronous connection driven by an Asio io_context: hiredis says which readiness
+// it wants (addRead/addWrite) and Asio waits for it on the socket, so no io thread ever blocks.
+// Every hiredis call happens on the connection's strand.
+//
+// The connection never gives up: when Redis cannot be reached it retries with exponential
+// backoff (100 ms doubling to 5 s, with jitter) and logs each change of state once. Commands
+// sent while it is down fail at once (their callback gets nullopt), so callers can answer
+// `unavailable` instead of waiting.
+class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
+  public:
+    using Reply = std::optional<RedisValue>;  // nullopt: Redis could not be asked
+    using Callback = std::function<void(Reply)>;
+
+    RedisConnection(boost::asio::any_io_executor executor, RedisEndpoint endpoint, std::string role,
+                    std::size_t max_in_flight, metrics::Metrics& metrics);
+    ~RedisConnection();
+
+    // Runs on the strand right after every (re)connect, before any queued command: load
+    // scripts, subscribe, re-register. Set before start().
+    std::function<void()> on_connected;
+    // Runs on the strand when an established connection is lost.
+    std::function<void()> on_lost;
+
+    // Loaded on every (re)connect, before anything else is sent. Call before start(); the
+    // script must outlive the connection.
+    void preload(const RedisScript& script) { scripts_.push_back(&script); }
+    void start();
+    // Lets commands already sent finish, then closes; no reconnect afterwards.
+    void stop();
+
+    // Sends a command from any thread. Commands run in the order they were sent and their
+    // callbacks run one at a time on the strand, in that order. Returns false, without calling
+    // `done`, when `max_in_flight` commands are already waiting.
+    bool command(std::vector<std::string> args, Callback done);
+    // Runs a script loaded by on_connected: EVALSHA sha numkeys keys... args...
+    bool eval(const RedisScript& script, std::vector<std::string> keys,
+              std::vector<std::string> args, Callback done);
+    // On the strand only (from on_connected): sends at once, ahead of commands still queued.
+    void send_now(std::vector<std::string> args, Callback done);
+    // On the strand only (from on_connected). `on_confirmed` runs once Redis has subscribed us,
+    // `on_message` for every payload after that.
+    void subscribe(const std::string& channel, std::function<void()> on_confirmed,
+                   std::function<void(std::string)> on_message);
+
+    // After the io threads have stopped: closes at once and calls no callback any more.
+    void abandon();
+
+    bool connected() const { return connected_.load(std::memory_order_acquire); }
+    boost::asio::strand<boost::asio::any_io_executor>& strand() { return strand_; }
+
+  private:
+    struct Pending;
+    struct Subscription;
+
+    void connect();
+    void on_resolved(boost::system::error_code ec,
+                     const boost::asio::ip::tcp::resolver::results_type& results);
+    void attach(redisAsyncContext* context);
+    void schedule_reconnect(const std::string& why);
+    void send(std::vector<std::string> args, Callback done);
+    void watch_readable();
+    void watch_writable();
+    void detach();  // hiredis is freeing the context
+
+    static void handle_connect(const redisAsyncContext* context, int status);
+    static void handle_disconnect(const redisAsyncContext* context, int status);
+    static void handle_reply(redisAsyncContext* context, void* reply, void* privdata);
+    static void handle_message(redisAsyncContext* context, void* reply, void* privdata);
+
+    boost::asio::strand<boost::asio::any_io_executor> strand_;
+    RedisEndpoint endpoint_;
+    std::string role_;
+    std::size_t max_in_flight_;
+    metrics::Metrics& metrics_;
+
+    boost::asio::ip::tcp::resolver resolver_;
+    boost::asio::steady_timer retry_timer_;
+    boost::asio::posix::stream_descriptor socket_;
+    redisAsyncContext* context_ = nullptr;  // strand only
+    std::uint64_t generation_ = 0;          // bumped whenever the context goes away
+    bool want_read_ = false, read_waiting_ = false;
+    bool want_write_ = false, write_waiting_ = false;
+    bool stopping_ = false;
+    bool ever_connected_ = false;
+    bool outage_logged_ = false;
+    int failed_attempts_ = 0;
+    std::chrono::steady_clock::time_point outage_began_;
+    std::vector<std::unique_ptr<Subscription>> subscriptions_;
+    std::vector<const RedisScript*> scripts_;
+
+    std::atomic<bool> connected_{false};
+    bool abandoned_ = false;
+    std::atomic<std::size_t> in_flight_{0};
+};
+
+}  // namespace parley::cluster

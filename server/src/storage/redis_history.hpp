@@ -1,0 +1,51 @@
+#pragma once
+
+#include <memory>
+
+#include "cluster/redis_connection.hpp"
+#include "metrics/metrics.hpp"
+#include "storage/history.hpp"
+
+namespace parley::storage {
+
+struct RedisHistoryOptions {
+    std::size_t max_per_channel = 10'000;  // stream MAXLEN
+    std::size_t max_dms_per_user = 1000;
+    std::string node_id;  // this node, which counts as alive while it asks
+};
+
+// History in Redis streams, shared by every node of a cluster. One script assigns the seq
+// (INCR), appends to the channel's stream (XADD with MAXLEN) and publishes the message to every
+// node (PUBLISH), atomically; so the seq order is the order every node hears of messages in.
+// Callbacks run on the connection's strand in the order calls were made. While Redis cannot be
+// reached every call answers at once with committed=false / ok=false.
+class RedisHistory final : public History {
+  public:
+    RedisHistory(std::shared_ptr<cluster::RedisConnection> redis, RedisHistoryOptions options,
+                 metrics::Metrics& metrics);
+
+    bool append(chat::ChatMessage message, std::function<void(AppendResult)> done) override;
+    bool append_dm(chat::DirectMessage message, std::function<void(DmAppendResult)> done) override;
+    bool recent(std::string channel, int limit, std::function<void(Page)> done) override;
+    bool since(std::string channel, std::int64_t since, int cap,
+               std::function<void(Page)> done) override;
+    bool before(std::string channel, std::optional<std::int64_t> before, int limit,
+                std::function<void(Page)> done) override;
+    bool recent_dms(std::string nick, int limit,
+                    std::function<void(std::vector<chat::DirectMessage>)> done) override;
+    // Any node may have created it: the reads tell (Page::channel_exists).
+    bool knows_channel(const std::string&) const override { return true; }
+    // Nothing waits here: a message is acknowledged once Redis has it.
+    void stop() override {}
+
+  private:
+    enum class ReadKind { recent, since, before };
+    bool read(ReadKind kind, std::string channel, std::int64_t position, int limit,
+              std::function<void(Page)> done);
+
+    std::shared_ptr<cluster::RedisConnection> redis_;
+    RedisHistoryOptions options_;
+    metrics::Metrics& metrics_;
+};
+
+}  // namespace parley::storage
