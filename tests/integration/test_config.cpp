@@ -15,7 +15,10 @@ TEST(Config, InvalidValuesExitTwoWithOneLine) {
           {"serve", "--no-such-flag", "1"},
           {"serve", "--threads"},
           {"serve", "--web-root", "/definitely/not/here"},
-          {"serve", "--tls-cert", "/nope.pem"}}) {
+          {"serve", "--tls-cert", "/nope.pem"},
+          {"serve", "--redis", "http://localhost:6379"},
+          {"serve", "--redis", "redis://localhost:6379/99"},
+          {"serve", "--cluster-node-ttl", "10ms"}}) {
         auto result = run_parley(args);
         EXPECT_EQ(result.exit_code, 2) << args[1];
         EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;

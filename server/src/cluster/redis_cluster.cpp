@@ -151,7 +151,11 @@ void RedisCluster::start(chat::ClusterListener& listener) {
     commands_->on_connected = [this] { register_again(); };
     bus_->on_connected = [this] {
         bus_->subscribe(
-            std::string(keys::bus), [this] { listener_->on_cluster_resubscribed(); },
+            std::string(keys::bus),
+            [this] {
+                spdlog::info("cluster: subscribed to {}", keys::bus);
+                listener_->on_cluster_resubscribed();
+            },
             [this](std::string payload) { on_event(payload); });
     };
     commands_->start();
@@ -181,7 +185,7 @@ void RedisCluster::schedule_heartbeat() {
 }
 
 void RedisCluster::heartbeat() {
-    if (!commands_->connected()) return;
+    if (!commands_->connected() || leaving_.load()) return;
     auto args = node_args();
     args.push_back(std::to_string(options_.node_ttl.count()));
     args.push_back(std::string(keys::bus));
@@ -189,6 +193,7 @@ void RedisCluster::heartbeat() {
 }
 
 void RedisCluster::leave(std::function<void()> done) {
+    leaving_.store(true);
     auto args = node_args();
     args.push_back(std::string(keys::bus));
     if (!commands_->connected() || !commands_->eval(leave_script(), {}, std::move(args),
@@ -287,7 +292,7 @@ void RedisCluster::on_event(const std::string& payload) {
             } else if constexpr (std::is_same_v<T, bus::NodeGone>) {
                 if (e.node != self) {
                     listener_->on_node_gone(e.node);
-                } else {
+                } else if (!leaving_.load()) {
                     // Declared gone while Redis could not hear us: say we are here after all.
                     spdlog::warn("cluster: this node was taken for gone; registering again");
                     register_again();

@@ -63,6 +63,7 @@ class RedisCluster final : public chat::ClusterLink {
     chat::ClusterListener* listener_ = nullptr;
     boost::asio::steady_timer heartbeat_timer_;
     std::atomic<bool> malformed_logged_{false};
+    std::atomic<bool> leaving_{false};  // shutting down: stay gone
 };
 
 }  // namespace parley::cluster

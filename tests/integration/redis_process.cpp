@@ -1,0 +1,114 @@
+#include "redis_process.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+#include <csignal>
+#include <istream>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace parley::test {
+
+namespace {
+
+std::uint16_t free_port() {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+        close(fd);
+        throw std::runtime_error("no free port for redis-server");
+    }
+    close(fd);
+    return ntohs(address.sin_port);
+}
+
+}  // namespace
+
+RedisProcess::RedisProcess() : port_(free_port()) {
+    start();
+}
+
+RedisProcess::~RedisProcess() {
+    stop();
+}
+
+void RedisProcess::start() {
+    auto port = std::to_string(port_);
+    auto log = dir_.file("redis.log");
+    std::vector<std::string> args = {"redis-server",
+                                     "--port",
+                                     port,
+                                     "--bind",
+                                     "127.0.0.1",
+                                     "--dir",
+                                     dir_.path().string(),
+                                     "--save",
+                                     "",
+                                     "--appendonly",
+                                     "yes",
+                                     "--appendfsync",
+                                     "always",
+                                     "--logfile",
+                                     log};
+    pid_ = fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+        std::vector<char*> argv;
+        for (auto& arg : args) argv.push_back(arg.data());
+        argv.push_back(nullptr);
+        execvp("redis-server", argv.data());
+        _exit(127);
+    }
+    auto deadline = std::chrono::steady_clock::now() + default_timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (command("PING") == "+PONG") return;
+        int status = 0;
+        if (waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            throw std::runtime_error(
+                "redis-server exited at once: is it installed? (scripts/deps --test)");
+        }
+        std::this_thread::sleep_for(20ms);
+    }
+    throw std::runtime_error("redis-server did not answer on port " + port);
+}
+
+void RedisProcess::stop() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+}
+
+std::string RedisProcess::command(const std::string& line) const {
+    try {
+        boost::asio::io_context io;
+        boost::asio::ip::tcp::socket socket(io);
+        socket.connect({boost::asio::ip::make_address("127.0.0.1"), port_});
+        boost::asio::write(socket, boost::asio::buffer(line + "\r\n"));
+        boost::asio::streambuf answer;
+        boost::asio::read_until(socket, answer, "\r\n");
+        std::istream in(&answer);
+        std::string first;
+        std::getline(in, first);
+        if (!first.empty() && first.back() == '\r') first.pop_back();
+        return first;
+    } catch (const std::exception&) {
+        return "";
+    }
+}
+
+}  // namespace parley::test

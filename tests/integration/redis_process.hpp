@@ -1,0 +1,33 @@
+#pragma once
+// A real redis-server for cluster tests: its own port and folder, stopped and started at will.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "harness.hpp"
+
+namespace parley::test {
+
+class RedisProcess {
+  public:
+    // Starts redis-server (from PATH) on a free loopback port, with AOF on as the README
+    // advises, so a restart keeps what was acknowledged.
+    RedisProcess();
+    ~RedisProcess();
+
+    std::uint16_t port() const { return port_; }
+    std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+    void stop();   // SIGTERM, and wait for it to exit
+    void start();  // again, on the same port and data
+    // Sends one inline command and returns the first line of the answer ("" when unreachable).
+    std::string command(const std::string& line) const;
+
+  private:
+    TempDir dir_;
+    std::uint16_t port_ = 0;
+    pid_t pid_ = -1;
+};
+
+}  // namespace parley::test

@@ -1,0 +1,274 @@
+// Cluster mode: nodes as real processes sharing a real redis-server.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "harness.hpp"
+#include "redis_process.hpp"
+
+namespace parley::test {
+namespace {
+
+std::unique_ptr<ServerProcess> start_node(const RedisProcess& redis, const std::string& name,
+                                          std::vector<std::string> more = {}) {
+    std::vector<std::string> args = {
+        "--redis",        redis.url(), "--node",  name,      "--cluster-node-ttl", "1s",
+        "--rate-per-sec", "1000000",   "--burst", "1000000", "--presence-window",  "20ms"};
+    args.insert(args.end(), more.begin(), more.end());
+    auto node = std::make_unique<ServerProcess>(args);
+    if (!node->wait_for_log("cluster: subscribed"))
+        throw std::runtime_error("node " + name + " did not reach Redis:\n" + node->logs());
+    return node;
+}
+
+json say(Client& client, const std::string& channel, const std::string& text, int id) {
+    client.send(json{{"type", "say"}, {"channel", channel}, {"text", text}, {"id", id}});
+    return client.next_where([&](const json& f) { return f.value("id", -1) == id; });
+}
+
+json next_message(Client& client) {
+    return client.next_of_type("message");
+}
+
+// Waits for a presence frame that says `nick` joined (or left).
+void expect_presence(Client& client, const std::string& nick, bool joined,
+                     std::chrono::milliseconds timeout = default_timeout) {
+    auto key = joined ? "joined" : "left";
+    client.next_where(
+        [&](const json& f) {
+            if (f["type"] != "presence") return false;
+            for (const auto& n : f[key])
+                if (n == nick) return true;
+            return false;
+        },
+        timeout);
+}
+
+TEST(Cluster, MembersOnTwoNodesSeeEachOthersMessagesPresenceTypingAndDms) {
+    RedisProcess redis;
+    auto a = start_node(redis, "alpha");
+    auto b = start_node(redis, "beta");
+    Client ann(a->port()), bob(b->port());
+    EXPECT_EQ(ann.hello("ann")["node"], "alpha");
+    EXPECT_EQ(bob.hello("bob")["node"], "beta");
+    ann.join("lobby");
+    auto joined = bob.join("lobby");
+    // Presence is eventually consistent across nodes: ann's arrival may still be on its way to
+    // Redis when bob joins, and then reaches bob as a presence frame instead.
+    if (joined["member_count"] == 1)
+        expect_presence(bob, "ann", true);
+    else
+        EXPECT_EQ(joined["members"], json::array({"ann", "bob"}));
+    expect_presence(ann, "bob", true);
+
+    EXPECT_EQ(say(ann, "lobby", "hello from alpha", 1)["seq"], 1);
+    auto heard = next_message(bob);
+    EXPECT_EQ(heard["from"], "ann");
+    EXPECT_EQ(heard["text"], "hello from alpha");
+    EXPECT_EQ(heard["seq"], 1);
+    EXPECT_EQ(next_message(ann)["seq"], 1);  // the sender's own copy, once
+
+    EXPECT_EQ(say(bob, "lobby", "hello from beta", 2)["seq"], 2);
+    EXPECT_EQ(next_message(ann)["text"], "hello from beta");
+
+    bob.send(json{{"type", "typing"}, {"channel", "lobby"}});
+    EXPECT_EQ(ann.next_of_type("typing")["nick"], "bob");
+
+    bob.send(json{{"type", "dm"}, {"to", "ANN"}, {"text", "psst"}, {"id", 3}});
+    EXPECT_EQ(bob.next_where([](const json& f) { return f.value("id", -1) == 3; })["type"], "ok");
+    auto dm = ann.next_of_type("dm");
+    EXPECT_EQ(dm["from"], "bob");
+    EXPECT_EQ(dm["to"], "ann");
+    EXPECT_EQ(dm["text"], "psst");
+    EXPECT_TRUE(bob.nothing_within(200ms)) << "the sender got its own dm back";
+
+    bob.send(json{{"type", "dm"}, {"to", "nobody"}, {"text", "hello?"}, {"id", 4}});
+    EXPECT_EQ(bob.next_where([](const json& f) { return f.value("id", -1) == 4; })["code"],
+              "no_such_user");
+
+    ann.send(json{{"type", "who"}, {"channel", "lobby"}, {"id", 5}});
+    EXPECT_EQ(ann.next_of_type("who")["members"], json::array({"ann", "bob"}));
+
+    bob.send(json{{"type", "leave"}, {"channel", "lobby"}, {"id", 6}});
+    expect_presence(ann, "bob", false);
+}
+
+TEST(Cluster, SeqsAreSharedAndGapFreeWhenThreeNodesSendAtOnce) {
+    RedisProcess redis;
+    std::vector<std::unique_ptr<ServerProcess>> nodes;
+    for (const auto* name : {"one", "two", "three"}) nodes.push_back(start_node(redis, name));
+    std::vector<std::unique_ptr<Client>> readers, senders;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        readers.push_back(std::make_unique<Client>(nodes[i]->port()));
+        readers.back()->hello("reader" + std::to_string(i));
+        readers.back()->join("busy");
+        senders.push_back(std::make_unique<Client>(nodes[i]->port()));
+        senders.back()->hello("sender" + std::to_string(i));
+        senders.back()->join("busy");
+    }
+    constexpr int per_sender = 40;
+    for (int n = 0; n < per_sender; ++n)
+        for (std::size_t i = 0; i < senders.size(); ++i)
+            senders[i]->send(json{{"type", "say"},
+                                  {"channel", "busy"},
+                                  {"text", std::to_string(i) + ":" + std::to_string(n)},
+                                  {"id", n}});
+    const int total = per_sender * static_cast<int>(senders.size());
+    std::vector<std::vector<std::string>> orders;
+    for (auto& reader : readers) {
+        std::vector<std::string> order;
+        for (int expected = 1; expected <= total; ++expected) {
+            auto message = next_message(*reader);
+            ASSERT_EQ(message["seq"], expected) << "gap or repeat";
+            order.push_back(message["text"]);
+        }
+        while (auto more = reader->next(200ms))
+            EXPECT_NE((*more)["type"], "message") << "delivered twice: " << more->dump();
+        orders.push_back(order);
+    }
+    EXPECT_EQ(orders[0], orders[1]);
+    EXPECT_EQ(orders[0], orders[2]);
+}
+
+TEST(Cluster, SinceHistoryAndTheHttpApiOnOneNodeServeWhatAnotherStored) {
+    RedisProcess redis;
+    auto a = start_node(redis, "alpha");
+    auto b = start_node(redis, "beta");
+    Client ann(a->port());
+    ann.hello("ann");
+    ann.join("notes");
+    for (int i = 1; i <= 10; ++i) say(ann, "notes", "note " + std::to_string(i), i);
+
+    Client bob(b->port());
+    bob.hello("bob");
+    auto joined = bob.join("notes", 3);
+    EXPECT_FALSE(joined["gap"].get<bool>());
+    ASSERT_EQ(joined["history"].size(), 7u);
+    EXPECT_EQ(joined["history"][0]["seq"], 4);
+    EXPECT_EQ(joined["history"][6]["text"], "note 10");
+
+    bob.send(
+        json{{"type", "history"}, {"channel", "notes"}, {"before", 4}, {"limit", 2}, {"id", 20}});
+    auto page = bob.next_of_type("history");
+    ASSERT_EQ(page["messages"].size(), 2u);
+    EXPECT_EQ(page["messages"][0]["seq"], 2);
+    EXPECT_EQ(page["messages"][1]["seq"], 3);
+
+    auto api = http_get(b->port(), "/api/channels/notes/messages?limit=3");
+    EXPECT_EQ(api.status, 200);
+    auto body = json::parse(api.body);
+    ASSERT_EQ(body["messages"].size(), 3u);
+    EXPECT_EQ(body["messages"][2]["seq"], 10);
+    EXPECT_EQ(http_get(b->port(), "/api/channels/nowhere/messages").status, 404);
+
+    bob.send(json{{"type", "history"}, {"channel", "nowhere"}, {"id", 21}});
+    EXPECT_EQ(bob.next_where([](const json& f) { return f.value("id", -1) == 21; })["code"],
+              "no_such_channel");
+}
+
+TEST(Cluster, ANickIsTakenOnEveryNodeUntilItsHolderLeaves) {
+    RedisProcess redis;
+    auto a = start_node(redis, "alpha");
+    auto b = start_node(redis, "beta");
+    auto ann = std::make_unique<Client>(a->port());
+    ann->hello("ann");
+    Client impostor(b->port());
+    impostor.send(json{{"type", "hello"}, {"nick", "ANN"}, {"id", 1}});
+    auto refused = impostor.next_of_type("error");
+    EXPECT_EQ(refused["code"], "nick_taken");
+
+    ann.reset();  // disconnects: the nick is free again, everywhere
+    std::optional<json> welcome;
+    for (int attempt = 2; attempt < 50 && !welcome; ++attempt) {
+        impostor.send(json{{"type", "hello"}, {"nick", "ANN"}, {"id", attempt}});
+        auto answer =
+            impostor.next_where([&](const json& f) { return f.value("id", -1) == attempt; });
+        if (answer["type"] == "welcome")
+            welcome = answer;
+        else
+            std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_TRUE(welcome);
+    EXPECT_EQ((*welcome)["nick"], "ANN");
+}
+
+TEST(Cluster, RedisDownAnswersUnavailableAndDeliveryResumesWhenItIsBack) {
+    RedisProcess redis;
+    auto a = start_node(redis, "alpha");
+    auto b = start_node(redis, "beta");
+    Client ann(a->port()), bob(b->port());
+    ann.hello("ann");
+    bob.hello("bob");
+    ann.join("ops");
+    bob.join("ops");
+    EXPECT_EQ(say(ann, "ops", "before the outage", 1)["seq"], 1);
+    EXPECT_EQ(next_message(bob)["seq"], 1);
+
+    redis.stop();
+    ASSERT_TRUE(a->wait_for_log("redis commands: lost"));
+    auto refused = say(ann, "ops", "during the outage", 2);
+    EXPECT_EQ(refused["type"], "error");
+    EXPECT_EQ(refused["code"], "unavailable");
+    EXPECT_FALSE(ann.is_closed());
+
+    redis.start();
+    ASSERT_TRUE(a->wait_for_log("redis commands: connected again"));
+    ASSERT_TRUE(b->wait_for_log("redis bus: connected again"));
+    json ok;
+    for (int id = 3; id < 60; ++id) {  // the bus may take a moment longer than the commands
+        ok = say(ann, "ops", "after the outage", id);
+        if (ok["type"] == "ok") break;
+        std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_EQ(ok["type"], "ok");
+    EXPECT_EQ(ok["seq"], 2);  // AOF kept the seq: nothing acknowledged was lost
+    auto heard = next_message(bob);
+    EXPECT_EQ(heard["seq"], 2);
+    EXPECT_EQ(heard["text"], "after the outage");
+    EXPECT_EQ(a->wait_exit(0ms), std::nullopt) << "a node exited";
+}
+
+TEST(Cluster, AKilledNodesUsersLeavePresenceWithinTheNodeTtl) {
+    RedisProcess redis;
+    auto a = start_node(redis, "alpha");
+    auto b = start_node(redis, "beta");
+    Client ann(a->port());
+    ann.hello("ann");
+    ann.join("watch");
+    {
+        Client bob(b->port());
+        bob.hello("bob");
+        bob.join("watch");
+        expect_presence(ann, "bob", true);
+        b->stop(SIGKILL);
+    }
+    auto killed = std::chrono::steady_clock::now();
+    // Stated bound: the TTL (1 s) plus a heartbeat period (a third of it), plus the window.
+    expect_presence(ann, "bob", false, 3s);
+    auto took = std::chrono::steady_clock::now() - killed;
+    EXPECT_LT(took, 2s);
+    ann.send(json{{"type", "who"}, {"channel", "watch"}, {"id", 9}});
+    EXPECT_EQ(ann.next_of_type("who")["members"], json::array({"ann"}));
+
+    Client bob_again(a->port());
+    EXPECT_EQ(bob_again.hello("bob")["nick"], "bob");  // the dead node's nick is free
+}
+
+TEST(Cluster, ANodeStoppedGracefullyTakesItsUsersOutOfPresenceAtOnce) {
+    RedisProcess redis;
+    auto a = start_node(redis, "alpha");
+    auto b = start_node(redis, "beta", {"--cluster-node-ttl", "60s", "--shutdown-grace", "1s"});
+    Client ann(a->port());
+    ann.hello("ann");
+    ann.join("watch");
+    Client bob(b->port());
+    bob.hello("bob");
+    bob.join("watch");
+    expect_presence(ann, "bob", true);
+    EXPECT_EQ(b->stop(SIGTERM), 0);
+    expect_presence(ann, "bob", false, 1s);  // far sooner than its 60 s TTL
+}
+
+}  // namespace
+}  // namespace parley::test

@@ -1,0 +1,79 @@
+// What nodes say to each other on the bus, and where they find Redis.
+#include <gtest/gtest.h>
+
+#include "cluster/bus_event.hpp"
+#include "cluster/redis_url.hpp"
+
+namespace parley::cluster {
+namespace {
+
+TEST(BusEvent, AMessageSplicedAroundItsSeqDecodesToTheSameMessage) {
+    chat::ChatMessage m{"lobby", 0, "ann", "quotes \" and \\ and ünïcode", 1700000000123};
+    auto [prefix, suffix] = bus::message_event_parts(m);
+    auto event = bus::decode(prefix + "42" + suffix);
+    ASSERT_TRUE(event);
+    auto* message = std::get_if<bus::Message>(&*event);
+    ASSERT_TRUE(message);
+    EXPECT_EQ(message->message.seq, 42);
+    EXPECT_EQ(message->message.channel, "lobby");
+    EXPECT_EQ(message->message.from, "ann");
+    EXPECT_EQ(message->message.text, m.text);
+    EXPECT_EQ(message->message.ts, m.ts);
+}
+
+TEST(BusEvent, ADmCarriesTheRecipientRedisNamesAndTheSendingSession) {
+    chat::DirectMessage m{"bob", "ann", "psst", 5, "s-7"};
+    auto [prefix, suffix] = bus::dm_event_parts(m);
+    auto event = bus::decode(prefix + "\"Ann\"" + suffix);
+    ASSERT_TRUE(event);
+    auto* dm = std::get_if<bus::Dm>(&*event);
+    ASSERT_TRUE(dm);
+    EXPECT_EQ(dm->message.to, "Ann");
+    EXPECT_EQ(dm->message.sender_session, "s-7");
+}
+
+TEST(BusEvent, PresenceTypingAndNodeGoneRoundTrip) {
+    auto presence = bus::decode(bus::encode(bus::Presence{"n1", "lobby", "ann", true}));
+    ASSERT_TRUE(presence);
+    EXPECT_TRUE(std::get<bus::Presence>(*presence).present);
+    auto typing = bus::decode(bus::encode(bus::Typing{"n1", "lobby", "ann"}));
+    ASSERT_TRUE(typing);
+    EXPECT_EQ(std::get<bus::Typing>(*typing).nick, "ann");
+    auto gone = bus::decode(bus::encode(bus::NodeGone{"n2"}));
+    ASSERT_TRUE(gone);
+    EXPECT_EQ(std::get<bus::NodeGone>(*gone).node, "n2");
+}
+
+TEST(BusEvent, AnythingMalformedIsRefused) {
+    for (const char* payload : {"", "not json", "[]", "{}", R"({"k":"x"})",
+                                R"({"k":"m","s":"1","c":"a","f":"b","t":"","ts":1})",
+                                R"({"k":"m","s":0,"c":"a","f":"b","t":"","ts":1})",
+                                R"({"k":"p","n":"a","c":"b","u":"c"})", R"({"k":"g"})"})
+        EXPECT_FALSE(bus::decode(payload)) << payload;
+}
+
+TEST(RedisUrl, ReadsHostPortAndDatabase) {
+    std::string error;
+    auto endpoint = parse_redis_url("redis://cache.internal:6380/2", error);
+    ASSERT_TRUE(endpoint) << error;
+    EXPECT_EQ(endpoint->host, "cache.internal");
+    EXPECT_EQ(endpoint->port, 6380);
+    EXPECT_EQ(endpoint->db, 2);
+    auto plain = parse_redis_url("redis://redis", error);
+    ASSERT_TRUE(plain);
+    EXPECT_EQ(plain->port, 6379);
+    EXPECT_EQ(plain->db, 0);
+}
+
+TEST(RedisUrl, RefusesWhatItCannotUseWithAReason) {
+    for (const char* url :
+         {"http://redis:6379", "redis://", "redis://:6379", "redis://host:0", "redis://host:99999",
+          "redis://host:6379/16", "redis://host:6379/x", "redis://user:secret@host:6379"}) {
+        std::string error;
+        EXPECT_FALSE(parse_redis_url(url, error)) << url;
+        EXPECT_FALSE(error.empty()) << url;
+    }
+}
+
+}  // namespace
+}  // namespace parley::cluster
