@@ -37,7 +37,7 @@ std::uint16_t free_port() {
 
 }  // namespace
 
-RedisProcess::RedisProcess() : port_(free_port()) {
+RedisProcess::RedisProcess(bool persistent) : port_(free_port()), persistent_(persistent) {
     start();
 }
 
@@ -46,23 +46,18 @@ RedisProcess::~RedisProcess() {
 }
 
 void RedisProcess::start() {
-    auto port = std::to_string(port_);
-    auto log = dir_.file("redis.log");
     std::vector<std::string> args = {"redis-server",
                                      "--port",
-                                     port,
+                                     std::to_string(port_),
                                      "--bind",
                                      "127.0.0.1",
                                      "--dir",
                                      dir_.path().string(),
                                      "--save",
                                      "",
-                                     "--appendonly",
-                                     "yes",
-                                     "--appendfsync",
-                                     "always",
                                      "--logfile",
-                                     log};
+                                     dir_.file("redis.log")};
+    if (persistent_) args.insert(args.end(), {"--appendonly", "yes", "--appendfsync", "always"});
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
@@ -83,7 +78,7 @@ void RedisProcess::start() {
         }
         std::this_thread::sleep_for(20ms);
     }
-    throw std::runtime_error("redis-server did not answer on port " + port);
+    throw std::runtime_error("redis-server did not answer on port " + std::to_string(port_));
 }
 
 void RedisProcess::stop() {

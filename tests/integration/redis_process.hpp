@@ -12,9 +12,9 @@ namespace parley::test {
 
 class RedisProcess {
   public:
-    // Starts redis-server (from PATH) on a free loopback port, with AOF on as the README
-    // advises, so a restart keeps what was acknowledged.
-    RedisProcess();
+    // Starts redis-server (from PATH) on a free loopback port. `persistent`: AOF on as the
+    // README advises, so a restart keeps what was acknowledged; otherwise a restart loses all.
+    explicit RedisProcess(bool persistent = true);
     ~RedisProcess();
 
     std::uint16_t port() const { return port_; }
@@ -28,6 +28,7 @@ class RedisProcess {
     TempDir dir_;
     std::uint16_t port_ = 0;
     pid_t pid_ = -1;
+    bool persistent_;
 };
 
 }  // namespace parley::test

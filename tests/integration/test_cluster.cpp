@@ -92,6 +92,11 @@ TEST(Cluster, MembersOnTwoNodesSeeEachOthersMessagesPresenceTypingAndDms) {
 
     bob.send(json{{"type", "leave"}, {"channel", "lobby"}, {"id", 6}});
     expect_presence(ann, "bob", false);
+
+    auto metrics = http_get(a->port(), "/metrics").body;
+    EXPECT_NE(metrics.find("parley_redis_connections_up 2\n"), std::string::npos) << metrics;
+    EXPECT_EQ(metrics.find("parley_cluster_events_in_total 0\n"), std::string::npos);
+    EXPECT_NE(metrics.find("parley_redis_round_trip_seconds_count"), std::string::npos);
 }
 
 TEST(Cluster, SeqsAreSharedAndGapFreeWhenThreeNodesSendAtOnce) {
@@ -227,6 +232,39 @@ TEST(Cluster, RedisDownAnswersUnavailableAndDeliveryResumesWhenItIsBack) {
     EXPECT_EQ(heard["seq"], 2);
     EXPECT_EQ(heard["text"], "after the outage");
     EXPECT_EQ(a->wait_exit(0ms), std::nullopt) << "a node exited";
+}
+
+TEST(Cluster, RedisComingBackEmptyStartsSeqsOverAndGetsNicksBack) {
+    RedisProcess redis{false};
+    auto a = start_node(redis, "alpha");
+    auto b = start_node(redis, "beta");
+    Client ann(a->port()), bob(b->port());
+    ann.hello("ann");
+    bob.hello("bob");
+    ann.join("ops");
+    bob.join("ops");
+    for (int id = 1; id <= 3; ++id) say(ann, "ops", "lost " + std::to_string(id), id);
+    for (int seq = 1; seq <= 3; ++seq) EXPECT_EQ(next_message(bob)["seq"], seq);
+
+    redis.stop();
+    redis.start();  // with nothing: no AOF
+    ASSERT_TRUE(a->wait_for_log("redis commands: connected again"));
+    ASSERT_TRUE(b->wait_for_log("redis bus: connected again"));
+    json ok;
+    for (int id = 4; id < 60; ++id) {
+        ok = say(ann, "ops", "after the loss", id);
+        if (ok["type"] == "ok") break;
+        std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_EQ(ok["type"], "ok");
+    EXPECT_EQ(ok["seq"], 1);
+    auto heard = next_message(bob);
+    EXPECT_EQ(heard["seq"], 1);
+    EXPECT_EQ(heard["text"], "after the loss");
+
+    Client impostor(b->port());  // the nodes told the new Redis who holds which nick
+    impostor.send(json{{"type", "hello"}, {"nick", "ann"}, {"id", 1}});
+    EXPECT_EQ(impostor.next_of_type("error")["code"], "nick_taken");
 }
 
 TEST(Cluster, AKilledNodesUsersLeavePresenceWithinTheNodeTtl) {

@@ -93,5 +93,28 @@ TEST(Sequencer, ALateMessageAboveTheReadIsWaitedForNotSkipped) {
     EXPECT_EQ(seqs(sequencer.offer(message(3))), (std::vector<std::int64_t>{3, 4}));
 }
 
+TEST(Sequencer, StartsOverWhenTheStoreLostItsData) {
+    Sequencer sequencer;
+    sequencer.start(0);
+    for (int seq = 1; seq <= 9; ++seq) sequencer.offer(message(seq));
+    sequencer.resync();
+    // Redis came back empty and two messages were stored since: seqs 1 and 2 again.
+    auto step = sequencer.caught_up({message(1), message(2)}, 2);
+    EXPECT_TRUE(step.seqs_restarted);
+    EXPECT_EQ(seqs(step), (std::vector<std::int64_t>{1, 2}));
+    EXPECT_EQ(seqs(sequencer.offer(message(3))), (std::vector<std::int64_t>{3}));
+}
+
+TEST(Sequencer, RepeatsHeldDuringACatchUpAreStillDeliveredOnce) {
+    Sequencer sequencer;
+    sequencer.start(5);
+    ASSERT_TRUE(sequencer.resync().catch_up_after);
+    sequencer.offer(message(4));  // a late repeat
+    sequencer.offer(message(6));
+    auto step = sequencer.caught_up({message(6)}, 6);
+    EXPECT_EQ(seqs(step), (std::vector<std::int64_t>{6}));
+    EXPECT_FALSE(step.seqs_restarted);
+}
+
 }  // namespace
 }  // namespace parley::chat

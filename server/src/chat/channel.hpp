@@ -71,6 +71,10 @@ class Channel {
     bool has_remote_members() const { return !remote_.empty(); }
 
     Sequencer sequencer;
+    // Every member gets every message from now on (its seqs restarted).
+    void forget_history_marks() {
+        for (auto& member : members_) member.history_through = 0;
+    }
     bool has_presence_changes() const { return !presence_log_.empty(); }
     void drop_presence_changes();
     // Sends each active member the joins and leaves it has not seen, as (joined, left) lists:

@@ -63,8 +63,9 @@ class ClusterListener {
     virtual void on_cluster_typing(const std::string& channel, const std::string& nick) = 0;
     // A node stopped its heartbeat: its members have left.
     virtual void on_node_gone(const std::string& node) = 0;
-    // The subscription was lost and is back: events may have been missed meanwhile.
-    virtual void on_cluster_resubscribed() = 0;
+    // A connection to the other nodes is back: events may have been missed meanwhile, and reads
+    // made to fill the gap while only one connection was up may have failed.
+    virtual void on_cluster_reconnected() = 0;
     virtual LocalRegistrations local_registrations() = 0;
 };
 

@@ -1,5 +1,7 @@
 #include "chat/hub.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -363,6 +365,11 @@ void Hub::deliver_message(ChatMessage message) {
 }
 
 void Hub::fan_out(const ChannelPtr& channel, Sequencer::Step step) {
+    if (step.seqs_restarted) {
+        spdlog::warn("{}: storage lost this channel's messages; its seqs start over",
+                     channel->name());
+        channel->forget_history_marks();
+    }
     std::uint64_t count = 0;
     for (const auto& message : step.deliver) {
         auto frame = make_text_frame(protocol::encode_message(message));
@@ -648,7 +655,7 @@ void Hub::on_node_gone(const std::string& node) {
     }
 }
 
-void Hub::on_cluster_resubscribed() {
+void Hub::on_cluster_reconnected() {
     for (const auto& channel : all_channels()) {
         {
             std::lock_guard lock(channel->mutex);

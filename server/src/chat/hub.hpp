@@ -80,7 +80,7 @@ class Hub final : public ClusterListener {
                              const std::string& nick, bool present) override;
     void on_cluster_typing(const std::string& channel, const std::string& nick) override;
     void on_node_gone(const std::string& node) override;
-    void on_cluster_resubscribed() override;
+    void on_cluster_reconnected() override;
     LocalRegistrations local_registrations() override;
 
   private:

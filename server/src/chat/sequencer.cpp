@@ -43,7 +43,8 @@ Sequencer::Step Sequencer::start(std::int64_t head) {
 }
 
 Sequencer::Step Sequencer::offer(ChatMessage message) {
-    if (delivered_ && message.seq <= *delivered_) return {};
+    // While catching up even an old seq is held: if the store lost its data, it is a new one.
+    if (delivered_ && !catching_up_ && message.seq <= *delivered_) return {};
     if (delivered_ && !catching_up_ && held_.empty() && message.seq == *delivered_ + 1) {
         ++*delivered_;  // the usual case, without a trip through held_
         Step step;
@@ -58,13 +59,19 @@ Sequencer::Step Sequencer::caught_up(std::vector<ChatMessage> messages, std::int
     catching_up_ = false;
     overflowed_ = false;
     if (!delivered_) return {};
+    Step step;
+    if (head < *delivered_) {
+        delivered_ = 0;
+        step.seqs_restarted = true;
+    }
     for (auto& message : messages)
         if (message.seq > *delivered_) hold(std::move(message));
-    Step step;
     while (!held_.empty() && held_.begin()->first <= head) {
         auto first = held_.begin();
-        delivered_ = first->first;
-        step.deliver.push_back(std::move(first->second));
+        if (first->first > *delivered_) {
+            delivered_ = first->first;
+            step.deliver.push_back(std::move(first->second));
+        }
         held_.erase(first);
     }
     delivered_ = std::max(*delivered_, head);

@@ -20,6 +20,7 @@ class Sequencer {
         std::vector<ChatMessage> deliver;            // in seq order
         std::optional<std::int64_t> catch_up_after;  // read the messages after this seq, then
                                                      // pass them to caught_up()
+        bool seqs_restarted = false;  // the store lost its data and counts from 1 again
     };
 
     // Messages held while the position is unknown or a gap is being filled, at most.
@@ -34,7 +35,9 @@ class Sequencer {
     Step offer(ChatMessage message);
     // What a catch-up read found: the messages after the asked seq (ascending) and the head seq
     // when it ran. A seq up to `head` that the read did not return is gone for good (trimmed,
-    // or over the read's cap): delivery steps over it instead of waiting for it forever.
+    // or over the read's cap): delivery steps over it instead of waiting for it forever. A head
+    // below what was delivered means the store lost its data (Redis restarted without it):
+    // delivery starts over from its seqs.
     Step caught_up(std::vector<ChatMessage> messages, std::int64_t head);
     // The catch-up read failed (Redis down): wait for the next message or resync().
     void catch_up_failed() { catching_up_ = false; }

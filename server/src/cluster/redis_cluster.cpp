@@ -148,13 +148,16 @@ RedisCluster::RedisCluster(std::shared_ptr<RedisConnection> commands,
 
 void RedisCluster::start(chat::ClusterListener& listener) {
     listener_ = &listener;
-    commands_->on_connected = [this] { register_again(); };
+    commands_->on_connected = [this] {
+        register_again();
+        if (bus_->connected()) listener_->on_cluster_reconnected();
+    };
     bus_->on_connected = [this] {
         bus_->subscribe(
             std::string(keys::bus),
             [this] {
                 spdlog::info("cluster: subscribed to {}", keys::bus);
-                listener_->on_cluster_resubscribed();
+                listener_->on_cluster_reconnected();
             },
             [this](std::string payload) { on_event(payload); });
     };
