@@ -183,6 +183,14 @@ TEST(Cluster, ANickIsTakenOnEveryNodeUntilItsHolderLeaves) {
     auto refused = impostor.next_of_type("error");
     EXPECT_EQ(refused["code"], "nick_taken");
 
+    Client twice(a->port());  // two hellos before the first is answered: one nick, one error
+    twice.send(json{{"type", "hello"}, {"nick", "dee"}, {"id", 1}});
+    twice.send(json{{"type", "hello"}, {"nick", "eve"}, {"id", 2}});
+    EXPECT_EQ(twice.next_of_type("welcome")["nick"], "dee");
+    EXPECT_EQ(twice.next_of_type("error")["code"], "already_identified");
+    Client eve(b->port());
+    EXPECT_EQ(eve.hello("eve")["nick"], "eve");  // the refused hello's claim was let go
+
     ann.reset();  // disconnects: the nick is free again, everywhere
     std::optional<json> welcome;
     for (int attempt = 2; attempt < 50 && !welcome; ++attempt) {

@@ -104,11 +104,15 @@ void Hub::admit(const ParticipantPtr& p, const protocol::RequestId& id, const st
         // and removes this connection, or ran first and this admits nothing.
         std::unique_lock state_lock(p->hub_state.mutex);
         bool gone = p->hub_state.gone;
-        if (gone || clash) {
+        bool again = !p->hub_state.nick.empty();  // a second hello sent before the first's answer
+        if (gone || clash || again) {
             // Disconnected while the cluster answered, or another connection here won the race.
             state_lock.unlock();
             if (cluster_) cluster_->release_nick(key);
-            if (!gone) fail(p, id, ErrorCode::nick_taken, "the nick " + nick + " is taken");
+            if (again)
+                fail(p, id, ErrorCode::already_identified, "this connection already said hello");
+            else if (!gone)
+                fail(p, id, ErrorCode::nick_taken, "the nick " + nick + " is taken");
             return;
         }
         p->hub_state.nick_key = key;

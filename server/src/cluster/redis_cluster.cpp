@@ -168,12 +168,6 @@ void RedisCluster::start(chat::ClusterListener& listener) {
     schedule_heartbeat();
 }
 
-void RedisCluster::stop() {
-    heartbeat_timer_.cancel();
-    commands_->stop();
-    bus_->stop();
-}
-
 std::vector<std::string> RedisCluster::node_args() const {
     return {std::string(keys::node_prefix), std::string(keys::nodes), options_.node_id};
 }

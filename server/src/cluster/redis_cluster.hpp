@@ -37,7 +37,6 @@ class RedisCluster final : public chat::ClusterLink {
     void start(chat::ClusterListener& listener);
     // Announces this node gone (its users leave at once everywhere), then runs `done`.
     void leave(std::function<void()> done);
-    void stop();
 
     void claim_nick(const std::string& key, const std::string& nick, bool authenticated,
                     std::function<void(chat::NickClaim)> done) override;

@@ -101,17 +101,7 @@ void RedisConnection::start() {
     asio::post(strand_, [self = shared_from_this()] { self->connect(); });
 }
 
-void RedisConnection::stop() {
-    asio::post(strand_, [self = shared_from_this()] {
-        self->stopping_ = true;
-        self->retry_timer_.cancel();
-        self->resolver_.cancel();
-        if (self->context_) redisAsyncDisconnect(self->context_);
-    });
-}
-
 void RedisConnection::connect() {
-    if (stopping_) return;
     // Resolving on Asio's resolver keeps a DNS lookup (a compose service name) off io threads:
     // hiredis would call a blocking getaddrinfo.
     resolver_.async_resolve(
@@ -124,7 +114,6 @@ void RedisConnection::connect() {
 
 void RedisConnection::on_resolved(boost::system::error_code ec,
                                   const asio::ip::tcp::resolver::results_type& results) {
-    if (stopping_) return;
     if (ec || results.empty())
         return schedule_reconnect("cannot resolve " + endpoint_.host + ": " + ec.message());
     auto address = results.begin()->endpoint().address().to_string();
@@ -247,13 +236,10 @@ void RedisConnection::handle_disconnect(const redisAsyncContext* context, int st
     if (!self) return;
     if (self->connected_.exchange(false, std::memory_order_acq_rel))
         self->metrics_.redis_connections_up.fetch_sub(1, std::memory_order_relaxed);
-    if (self->on_lost) self->on_lost();
-    if (self->stopping_) return;
     self->schedule_reconnect(status == REDIS_OK ? "closed by Redis" : context->errstr);
 }
 
 void RedisConnection::schedule_reconnect(const std::string& why) {
-    if (stopping_) return;
     if (!outage_logged_) {
         outage_logged_ = true;
         outage_began_ = std::chrono::steady_clock::now();

@@ -60,15 +60,11 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
     // Runs on the strand right after every (re)connect, before any queued command: load
     // scripts, subscribe, re-register. Set before start().
     std::function<void()> on_connected;
-    // Runs on the strand when an established connection is lost.
-    std::function<void()> on_lost;
 
     // Loaded on every (re)connect, before anything else is sent. Call before start(); the
     // script must outlive the connection.
     void preload(const RedisScript& script) { scripts_.push_back(&script); }
     void start();
-    // Lets commands already sent finish, then closes; no reconnect afterwards.
-    void stop();
 
     // Sends a command from any thread. Commands run in the order they were sent and their
     // callbacks run one at a time on the strand, in that order. Returns false, without calling
@@ -122,7 +118,6 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
     std::uint64_t generation_ = 0;          // bumped whenever the context goes away
     bool want_read_ = false, read_waiting_ = false;
     bool want_write_ = false, write_waiting_ = false;
-    bool stopping_ = false;
     bool ever_connected_ = false;
     bool outage_logged_ = false;
     int failed_attempts_ = 0;
