@@ -127,7 +127,7 @@ Server::Server(config::Options options) : options_(std::move(options)) {
     hub_options.presence_window = options_.presence_window;
     hub_options.join_history = options_.join_history;
     hub_options.since_cap = options_.since_cap;
-    hub_ = std::make_unique<chat::Hub>(asio::make_strand(io_), hub_options, *history_, metrics_,
+    hub_ = std::make_unique<chat::Hub>(io_.get_executor(), hub_options, *history_, metrics_,
                                        cluster_.get());
     registry_ = std::make_unique<net::SessionRegistry>(
         asio::make_strand(io_), options_.max_connections, options_.max_connections_per_ip);

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
+
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -351,8 +353,13 @@ void Hub::say(const ParticipantPtr& p, const protocol::RequestId& id, const prot
                 return;
             }
             auto seq = result.message.seq;
-            // In a cluster the message comes back through Redis like everyone else's.
-            if (!cluster_) deliver_message(std::move(result.message));
+            // In a cluster the message comes back through Redis like everyone else's. Here it
+            // fans out on an io thread rather than storage's, so channels fan out in parallel;
+            // each channel's sequencer keeps its order.
+            if (!cluster_)
+                boost::asio::post(executor_, [this, message = std::move(result.message)]() mutable {
+                    deliver_message(std::move(message));
+                });
             if (id) reply(p, protocol::encode_ok(id, seq));
             metrics_.say_to_ok_seconds.observe(
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count());

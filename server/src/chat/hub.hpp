@@ -45,7 +45,8 @@ struct HubOptions {
 // a cluster it comes back through Redis from whichever node stored it, this one included.
 class Hub final : public ClusterListener {
   public:
-    // `cluster` is null on a single node.
+    // `executor` runs fan-out and the presence timer on any io thread. `cluster` is null on a
+    // single node.
     Hub(boost::asio::any_io_executor executor, HubOptions options, storage::History& history,
         metrics::Metrics& metrics, ClusterLink* cluster = nullptr);
 
