@@ -7,7 +7,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/stream_traits.hpp>
-#include <boost/beast/websocket/error.hpp>
 #include <random>
 #include <variant>
 
@@ -16,25 +15,31 @@
 
 namespace parley::net {
 
-namespace websocket = boost::beast::websocket;
 using boost::system::error_code;
 
 std::string make_session_id();
 std::int64_t steady_millis();
+
+// What one readiness of a plain socket reads at most before waiting again, so that a client that
+// never stops sending cannot keep its io thread from other sessions.
+inline constexpr std::size_t read_chunk_bytes = 16 * 1024;
+inline constexpr int read_chunks_per_wakeup = 4;
+inline constexpr std::size_t tls_read_buffer_bytes = 4 * 1024;
 
 template <class Socket>
 WebSocketSession<Socket>::WebSocketSession(Socket&& socket, ServerContext& context,
                                            std::string remote_ip, std::string remote,
                                            std::string url_token)
     : context_(context),
-      ws_(std::move(socket)),
+      socket_(std::move(socket)),
+      reader_(context.options.max_frame_bytes),
       id_(make_session_id()),
       remote_ip_(std::move(remote_ip)),
       remote_(std::move(remote)),
       url_token_(std::move(url_token)),
       metrics_(context.metrics),
-      rate_limiter_(auth::RateLimits{context.options.rate_per_sec, context.options.burst}) {
-    ws_.next_layer().set_sink(this);
+      rate_limiter_(auth::RateLimits{context.options.rate_per_sec, context.options.burst}),
+      last_read_ms_(steady_millis()) {
     context_.metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
     context_.metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
 }
@@ -47,69 +52,132 @@ WebSocketSession<Socket>::~WebSocketSession() {
 }
 
 template <class Socket>
-void WebSocketSession<Socket>::run(
-    boost::beast::http::request<boost::beast::http::string_body> request) {
-    const auto& options = context_.options;
-    // Beast's close handshake uses the handshake timeout too; pings keep idle peers honest.
-    websocket::stream_base::timeout timeout{options.http_timeout, options.idle_timeout, true};
-    ws_.set_option(timeout);
-    ws_.read_message_max(options.max_frame_bytes);
-    ws_.auto_fragment(false);  // Beast would otherwise hold a 4 KiB write buffer per session
-    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
-        response.set(boost::beast::http::field::server, "parley");
-    }));
-    ws_.async_accept(request,
-                     [self = this->shared_from_this()](error_code ec) { self->on_accept(ec); });
-}
-
-template <class Socket>
-void WebSocketSession<Socket>::on_accept(error_code ec) {
-    if (ec) {
-        spdlog::debug("websocket handshake from {} failed: {}", remote_, ec.message());
-        ended_ = true;
-        context_.registry.release(remote_ip_);
-        return;
+void WebSocketSession<Socket>::run(std::string response, std::string early) {
+    if constexpr (is_tls) {
+        tls_read_buffer_ = std::make_unique<char[]>(tls_read_buffer_bytes);
+    } else {
+        // Reads happen only after a wait said there is something, and must never block.
+        error_code ignored;
+        socket_.non_blocking(true, ignored);
     }
-    accepted_ = true;
     context_.registry.add(this->shared_from_this());
     spdlog::info("open {} session={}", remote_, id_);
+    queue_control(std::move(response), false);
     if (context_.shutting_down.load()) close_with(1001, "server shutting down");
+    if (!early.empty() && !on_bytes(early)) return;
     do_read();
 }
+
+// ---- read path -----------------------------------------------------------------------------
 
 template <class Socket>
 void WebSocketSession<Socket>::do_read() {
-    // Beast allocates the read buffer before data arrives. Waiting for a new message it gets only
-    // a few bytes to offer, so an idle session holds almost nothing; once a message has begun,
-    // the rest is read in as few steps as its size allows.
-    constexpr std::size_t idle_read_bytes = 64;
-    std::size_t limit =
-        read_buffer_.size() == 0 ? idle_read_bytes : context_.options.max_frame_bytes;
-    ws_.async_read_some(
-        read_buffer_, limit,
-        [self = this->shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
+    auto self = this->shared_from_this();
+    if constexpr (is_tls) {
+        socket_.async_read_some(boost::asio::buffer(tls_read_buffer_.get(), tls_read_buffer_bytes),
+                                [self](error_code ec, std::size_t n) { self->on_tls_read(ec, n); });
+    } else {
+        // A wait holds no buffer: an idle session costs its socket, this small operation and
+        // the session itself. (Asio re-arms epoll for the wait, so bytes that arrived before it
+        // started still wake it.)
+        socket_.async_wait(boost::asio::ip::tcp::socket::wait_read,
+                           [self](error_code ec) { self->on_readable(ec); });
+    }
 }
 
 template <class Socket>
-void WebSocketSession<Socket>::on_read(error_code ec, std::size_t) {
-    if (ec) {
-        end_session(ec);
-        return;
+void WebSocketSession<Socket>::on_readable(error_code ec) {
+    if (ended_) return;
+    if (ec) return on_read_error(ec);
+    // The stack serves every session on this thread; FrameReader copies out only a frame that a
+    // read cut off.
+    char chunk[read_chunk_bytes];
+    for (int round = 0; round < read_chunks_per_wakeup; ++round) {
+        std::size_t n = socket_.read_some(boost::asio::buffer(chunk), ec);
+        if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) break;
+        if (ec) return on_read_error(ec);
+        if (!on_bytes({chunk, n})) return;
+        if (n < sizeof chunk) break;  // a short read emptied the socket
     }
-    if (!ws_.is_message_done()) return do_read();
-    context_.metrics.messages_in_total.fetch_add(1, std::memory_order_relaxed);
-    if (!closing_) {
-        if (!ws_.got_text()) {
-            close_with(1003, "binary frames are not supported");
-        } else {
-            auto data = read_buffer_.cdata();
-            handle_frame({static_cast<const char*>(data.data()), data.size()});
-        }
-    }
-    // Idle sessions hold no read memory: the buffer is allocated again for the next message.
-    read_buffer_.clear();
-    read_buffer_.shrink_to_fit();
     do_read();
+}
+
+template <class Socket>
+void WebSocketSession<Socket>::on_tls_read(error_code ec, std::size_t bytes) {
+    if (ended_) return;
+    if (ec) return on_read_error(ec);
+    if (on_bytes({tls_read_buffer_.get(), bytes})) do_read();
+}
+
+template <class Socket>
+bool WebSocketSession<Socket>::on_bytes(std::span<char> bytes) {
+    last_read_ms_.store(steady_millis(), std::memory_order_relaxed);
+    using Kind = protocol::FrameReader::Kind;
+    while (true) {
+        auto event = reader_.next(bytes);
+        switch (event.kind) {
+            case Kind::need_more:
+                return true;
+            case Kind::text:
+                context_.metrics.messages_in_total.fetch_add(1, std::memory_order_relaxed);
+                if (!closing_) handle_frame(event.payload);
+                break;
+            case Kind::binary:
+                context_.metrics.messages_in_total.fetch_add(1, std::memory_order_relaxed);
+                close_with(1003, "binary frames are not supported");
+                break;
+            case Kind::ping:
+                if (!closing_) queue_control(protocol::make_pong_frame(event.payload), false);
+                break;
+            case Kind::pong:  // its bytes have already counted as a sign of life
+                break;
+            case Kind::close:
+                on_peer_close(event.code, event.payload);
+                return false;
+            case Kind::error:
+                on_protocol_error(event.code, event.payload);
+                return false;
+        }
+        if (ended_) return false;
+    }
+}
+
+template <class Socket>
+void WebSocketSession<Socket>::on_read_error(error_code ec) {
+    // The peer is gone or has stopped sending; a close frame of ours may still get out.
+    if (closing_) {
+        end_session(close_code_, close_reason_, true);
+        close_after_flush();
+    } else {
+        end_session(1006, ec.message(), false);
+    }
+}
+
+template <class Socket>
+void WebSocketSession<Socket>::on_peer_close(std::uint16_t code, std::string_view reason) {
+    if (!closing_) {
+        closing_ = true;
+        queue_control(protocol::make_close_frame(code, {}), true);  // echo the code (RFC 5.5.1)
+        end_session(code, reason, true);
+    } else {
+        end_session(close_code_, close_reason_, true);  // the answer to ours
+    }
+    close_after_flush();
+}
+
+template <class Socket>
+void WebSocketSession<Socket>::on_protocol_error(std::uint16_t code, std::string_view why) {
+    spdlog::debug("protocol error from {} session={}: {}", remote_, id_, why);
+    if (!closing_) {
+        closing_ = true;
+        close_code_ = code;
+        close_reason_ = why;
+        queue_control(protocol::make_close_frame(code, why), true);
+    }
+    // No reply is awaited from a peer that broke the protocol: out with the close frame, then
+    // half-close and drain, so that unread input does not turn into a reset that destroys it.
+    end_session(close_code_, close_reason_, true);
+    close_after_flush();
 }
 
 template <class Socket>
@@ -227,19 +295,21 @@ void WebSocketSession<Socket>::deliver(const protocol::Frame& frame) {
         }
     }
     if (post_write)
-        boost::asio::post(ws_.get_executor(),
+        boost::asio::post(socket_.get_executor(),
                           [self = this->shared_from_this()] { self->do_write(); });
     if (slow)
-        boost::asio::post(ws_.get_executor(),
+        boost::asio::post(socket_.get_executor(),
                           [self = this->shared_from_this()] { self->on_slow_consumer(); });
 }
 
 template <class Socket>
-void WebSocketSession<Socket>::queue_protocol_bytes(std::string bytes) {
+void WebSocketSession<Socket>::queue_control(std::string bytes, bool last) {
     {
         std::lock_guard lock(out_mutex_);
         queued_bytes_ += bytes.size();
         pending_.push_back(std::make_shared<const std::string>(std::move(bytes)));
+        // After a close frame a WebSocket may send nothing more (RFC 6455 5.5.1).
+        if (last) out_closed_ = true;
     }
     do_write();
 }
@@ -272,7 +342,7 @@ void WebSocketSession<Socket>::do_write() {
     writing_ = true;
     write_started_ms_.store(steady_millis(), std::memory_order_relaxed);
     boost::asio::async_write(
-        raw_stream(), std::span<const boost::asio::const_buffer>(buffers_),
+        socket_, std::span<const boost::asio::const_buffer>(buffers_),
         [self = this->shared_from_this()](error_code ec, std::size_t n) { self->on_write(ec, n); });
 }
 
@@ -314,21 +384,23 @@ void WebSocketSession<Socket>::on_slow_consumer() {
 // ---- closing -------------------------------------------------------------------------------
 
 template <class Socket>
-void WebSocketSession<Socket>::close_with(std::uint16_t code, const std::string& reason) {
+void WebSocketSession<Socket>::close_with(std::uint16_t code, std::string_view reason) {
     if (closing_ || ended_) return;
     closing_ = true;
     close_code_ = code;
     close_reason_ = reason;
-    ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
-                    [self = this->shared_from_this()](error_code) {});
+    // The peer's answering close frame ends the session; the sweep gives up on it after the
+    // HTTP timeout.
+    close_sent_ms_.store(steady_millis(), std::memory_order_relaxed);
+    queue_control(protocol::make_close_frame(code, reason), true);
 }
 
 template <class Socket>
 boost::asio::ip::tcp::socket& WebSocketSession<Socket>::tcp_socket() {
     if constexpr (is_tls)
-        return boost::beast::get_lowest_layer(ws_).socket();
+        return boost::beast::get_lowest_layer(socket_).socket();
     else
-        return boost::beast::get_lowest_layer(ws_);
+        return socket_;
 }
 
 template <class Socket>
@@ -339,7 +411,7 @@ void WebSocketSession<Socket>::finish_close() {
         // close_notify first, so that a TLS peer can tell a finished conversation from a cut
         // one. Nothing else writes by now (do_write stops once draining_ is set), and the
         // linger timer set in end_session bounds a peer that never answers.
-        raw_stream().async_shutdown(
+        socket_.async_shutdown(
             [self = this->shared_from_this()](error_code) { self->half_close_and_drain(); });
     } else {
         half_close_and_drain();
@@ -382,33 +454,13 @@ void WebSocketSession<Socket>::close_socket() {
 }
 
 template <class Socket>
-void WebSocketSession<Socket>::end_session(error_code ec) {
+void WebSocketSession<Socket>::end_session(std::uint16_t code, std::string_view reason,
+                                           bool linger) {
     if (ended_) return;
     ended_ = true;
     {
         std::lock_guard lock(out_mutex_);
         out_closed_ = true;
-    }
-    std::uint16_t code = close_code_;
-    std::string reason = close_reason_;
-    if (code == 0) {
-        if (ec == websocket::error::closed) {
-            code = ws_.reason().code;
-            reason = std::string(ws_.reason().reason.c_str());
-            if (code == 0) code = 1005;
-        } else if (ec == websocket::error::message_too_big) {
-            code = 1009;
-            reason = "frame too big";
-        } else if (ec == websocket::error::bad_frame_payload) {
-            code = 1007;
-            reason = "invalid UTF-8";
-        } else if (ec == boost::beast::error::timeout) {
-            code = 1006;
-            reason = "idle timeout";
-        } else {
-            code = 1006;
-            reason = ec.message();
-        }
     }
     context_.metrics.count_close(code);
     auto self = this->shared_from_this();
@@ -418,17 +470,12 @@ void WebSocketSession<Socket>::end_session(error_code ec) {
     auto lived = std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_).count();
     spdlog::info("close {} nick={} session={} code={} reason=\"{}\" after {:.1f}s", remote_,
                  hub_state.nick.empty() ? "-" : hub_state.nick, id_, code, reason, lived);
-    // After a close handshake the socket closes once the close frame is out and the peer has
-    // closed its side; give that at most the write timeout. Other errors leave nothing to send.
-    bool handshake_close = ec == websocket::error::closed ||
-                           ec == websocket::error::message_too_big ||
-                           ec == websocket::error::bad_frame_payload || closing_;
-    if (!handshake_close) {
+    if (!linger) {
         close_socket();
         return;
     }
     if (!tcp_socket().is_open()) return;
-    linger_timer_ = std::make_unique<boost::asio::steady_timer>(ws_.get_executor(),
+    linger_timer_ = std::make_unique<boost::asio::steady_timer>(socket_.get_executor(),
                                                                 context_.options.write_timeout);
     linger_timer_->async_wait([self](error_code ec) {
         if (!ec) self->close_socket();
@@ -441,40 +488,62 @@ template <class Socket>
 void WebSocketSession<Socket>::check_deadlines(std::chrono::steady_clock::time_point now) {
     if (deadline_hit_.load(std::memory_order_relaxed)) return;
     const auto& options = context_.options;
+    const auto now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
     auto started = write_started_ms_.load(std::memory_order_relaxed);
-    bool write_overdue = started != 0 && steady_millis() - started > options.write_timeout.count();
-    bool hello_overdue = false;
-    if (!said_hello_.load(std::memory_order_relaxed) && now - opened_ > options.hello_timeout) {
-        // Remembered once seen, so the sweep stops taking the hub state's lock for this session.
-        if (identified())
-            said_hello_.store(true, std::memory_order_relaxed);
-        else
-            hello_overdue = true;
+    auto close_sent = close_sent_ms_.load(std::memory_order_relaxed);
+    auto silent_since = last_read_ms_.load(std::memory_order_relaxed);
+    const auto idle_ms = options.idle_timeout.count();
+
+    bool write_overdue = started != 0 && now_ms - started > options.write_timeout.count();
+    bool close_overdue = close_sent != 0 && now_ms - close_sent > options.http_timeout.count();
+    bool idle_overdue = now_ms - silent_since > idle_ms;
+    if (!write_overdue && !close_overdue && !idle_overdue) {
+        if (now_ms - silent_since > idle_ms / 2 && pinged_for_ms_ != silent_since) {
+            // Half the idle timeout of silence: a ping asks for a sign of life, once.
+            pinged_for_ms_ = silent_since;
+            boost::asio::post(socket_.get_executor(), [self = this->shared_from_this()] {
+                if (!self->closing_ && !self->ended_)
+                    self->queue_control(protocol::make_ping_frame(), false);
+            });
+        }
+        if (close_sent == 0 && !said_hello_.load(std::memory_order_relaxed) &&
+            now - opened_ > options.hello_timeout) {
+            // Remembered once seen, so the sweep stops taking the hub state's lock for this
+            // session. (Until close_with runs, later sweeps may post it again: it is idempotent.)
+            if (identified())
+                said_hello_.store(true, std::memory_order_relaxed);
+            else
+                boost::asio::post(socket_.get_executor(), [self = this->shared_from_this()] {
+                    self->close_with(1008, "hello timeout");
+                });
+        }
+        return;
     }
-    if (!write_overdue && !hello_overdue) return;
     deadline_hit_.store(true, std::memory_order_relaxed);
-    boost::asio::post(ws_.get_executor(), [self = this->shared_from_this(), write_overdue] {
+    boost::asio::post(socket_.get_executor(), [self = this->shared_from_this(), write_overdue,
+                                               close_overdue] {
         if (write_overdue) {
             // The peer has not taken a byte for the whole write timeout: a close frame would
             // never get through either.
             self->context_.metrics.slow_consumers_total.fetch_add(1, std::memory_order_relaxed);
             spdlog::warn("slow consumer {} session={}: a write was pending for over {} ms",
                          self->remote_, self->id_, self->context_.options.write_timeout.count());
-            if (!self->closing_) {
-                self->closing_ = true;
-                self->close_code_ = 1013;
-                self->close_reason_ = "slow consumer";
-            }
-            self->close_socket();
+            if (self->closing_)
+                self->end_session(self->close_code_, self->close_reason_, false);
+            else
+                self->end_session(1013, "slow consumer", false);
+        } else if (close_overdue) {
+            self->end_session(self->close_code_, self->close_reason_, false);
         } else {
-            self->close_with(1008, "hello timeout");
+            self->end_session(1006, "idle timeout", false);
         }
     });
 }
 
 template <class Socket>
 void WebSocketSession<Socket>::shut_down() {
-    boost::asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+    boost::asio::post(socket_.get_executor(), [self = this->shared_from_this()] {
         self->close_with(1001, "server shutting down");
     });
 }
