@@ -116,6 +116,7 @@ HttpSession<Stream>::HttpSession(Stream&& stream, ServerContext& context)
     auto endpoint = tcp().socket().remote_endpoint(ec);
     if (!ec) {
         remote_ip_ = endpoint.address().to_string();
+        remote_port_ = endpoint.port();
         remote_ = endpoint.address().is_v6()
                       ? "[" + remote_ip_ + "]:" + std::to_string(endpoint.port())
                       : remote_ip_ + ":" + std::to_string(endpoint.port());
@@ -354,12 +355,12 @@ void HttpSession<Stream>::upgrade(Request&& request) {
     auto early = beast::buffers_to_string(buffer_.data());
     tcp().expires_never();  // the WebSocket session keeps its own timeouts
     if constexpr (is_tls) {
-        auto session = std::make_shared<TlsWebSocketSession>(std::move(stream_), context_,
-                                                             remote_ip_, remote_, std::move(token));
+        auto session = std::make_shared<TlsWebSocketSession>(
+            std::move(stream_), context_, remote_ip_, remote_port_, std::move(token));
         session->run(std::move(response), std::move(early));
     } else {
         auto session = std::make_shared<PlainWebSocketSession>(
-            stream_.release_socket(), context_, remote_ip_, remote_, std::move(token));
+            stream_.release_socket(), context_, remote_ip_, remote_port_, std::move(token));
         session->run(std::move(response), std::move(early));
     }
 }

@@ -35,13 +35,19 @@ namespace parley::net {
 // a busy connection gets many frames per system call, and a stalled one grows `pending_` until
 // the byte limit closes it with 1013 while nobody else waits. Control frames (the 101 response,
 // pong, ping, close) go through the same queue, in order with the chat frames.
+// A peer's address for logs, formatted only when a line is actually written.
+struct RemoteAddress {
+    std::string_view ip;
+    std::uint16_t port;
+};
+
 template <class Socket>
 class WebSocketSession final : public chat::Participant,
                                public SessionControl,
                                public std::enable_shared_from_this<WebSocketSession<Socket>> {
   public:
     WebSocketSession(Socket&& socket, ServerContext& context, std::string remote_ip,
-                     std::string remote, std::string url_token);
+                     std::uint16_t remote_port, std::string url_token);
     ~WebSocketSession() override;
 
     // Sends the handshake's 101 `response` and reads frames, starting with `early`: whatever the
@@ -87,18 +93,19 @@ class WebSocketSession final : public chat::Participant,
     void end_session(std::uint16_t code, std::string_view reason, bool linger);
     boost::asio::ip::tcp::socket& tcp_socket();
     bool identified();
+    RemoteAddress remote() const { return {remote_ip_, remote_port_}; }
 
     ServerContext& context_;
     Socket socket_;
     protocol::FrameReader reader_;
     std::string id_;
-    std::string remote_ip_;
-    std::string remote_;
-    std::string url_token_;
+    std::string remote_ip_;                   // the key of the per-address connection count
+    std::unique_ptr<std::string> url_token_;  // the ?token= of the upgrade, until hello
     metrics::Metrics& metrics_;
     auth::RateLimiter rate_limiter_;
     const std::chrono::steady_clock::time_point opened_ = std::chrono::steady_clock::now();
     std::unique_ptr<char[]> tls_read_buffer_;  // TLS only: decrypted bytes need a home
+    std::uint16_t remote_port_;
 
     // Shared with deliver() on other threads.
     mutable std::mutex out_mutex_;

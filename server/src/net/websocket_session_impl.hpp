@@ -13,6 +13,15 @@
 #include "net/websocket_session.hpp"
 #include "protocol/events.hpp"
 
+template <>
+struct fmt::formatter<parley::net::RemoteAddress> : fmt::formatter<std::string_view> {
+    auto format(const parley::net::RemoteAddress& remote, fmt::format_context& context) const {
+        if (remote.ip.find(':') != std::string_view::npos)  // IPv6
+            return fmt::format_to(context.out(), "[{}]:{}", remote.ip, remote.port);
+        return fmt::format_to(context.out(), "{}:{}", remote.ip, remote.port);
+    }
+};
+
 namespace parley::net {
 
 using boost::system::error_code;
@@ -28,17 +37,17 @@ inline constexpr std::size_t tls_read_buffer_bytes = 4 * 1024;
 
 template <class Socket>
 WebSocketSession<Socket>::WebSocketSession(Socket&& socket, ServerContext& context,
-                                           std::string remote_ip, std::string remote,
+                                           std::string remote_ip, std::uint16_t remote_port,
                                            std::string url_token)
     : context_(context),
       socket_(std::move(socket)),
       reader_(context.options.max_frame_bytes),
       id_(make_session_id()),
       remote_ip_(std::move(remote_ip)),
-      remote_(std::move(remote)),
-      url_token_(std::move(url_token)),
+      url_token_(url_token.empty() ? nullptr : std::make_unique<std::string>(std::move(url_token))),
       metrics_(context.metrics),
       rate_limiter_(auth::RateLimits{context.options.rate_per_sec, context.options.burst}),
+      remote_port_(remote_port),
       last_read_ms_(steady_millis()) {
     context_.metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
     context_.metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
@@ -61,7 +70,7 @@ void WebSocketSession<Socket>::run(std::string response, std::string early) {
         socket_.non_blocking(true, ignored);
     }
     context_.registry.add(this->shared_from_this());
-    spdlog::info("open {} session={}", remote_, id_);
+    spdlog::info("open {} session={}", remote(), id_);
     queue_control(std::move(response), false);
     if (context_.shutting_down.load()) close_with(1001, "server shutting down");
     if (!early.empty() && !on_bytes(early)) return;
@@ -167,7 +176,7 @@ void WebSocketSession<Socket>::on_peer_close(std::uint16_t code, std::string_vie
 
 template <class Socket>
 void WebSocketSession<Socket>::on_protocol_error(std::uint16_t code, std::string_view why) {
-    spdlog::debug("protocol error from {} session={}: {}", remote_, id_, why);
+    spdlog::debug("protocol error from {} session={}: {}", remote(), id_, why);
     if (!closing_) {
         closing_ = true;
         close_code_ = code;
@@ -258,7 +267,8 @@ void WebSocketSession<Socket>::handle_hello(const protocol::RequestId& id,
         return;
     }
     bool authenticated = false;
-    std::string url_token = std::exchange(url_token_, std::string());  // needed only once
+    std::string url_token = url_token_ ? std::move(*url_token_) : std::string();
+    url_token_.reset();  // needed only once
     if (context_.verify_token) {
         const std::string& token = hello.token ? *hello.token : url_token;
         auto subject = token.empty() ? std::nullopt : context_.verify_token(token);
@@ -377,7 +387,7 @@ void WebSocketSession<Socket>::on_slow_consumer() {
     }
     context_.metrics.slow_consumers_total.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("slow consumer {} nick={} session={}: send queue passed {} bytes, closing 1013",
-                 remote_, hub_state.nick, id_, context_.options.max_queue_bytes);
+                 remote(), hub_state.nick, id_, context_.options.max_queue_bytes);
     close_with(1013, "slow consumer");
 }
 
@@ -468,7 +478,7 @@ void WebSocketSession<Socket>::end_session(std::uint16_t code, std::string_view 
     context_.registry.remove(this);
     context_.registry.release(remote_ip_);
     auto lived = std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_).count();
-    spdlog::info("close {} nick={} session={} code={} reason=\"{}\" after {:.1f}s", remote_,
+    spdlog::info("close {} nick={} session={} code={} reason=\"{}\" after {:.1f}s", remote(),
                  hub_state.nick.empty() ? "-" : hub_state.nick, id_, code, reason, lived);
     if (!linger) {
         close_socket();
@@ -528,7 +538,7 @@ void WebSocketSession<Socket>::check_deadlines(std::chrono::steady_clock::time_p
             // never get through either.
             self->context_.metrics.slow_consumers_total.fetch_add(1, std::memory_order_relaxed);
             spdlog::warn("slow consumer {} session={}: a write was pending for over {} ms",
-                         self->remote_, self->id_, self->context_.options.write_timeout.count());
+                         self->remote(), self->id_, self->context_.options.write_timeout.count());
             if (self->closing_)
                 self->end_session(self->close_code_, self->close_reason_, false);
             else

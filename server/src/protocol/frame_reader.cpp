@@ -31,25 +31,32 @@ bool is_sendable_close_code(std::uint16_t code) {
 
 }  // namespace
 
+FrameReader::FrameReader(std::size_t max_message_bytes) : max_message_bytes_(max_message_bytes) {}
+
+FrameReader::~FrameReader() = default;
+
 std::size_t FrameReader::buffered_bytes() const {
-    // Short control frames stay within the string's own storage and cost nothing extra.
-    std::size_t inline_capacity = std::string().capacity();
-    return (message_.capacity() > inline_capacity ? message_.capacity() : 0) +
-           (control_.capacity() > inline_capacity ? control_.capacity() : 0);
+    if (!held_) return 0;
+    return sizeof(Held) + held_->message.capacity() + held_->control.capacity();
+}
+
+void FrameReader::release_returned() {
+    if (!held_) return;
+    if (release_message_) release(held_->message);
+    if (release_control_) release(held_->control);
+    release_message_ = release_control_ = false;
+    if (held_->message.empty() && held_->control.empty() && !frame_copied_) held_.reset();
 }
 
 FrameReader::Event FrameReader::next(std::span<char>& input) {
     if (failed_code_ != 0) return {Kind::error, failed_code_, failure_};
-    if (release_message_) release(message_);
-    if (release_control_) release(control_);
-    release_message_ = release_control_ = false;
+    release_returned();
 
     while (true) {
         if (!in_payload_) {
             if (!collect_header(input, 2)) return {};
             // Rejected from the first two bytes already, without waiting for the rest.
-            if (auto error = check_start(); error.kind == Kind::error)
-                return fail(error.code, error.payload);
+            if (const char* why = check_start()) return fail(protocol_error, why);
             if (!collect_header(input, header_length())) return {};
             if (auto error = check_length(); error.kind == Kind::error) return error;
         }
@@ -67,7 +74,8 @@ FrameReader::Event FrameReader::next(std::span<char>& input) {
             return control ? finish_control(payload) : finish_message(payload);
         }
 
-        std::string& buffer = control ? control_ : message_;
+        if (!held_) held_ = std::make_unique<Held>();
+        std::string& buffer = control ? held_->control : held_->message;
         if (!frame_copied_) buffer.reserve(buffer.size() + frame_left_);  // within the limit
         frame_copied_ = true;
         auto start = buffer.size();
@@ -81,11 +89,11 @@ FrameReader::Event FrameReader::next(std::span<char>& input) {
         frame_copied_ = false;
         if (control) {
             release_control_ = true;
-            return finish_control(control_);
+            return finish_control(held_->control);
         }
         if (fin_) {
             release_message_ = true;
-            return finish_message(message_);
+            return finish_message(held_->message);
         }
         // A fragment that is not the last: read on for the next one.
     }
@@ -105,25 +113,24 @@ std::size_t FrameReader::header_length() const {
     return 2 + (length7 == 126 ? 2 : length7 == 127 ? 8 : 0) + 4;  // the mask is always there
 }
 
-FrameReader::Event FrameReader::check_start() const {
+const char* FrameReader::check_start() const {
     const unsigned char first = header_[0], second = header_[1];
     const std::uint8_t opcode = first & 0x0f;
     const std::size_t length7 = second & 0x7f;
-    if ((first & 0x70) != 0) return {Kind::error, protocol_error, "reserved bits set"};
+    if ((first & 0x70) != 0) return "reserved bits set";
     if (opcode > op_binary && opcode != op_close && opcode != op_ping && opcode != op_pong)
-        return {Kind::error, protocol_error, "unknown opcode"};
-    if ((second & 0x80) == 0) return {Kind::error, protocol_error, "client frames must be masked"};
+        return "unknown opcode";
+    if ((second & 0x80) == 0) return "client frames must be masked";
     if (is_control(opcode)) {
-        if ((first & 0x80) == 0) return {Kind::error, protocol_error, "fragmented control frame"};
-        if (length7 > 125) return {Kind::error, protocol_error, "control frame over 125 bytes"};
-        if (opcode == op_close && length7 == 1)
-            return {Kind::error, protocol_error, "close frame with a one-byte payload"};
+        if ((first & 0x80) == 0) return "fragmented control frame";
+        if (length7 > 125) return "control frame over 125 bytes";
+        if (opcode == op_close && length7 == 1) return "close frame with a one-byte payload";
     } else if (opcode == op_continuation && message_opcode_ == 0) {
-        return {Kind::error, protocol_error, "continuation frame outside a message"};
+        return "continuation frame outside a message";
     } else if (opcode != op_continuation && message_opcode_ != 0) {
-        return {Kind::error, protocol_error, "new message inside a fragmented one"};
+        return "new message inside a fragmented one";
     }
-    return {};
+    return nullptr;
 }
 
 FrameReader::Event FrameReader::check_length() {
@@ -146,7 +153,8 @@ FrameReader::Event FrameReader::check_length() {
     opcode_ = header_[0] & 0x0f;
     fin_ = (header_[0] & 0x80) != 0;
     if (!is_control(opcode_)) {
-        if (length > max_message_bytes_ - std::min(message_.size(), max_message_bytes_))
+        std::size_t so_far = held_ ? held_->message.size() : 0;
+        if (length > max_message_bytes_ - std::min(so_far, max_message_bytes_))
             return fail(too_big, "message too big");
         if (opcode_ != op_continuation) message_opcode_ = opcode_;
     }
@@ -175,11 +183,10 @@ FrameReader::Event FrameReader::finish_message(std::string_view payload) {
     return {opcode == op_text ? Kind::text : Kind::binary, 0, payload};
 }
 
-FrameReader::Event FrameReader::fail(std::uint16_t code, std::string_view why) {
+FrameReader::Event FrameReader::fail(std::uint16_t code, const char* why) {
     failed_code_ = code;
     failure_ = why;
-    release(message_);
-    release(control_);
+    held_.reset();
     return {Kind::error, code, why};
 }
 

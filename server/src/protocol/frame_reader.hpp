@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -33,7 +34,8 @@ class FrameReader {
         std::string_view payload;
     };
 
-    explicit FrameReader(std::size_t max_message_bytes) : max_message_bytes_(max_message_bytes) {}
+    explicit FrameReader(std::size_t max_message_bytes);
+    ~FrameReader();
 
     // Consumes bytes from the front of `input`, unmasking them in place, up to the end of the
     // first complete message or control frame, and returns it; need_more once `input` is used up.
@@ -44,20 +46,26 @@ class FrameReader {
     std::size_t buffered_bytes() const;
 
   private:
+    // Only while a frame or message is incomplete; most sessions never need it.
+    struct Held {
+        std::string message;  // fragments, or the start of a message cut off by a read
+        std::string control;  // the start of a control frame cut off by a read
+    };
+
     bool collect_header(std::span<char>& input, std::size_t want);
     std::size_t header_length() const;
-    Event check_start() const;  // the first two header bytes
-    Event check_length();       // the whole header
+    const char* check_start() const;  // the first two header bytes: why they are wrong, or null
+    Event check_length();             // the whole header
     Event finish_control(std::string_view payload);
     Event finish_message(std::string_view payload);
-    Event fail(std::uint16_t code, std::string_view why);
+    Event fail(std::uint16_t code, const char* why);
+    void release_returned();
     void unmask(char* data, std::size_t size);
 
-    std::string message_;  // fragments, or the start of a message cut off by a read
-    std::string control_;  // the start of a control frame cut off by a read
+    std::unique_ptr<Held> held_;
     std::size_t max_message_bytes_;
-    std::uint64_t frame_left_ = 0;  // payload bytes of the current frame still to come
-    std::string_view failure_;      // why, once failed
+    std::uint64_t frame_left_ = 0;   // payload bytes of the current frame still to come
+    const char* failure_ = nullptr;  // why, once failed
     std::uint16_t failed_code_ = 0;
     unsigned char header_[14] = {};
     unsigned char mask_[4] = {};
@@ -67,8 +75,8 @@ class FrameReader {
     std::uint8_t message_opcode_ = 0;  // text or binary while a message is in progress, else 0
     bool fin_ = false;
     bool in_payload_ = false;
-    bool frame_copied_ = false;     // part of this frame's payload is in a buffer
-    bool release_message_ = false;  // message_ was returned: free it on the next call
+    bool frame_copied_ = false;     // part of this frame's payload is held
+    bool release_message_ = false;  // the held message was returned: free it on the next call
     bool release_control_ = false;
 };
 
