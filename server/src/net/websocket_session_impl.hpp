@@ -531,23 +531,21 @@ void WebSocketSession<Socket>::check_deadlines(std::chrono::steady_clock::time_p
         return;
     }
     deadline_hit_.store(true, std::memory_order_relaxed);
-    boost::asio::post(socket_.get_executor(), [self = this->shared_from_this(), write_overdue,
-                                               close_overdue] {
+    boost::asio::post(socket_.get_executor(), [self = this->shared_from_this(), write_overdue] {
         if (write_overdue) {
             // The peer has not taken a byte for the whole write timeout: a close frame would
             // never get through either.
             self->context_.metrics.slow_consumers_total.fetch_add(1, std::memory_order_relaxed);
             spdlog::warn("slow consumer {} session={}: a write was pending for over {} ms",
                          self->remote(), self->id_, self->context_.options.write_timeout.count());
-            if (self->closing_)
-                self->end_session(self->close_code_, self->close_reason_, false);
-            else
-                self->end_session(1013, "slow consumer", false);
-        } else if (close_overdue) {
-            self->end_session(self->close_code_, self->close_reason_, false);
-        } else {
-            self->end_session(1006, "idle timeout", false);
         }
+        // Whatever ran out, a close we had sent says why the session ended.
+        if (self->closing_)
+            self->end_session(self->close_code_, self->close_reason_, false);
+        else if (write_overdue)
+            self->end_session(1013, "slow consumer", false);
+        else
+            self->end_session(1006, "idle timeout", false);
     });
 }
 
