@@ -75,6 +75,7 @@ class RawClient {
 
     const std::string& response() const { return response_; }
     bool ended() const { return eof_; }
+    void set_no_delay() { socket_.set_option(asio::ip::tcp::no_delay(true)); }
     void send(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
 
     // The next frame from the server; nothing when the connection ends or the time is up.
@@ -209,10 +210,9 @@ TEST(Frames, AFrameSplitAcrossWritesArrivesWhole) {
     ServerProcess server;
     RawClient client(server.port());
     auto frame = client_frame(text_op, hello_ann);
-    for (char byte : frame) {  // one byte per write: the server sees it in many reads
-        client.send(std::string(1, byte));
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
+    // One byte per write, each its own segment: the server sees the frame in many reads.
+    client.set_no_delay();
+    for (char byte : frame) client.send(std::string(1, byte));
     auto welcome = client.next();
     ASSERT_TRUE(welcome);
     EXPECT_EQ(json::parse(welcome->payload)["nick"], "ann");
