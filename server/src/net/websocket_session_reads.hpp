@@ -2,6 +2,9 @@
 // Definitions of WebSocketSession, included only by the files that instantiate it: reading
 // frames, and the deadlines the registry's sweep checks (keepalive among them).
 
+#include <boost/asio/bind_allocator.hpp>
+
+#include "net/exact_allocator.hpp"
 #include "net/websocket_session_impl.hpp"
 
 namespace parley::net {
@@ -22,11 +25,13 @@ void WebSocketSession<Socket>::do_read() {
         socket_.async_read_some(boost::asio::buffer(tls_read_buffer_.get(), tls_read_buffer_bytes),
                                 [self](error_code ec, std::size_t n) { self->on_tls_read(ec, n); });
     } else {
-        // A wait holds no buffer: an idle session costs its socket, this small operation and
-        // the session itself. (Asio re-arms epoll for the wait, so bytes that arrived before it
-        // started still wake it.)
-        socket_.async_wait(boost::asio::ip::tcp::socket::wait_read,
-                           [self](error_code ec) { self->on_readable(ec); });
+        // A wait holds no buffer: an idle session costs its socket, this operation of about
+        // 200 bytes and the session itself. (Asio re-arms epoll for the wait, so bytes that
+        // arrived before it started still wake it.)
+        socket_.async_wait(
+            boost::asio::ip::tcp::socket::wait_read,
+            boost::asio::bind_allocator(ExactAllocator<void>(),
+                                        [self](error_code ec) { self->on_readable(ec); }));
     }
 }
 
