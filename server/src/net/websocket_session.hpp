@@ -19,6 +19,12 @@
 
 namespace parley::net {
 
+// A peer's address for logs, formatted only when a line is actually written.
+struct RemoteAddress {
+    std::string_view ip;
+    std::uint16_t port;
+};
+
 // One WebSocket connection after its upgrade: reads frames, turns them into commands for the hub,
 // and writes whatever the hub delivers. `Socket` is a TCP socket or a TlsStream over one; either
 // way only do_write() writes to it, so a TLS stream never sees two writes at once.
@@ -35,12 +41,6 @@ namespace parley::net {
 // a busy connection gets many frames per system call, and a stalled one grows `pending_` until
 // the byte limit closes it with 1013 while nobody else waits. Control frames (the 101 response,
 // pong, ping, close) go through the same queue, in order with the chat frames.
-// A peer's address for logs, formatted only when a line is actually written.
-struct RemoteAddress {
-    std::string_view ip;
-    std::uint16_t port;
-};
-
 template <class Socket>
 class WebSocketSession final : public chat::Participant,
                                public SessionControl,
