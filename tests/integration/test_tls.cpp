@@ -71,6 +71,19 @@ TEST_F(Tls, AChatRoundTripOverWss) {
     EXPECT_FALSE(ann.close()) << "client-initiated close over TLS";
 }
 
+TEST_F(Tls, AMessageLargerThanOneTlsReadArrivesWhole) {
+    TlsClient ann(server->port(), cert);
+    ann.send(json{{"type", "hello"}, {"nick", "ann"}});
+    ann.next_of_type("welcome");
+    ann.send(json{{"type", "join"}, {"channel", "general"}});
+    ann.next_of_type("joined");
+    std::string text;
+    for (int i = 0; i < 4000; ++i) text += "\xc3\xa9";  // 8000 bytes: several reads of 4 KiB
+    ann.send(json{{"type", "say"}, {"channel", "general"}, {"text", text}, {"id", 7}});
+    EXPECT_EQ(ann.next_of_type("ok")["id"], 7);
+    EXPECT_EQ(ann.next_of_type("message")["text"], text);
+}
+
 TEST_F(Tls, ServerClosesReachTheClientWithTheirCodes) {
     TlsClient ann(server->port(), cert);
     ann.send(json{{"type", "hello"}, {"nick", "ann"}});

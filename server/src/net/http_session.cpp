@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/file_body.hpp>
@@ -14,6 +15,7 @@
 #include <charconv>
 
 #include "net/static_files.hpp"
+#include "net/websocket_handshake.hpp"
 #include "net/websocket_session.hpp"
 #include "protocol/events.hpp"
 
@@ -114,6 +116,7 @@ HttpSession<Stream>::HttpSession(Stream&& stream, ServerContext& context)
     auto endpoint = tcp().socket().remote_endpoint(ec);
     if (!ec) {
         remote_ip_ = endpoint.address().to_string();
+        remote_port_ = endpoint.port();
         remote_ = endpoint.address().is_v6()
                       ? "[" + remote_ip_ + "]:" + std::to_string(endpoint.port())
                       : remote_ip_ + ":" + std::to_string(endpoint.port());
@@ -326,6 +329,18 @@ void HttpSession<Stream>::upgrade(Request&& request) {
                      std::string(origin.value_or("")));
         return refuse(http::status::forbidden, "this origin may not open a WebSocket here");
     }
+    if (auto refusal = check_upgrade(request)) {
+        spdlog::debug("refused upgrade from {}: {}", remote_, refusal->reason);
+        http::response<http::string_body> response{refusal->status, request.version()};
+        set_common_headers(response, "text/plain");
+        if (refusal->status == http::status::upgrade_required)
+            response.set(http::field::sec_websocket_version, "13");
+        response.keep_alive(false);
+        response.body() = refusal->reason + "\n";
+        response.prepare_payload();
+        parser_.reset();
+        return send(std::move(response));
+    }
     switch (context_.registry.admit(remote_ip_)) {
         case SessionRegistry::Admission::admitted:
             break;
@@ -338,15 +353,18 @@ void HttpSession<Stream>::upgrade(Request&& request) {
                           "too many connections from this address");
     }
     auto token = query_parameter(target, "token").value_or("");
+    auto response = switching_protocols_response(request[http::field::sec_websocket_key]);
+    // A client may send frames right behind its request; they are read along with it.
+    auto early = beast::buffers_to_string(buffer_.data());
     tcp().expires_never();  // the WebSocket session keeps its own timeouts
     if constexpr (is_tls) {
-        auto session = std::make_shared<TlsWebSocketSession>(std::move(stream_), context_,
-                                                             remote_ip_, remote_, std::move(token));
-        session->run(std::move(request));
+        auto session = std::make_shared<TlsWebSocketSession>(
+            std::move(stream_), context_, remote_ip_, remote_port_, std::move(token));
+        session->run(std::move(response), std::move(early));
     } else {
         auto session = std::make_shared<PlainWebSocketSession>(
-            stream_.release_socket(), context_, remote_ip_, remote_, std::move(token));
-        session->run(std::move(request));
+            stream_.release_socket(), context_, remote_ip_, remote_port_, std::move(token));
+        session->run(std::move(response), std::move(early));
     }
 }
 

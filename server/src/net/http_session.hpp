@@ -45,6 +45,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     ServerContext& context_;
     std::string remote_ip_;
     std::string remote_;
+    std::uint16_t remote_port_ = 0;
 };
 
 using PlainHttpSession = HttpSession<boost::beast::tcp_stream>;

@@ -18,7 +18,9 @@ namespace parley::net {
 class SessionControl {
   public:
     virtual ~SessionControl() = default;
-    // Closes the session if its hello or a pending write is overdue. Any thread; never blocks.
+    // Closes the session if its hello, a pending write or the answer to its close frame is
+    // overdue, or it has been silent for the idle timeout; pings it at half of that. Any thread;
+    // never blocks.
     virtual void check_deadlines(std::chrono::steady_clock::time_point now) = 0;
     // Close 1001 after what is queued. Any thread.
     virtual void shut_down() = 0;
@@ -26,7 +28,7 @@ class SessionControl {
 };
 
 // Every open WebSocket session: admission against the connection limits, one sweeper timer for
-// all sessions' deadlines (instead of a timer per session), and shutdown.
+// all sessions' deadlines and keepalive (instead of a timer per session), and shutdown.
 class SessionRegistry {
   public:
     enum class Admission { admitted, over_total, over_per_ip };

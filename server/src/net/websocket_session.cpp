@@ -1,4 +1,4 @@
-#include "net/websocket_session_impl.hpp"
+#include "net/websocket_session_reads.hpp"
 
 #include <atomic>
 #include <cstdio>

@@ -1,13 +1,8 @@
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/websocket/stream.hpp>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -19,32 +14,45 @@
 #include "chat/participant.hpp"
 #include "net/server_context.hpp"
 #include "net/session_registry.hpp"
-#include "net/session_stream.hpp"
 #include "net/tls_stream.hpp"
+#include "protocol/frame_reader.hpp"
 
 namespace parley::net {
 
-// One WebSocket connection: reads frames, turns them into commands for the hub, and writes
-// whatever the hub delivers. `Socket` is a TCP socket or a TlsStream over one; either way only
-// do_write() writes to it, so a TLS stream never sees two writes at once.
+// A peer's address for logs, formatted only when a line is actually written.
+struct RemoteAddress {
+    std::string_view ip;
+    std::uint16_t port;
+};
+
+// One WebSocket connection after its upgrade: reads frames, turns them into commands for the hub,
+// and writes whatever the hub delivers. `Socket` is a TCP socket or a TlsStream over one; either
+// way only do_write() writes to it, so a TLS stream never sees two writes at once.
+//
+// The read path holds as little as possible, since most connections are idle most of the time:
+// on a plain socket an idle session waits for readability with no buffer at all, then reads into
+// a buffer on the stack and parses the frames there (FrameReader copies only what a read cut
+// off). Keepalive needs no timer of its own either: the registry's sweep pings a silent
+// connection at half the idle timeout and drops it at the timeout.
 //
 // The write path: deliver() appends the shared frame to `pending_` under a small mutex and posts
 // one write to the strand if none is queued. The strand swaps `pending_` out and writes every
 // frame in it with one gathered socket write; frames arriving meanwhile wait for the next. So
 // a busy connection gets many frames per system call, and a stalled one grows `pending_` until
-// the byte limit closes it with 1013 while nobody else waits.
+// the byte limit closes it with 1013 while nobody else waits. Control frames (the 101 response,
+// pong, ping, close) go through the same queue, in order with the chat frames.
 template <class Socket>
 class WebSocketSession final : public chat::Participant,
                                public SessionControl,
-                               public OutboundSink,
                                public std::enable_shared_from_this<WebSocketSession<Socket>> {
   public:
     WebSocketSession(Socket&& socket, ServerContext& context, std::string remote_ip,
-                     std::string remote, std::string url_token);
+                     std::uint16_t remote_port, std::string url_token);
     ~WebSocketSession() override;
 
-    // Completes the WebSocket handshake for this upgrade request, then reads commands.
-    void run(boost::beast::http::request<boost::beast::http::string_body> request);
+    // Sends the handshake's 101 `response` and reads frames, starting with `early`: whatever the
+    // client sent after its upgrade request without waiting for the answer.
+    void run(std::string response, std::string early);
 
     // chat::Participant
     void deliver(const protocol::Frame& frame) override;
@@ -55,52 +63,56 @@ class WebSocketSession final : public chat::Participant,
     void shut_down() override;
     std::size_t queued_bytes() const override;
 
-    // OutboundSink
-    void queue_protocol_bytes(std::string bytes) override;
-    void close_after_flush() override;
-
   private:
-    using WebSocket = boost::beast::websocket::stream<SessionStream<Socket>>;
+    static constexpr bool is_tls = std::is_same_v<Socket, TlsStream>;
 
-    void on_accept(boost::system::error_code ec);
     void do_read();
-    void on_read(boost::system::error_code ec, std::size_t bytes);
+    void on_readable(boost::system::error_code ec);
+    void on_tls_read(boost::system::error_code ec, std::size_t bytes);
+    bool on_bytes(std::span<char> bytes);  // false once frames are no longer read
+    void on_read_error(boost::system::error_code ec);
+    void on_peer_close(std::uint16_t code, std::string_view reason);
+    void on_protocol_error(std::uint16_t code, std::string_view why);
     void handle_frame(std::string_view text);
     void handle_hello(const protocol::RequestId& id, const protocol::Hello& hello);
     void send_error(const protocol::RequestId& id, protocol::ErrorCode code,
                     const std::string& message);
 
+    void queue_control(std::string bytes, bool last);  // last: a close frame
     void do_write();
     void on_write(boost::system::error_code ec, std::size_t bytes);
     void on_slow_consumer();
-    void close_with(std::uint16_t code, const std::string& reason);
+    void close_with(std::uint16_t code, std::string_view reason);
+    void close_after_flush();
     void close_socket();
     void finish_close();  // after the close frame is out
     void half_close_and_drain();
     void drain();
-    void end_session(boost::system::error_code ec);
-    Socket& raw_stream() { return ws_.next_layer().next_layer(); }
+    // `linger`: a close frame is on its way, so the socket closes only after it is written and
+    // the peer has closed too, bounded by the write timeout.
+    void end_session(std::uint16_t code, std::string_view reason, bool linger);
     boost::asio::ip::tcp::socket& tcp_socket();
-    static constexpr bool is_tls = std::is_same_v<Socket, TlsStream>;
     bool identified();
+    RemoteAddress remote() const { return {remote_ip_, remote_port_}; }
 
     ServerContext& context_;
-    WebSocket ws_;
-    boost::beast::flat_buffer read_buffer_;
+    Socket socket_;
+    protocol::FrameReader reader_;
     std::string id_;
-    std::string remote_ip_;
-    std::string remote_;
-    std::string url_token_;
+    std::string remote_ip_;                   // the key of the per-address connection count
+    std::unique_ptr<std::string> url_token_;  // the ?token= of the upgrade, until hello
     metrics::Metrics& metrics_;
     auth::RateLimiter rate_limiter_;
     const std::chrono::steady_clock::time_point opened_ = std::chrono::steady_clock::now();
+    std::unique_ptr<char[]> tls_read_buffer_;  // TLS only: decrypted bytes need a home
+    std::uint16_t remote_port_;
 
     // Shared with deliver() on other threads.
     mutable std::mutex out_mutex_;
     std::vector<protocol::Frame> pending_;
     std::size_t queued_bytes_ = 0;  // pending_ and in flight
     bool write_posted_ = false;
-    bool out_closed_ = false;  // past the byte limit, or ended: deliver() drops frames
+    bool out_closed_ = false;  // past the byte limit, or a close frame queued: frames are dropped
 
     // Strand only.
     std::vector<protocol::Frame> in_flight_;
@@ -109,15 +121,17 @@ class WebSocketSession final : public chat::Participant,
     bool writing_ = false;
     bool close_after_flush_ = false;
     bool draining_ = false;
-    bool closing_ = false;
+    bool closing_ = false;  // our close frame is queued: nothing but a close is read any more
     bool ended_ = false;
-    bool accepted_ = false;
     std::uint16_t close_code_ = 0;  // the code we sent, if we closed
     std::string close_reason_;
     std::unique_ptr<boost::asio::steady_timer> linger_timer_;  // only after the session ended
 
-    // Read by the registry's sweeper.
+    // Read by the registry's sweep, on its own strand.
     std::atomic<std::int64_t> write_started_ms_{0};  // 0 while no write is pending
+    std::atomic<std::int64_t> last_read_ms_;         // keepalive: when the peer last sent bytes
+    std::atomic<std::int64_t> close_sent_ms_{0};     // 0 until close_with()
+    std::int64_t pinged_for_ms_ = 0;                 // the sweep's own: silence already pinged
     std::atomic<bool> deadline_hit_{false};
     std::atomic<bool> said_hello_{false};
 };

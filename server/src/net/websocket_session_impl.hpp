@@ -1,5 +1,7 @@
 #pragma once
-// Definitions of WebSocketSession, included only by the files that instantiate it.
+// Definitions of WebSocketSession, included only by the files that instantiate it: set-up,
+// commands, the write path and closing. Reading frames and the deadlines are in
+// websocket_session_reads.hpp.
 
 #include <spdlog/spdlog.h>
 
@@ -7,16 +9,23 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/stream_traits.hpp>
-#include <boost/beast/websocket/error.hpp>
 #include <random>
 #include <variant>
 
 #include "net/websocket_session.hpp"
 #include "protocol/events.hpp"
 
+template <>
+struct fmt::formatter<parley::net::RemoteAddress> : fmt::formatter<std::string_view> {
+    auto format(const parley::net::RemoteAddress& remote, fmt::format_context& context) const {
+        if (remote.ip.find(':') != std::string_view::npos)  // IPv6
+            return fmt::format_to(context.out(), "[{}]:{}", remote.ip, remote.port);
+        return fmt::format_to(context.out(), "{}:{}", remote.ip, remote.port);
+    }
+};
+
 namespace parley::net {
 
-namespace websocket = boost::beast::websocket;
 using boost::system::error_code;
 
 std::string make_session_id();
@@ -24,17 +33,18 @@ std::int64_t steady_millis();
 
 template <class Socket>
 WebSocketSession<Socket>::WebSocketSession(Socket&& socket, ServerContext& context,
-                                           std::string remote_ip, std::string remote,
+                                           std::string remote_ip, std::uint16_t remote_port,
                                            std::string url_token)
     : context_(context),
-      ws_(std::move(socket)),
+      socket_(std::move(socket)),
+      reader_(context.options.max_frame_bytes),
       id_(make_session_id()),
       remote_ip_(std::move(remote_ip)),
-      remote_(std::move(remote)),
-      url_token_(std::move(url_token)),
+      url_token_(url_token.empty() ? nullptr : std::make_unique<std::string>(std::move(url_token))),
       metrics_(context.metrics),
-      rate_limiter_(auth::RateLimits{context.options.rate_per_sec, context.options.burst}) {
-    ws_.next_layer().set_sink(this);
+      rate_limiter_(auth::RateLimits{context.options.rate_per_sec, context.options.burst}),
+      remote_port_(remote_port),
+      last_read_ms_(steady_millis()) {
     context_.metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
     context_.metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
 }
@@ -47,68 +57,17 @@ WebSocketSession<Socket>::~WebSocketSession() {
 }
 
 template <class Socket>
-void WebSocketSession<Socket>::run(
-    boost::beast::http::request<boost::beast::http::string_body> request) {
-    const auto& options = context_.options;
-    // Beast's close handshake uses the handshake timeout too; pings keep idle peers honest.
-    websocket::stream_base::timeout timeout{options.http_timeout, options.idle_timeout, true};
-    ws_.set_option(timeout);
-    ws_.read_message_max(options.max_frame_bytes);
-    ws_.auto_fragment(false);  // Beast would otherwise hold a 4 KiB write buffer per session
-    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
-        response.set(boost::beast::http::field::server, "parley");
-    }));
-    ws_.async_accept(request,
-                     [self = this->shared_from_this()](error_code ec) { self->on_accept(ec); });
-}
-
-template <class Socket>
-void WebSocketSession<Socket>::on_accept(error_code ec) {
-    if (ec) {
-        spdlog::debug("websocket handshake from {} failed: {}", remote_, ec.message());
-        ended_ = true;
-        context_.registry.release(remote_ip_);
-        return;
+void WebSocketSession<Socket>::run(std::string response, std::string early) {
+    if constexpr (!is_tls) {
+        // Reads happen only after a wait said there is something, and must never block.
+        error_code ignored;
+        socket_.non_blocking(true, ignored);
     }
-    accepted_ = true;
     context_.registry.add(this->shared_from_this());
-    spdlog::info("open {} session={}", remote_, id_);
+    spdlog::info("open {} session={}", remote(), id_);
+    queue_control(std::move(response), false);
     if (context_.shutting_down.load()) close_with(1001, "server shutting down");
-    do_read();
-}
-
-template <class Socket>
-void WebSocketSession<Socket>::do_read() {
-    // Beast allocates the read buffer before data arrives. Waiting for a new message it gets only
-    // a few bytes to offer, so an idle session holds almost nothing; once a message has begun,
-    // the rest is read in as few steps as its size allows.
-    constexpr std::size_t idle_read_bytes = 64;
-    std::size_t limit =
-        read_buffer_.size() == 0 ? idle_read_bytes : context_.options.max_frame_bytes;
-    ws_.async_read_some(
-        read_buffer_, limit,
-        [self = this->shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
-}
-
-template <class Socket>
-void WebSocketSession<Socket>::on_read(error_code ec, std::size_t) {
-    if (ec) {
-        end_session(ec);
-        return;
-    }
-    if (!ws_.is_message_done()) return do_read();
-    context_.metrics.messages_in_total.fetch_add(1, std::memory_order_relaxed);
-    if (!closing_) {
-        if (!ws_.got_text()) {
-            close_with(1003, "binary frames are not supported");
-        } else {
-            auto data = read_buffer_.cdata();
-            handle_frame({static_cast<const char*>(data.data()), data.size()});
-        }
-    }
-    // Idle sessions hold no read memory: the buffer is allocated again for the next message.
-    read_buffer_.clear();
-    read_buffer_.shrink_to_fit();
+    if (!early.empty() && !on_bytes(early)) return;
     do_read();
 }
 
@@ -190,7 +149,8 @@ void WebSocketSession<Socket>::handle_hello(const protocol::RequestId& id,
         return;
     }
     bool authenticated = false;
-    std::string url_token = std::exchange(url_token_, std::string());  // needed only once
+    std::string url_token = url_token_ ? std::move(*url_token_) : std::string();
+    url_token_.reset();  // needed only once
     if (context_.verify_token) {
         const std::string& token = hello.token ? *hello.token : url_token;
         auto subject = token.empty() ? std::nullopt : context_.verify_token(token);
@@ -227,19 +187,21 @@ void WebSocketSession<Socket>::deliver(const protocol::Frame& frame) {
         }
     }
     if (post_write)
-        boost::asio::post(ws_.get_executor(),
+        boost::asio::post(socket_.get_executor(),
                           [self = this->shared_from_this()] { self->do_write(); });
     if (slow)
-        boost::asio::post(ws_.get_executor(),
+        boost::asio::post(socket_.get_executor(),
                           [self = this->shared_from_this()] { self->on_slow_consumer(); });
 }
 
 template <class Socket>
-void WebSocketSession<Socket>::queue_protocol_bytes(std::string bytes) {
+void WebSocketSession<Socket>::queue_control(std::string bytes, bool last) {
     {
         std::lock_guard lock(out_mutex_);
         queued_bytes_ += bytes.size();
         pending_.push_back(std::make_shared<const std::string>(std::move(bytes)));
+        // After a close frame a WebSocket may send nothing more (RFC 6455 5.5.1).
+        if (last) out_closed_ = true;
     }
     do_write();
 }
@@ -272,7 +234,7 @@ void WebSocketSession<Socket>::do_write() {
     writing_ = true;
     write_started_ms_.store(steady_millis(), std::memory_order_relaxed);
     boost::asio::async_write(
-        raw_stream(), std::span<const boost::asio::const_buffer>(buffers_),
+        socket_, std::span<const boost::asio::const_buffer>(buffers_),
         [self = this->shared_from_this()](error_code ec, std::size_t n) { self->on_write(ec, n); });
 }
 
@@ -307,28 +269,30 @@ void WebSocketSession<Socket>::on_slow_consumer() {
     }
     context_.metrics.slow_consumers_total.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("slow consumer {} nick={} session={}: send queue passed {} bytes, closing 1013",
-                 remote_, hub_state.nick, id_, context_.options.max_queue_bytes);
+                 remote(), hub_state.nick, id_, context_.options.max_queue_bytes);
     close_with(1013, "slow consumer");
 }
 
 // ---- closing -------------------------------------------------------------------------------
 
 template <class Socket>
-void WebSocketSession<Socket>::close_with(std::uint16_t code, const std::string& reason) {
+void WebSocketSession<Socket>::close_with(std::uint16_t code, std::string_view reason) {
     if (closing_ || ended_) return;
     closing_ = true;
     close_code_ = code;
     close_reason_ = reason;
-    ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
-                    [self = this->shared_from_this()](error_code) {});
+    // The peer's answering close frame ends the session; the sweep gives up on it after the
+    // HTTP timeout.
+    close_sent_ms_.store(steady_millis(), std::memory_order_relaxed);
+    queue_control(protocol::make_close_frame(code, reason), true);
 }
 
 template <class Socket>
 boost::asio::ip::tcp::socket& WebSocketSession<Socket>::tcp_socket() {
     if constexpr (is_tls)
-        return boost::beast::get_lowest_layer(ws_).socket();
+        return boost::beast::get_lowest_layer(socket_).socket();
     else
-        return boost::beast::get_lowest_layer(ws_);
+        return socket_;
 }
 
 template <class Socket>
@@ -339,7 +303,7 @@ void WebSocketSession<Socket>::finish_close() {
         // close_notify first, so that a TLS peer can tell a finished conversation from a cut
         // one. Nothing else writes by now (do_write stops once draining_ is set), and the
         // linger timer set in end_session bounds a peer that never answers.
-        raw_stream().async_shutdown(
+        socket_.async_shutdown(
             [self = this->shared_from_this()](error_code) { self->half_close_and_drain(); });
     } else {
         half_close_and_drain();
@@ -382,33 +346,13 @@ void WebSocketSession<Socket>::close_socket() {
 }
 
 template <class Socket>
-void WebSocketSession<Socket>::end_session(error_code ec) {
+void WebSocketSession<Socket>::end_session(std::uint16_t code, std::string_view reason,
+                                           bool linger) {
     if (ended_) return;
     ended_ = true;
     {
         std::lock_guard lock(out_mutex_);
         out_closed_ = true;
-    }
-    std::uint16_t code = close_code_;
-    std::string reason = close_reason_;
-    if (code == 0) {
-        if (ec == websocket::error::closed) {
-            code = ws_.reason().code;
-            reason = std::string(ws_.reason().reason.c_str());
-            if (code == 0) code = 1005;
-        } else if (ec == websocket::error::message_too_big) {
-            code = 1009;
-            reason = "frame too big";
-        } else if (ec == websocket::error::bad_frame_payload) {
-            code = 1007;
-            reason = "invalid UTF-8";
-        } else if (ec == boost::beast::error::timeout) {
-            code = 1006;
-            reason = "idle timeout";
-        } else {
-            code = 1006;
-            reason = ec.message();
-        }
     }
     context_.metrics.count_close(code);
     auto self = this->shared_from_this();
@@ -416,65 +360,23 @@ void WebSocketSession<Socket>::end_session(error_code ec) {
     context_.registry.remove(this);
     context_.registry.release(remote_ip_);
     auto lived = std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_).count();
-    spdlog::info("close {} nick={} session={} code={} reason=\"{}\" after {:.1f}s", remote_,
+    spdlog::info("close {} nick={} session={} code={} reason=\"{}\" after {:.1f}s", remote(),
                  hub_state.nick.empty() ? "-" : hub_state.nick, id_, code, reason, lived);
-    // After a close handshake the socket closes once the close frame is out and the peer has
-    // closed its side; give that at most the write timeout. Other errors leave nothing to send.
-    bool handshake_close = ec == websocket::error::closed ||
-                           ec == websocket::error::message_too_big ||
-                           ec == websocket::error::bad_frame_payload || closing_;
-    if (!handshake_close) {
+    if (!linger) {
         close_socket();
         return;
     }
     if (!tcp_socket().is_open()) return;
-    linger_timer_ = std::make_unique<boost::asio::steady_timer>(ws_.get_executor(),
+    linger_timer_ = std::make_unique<boost::asio::steady_timer>(socket_.get_executor(),
                                                                 context_.options.write_timeout);
     linger_timer_->async_wait([self](error_code ec) {
         if (!ec) self->close_socket();
     });
 }
 
-// ---- deadlines -----------------------------------------------------------------------------
-
-template <class Socket>
-void WebSocketSession<Socket>::check_deadlines(std::chrono::steady_clock::time_point now) {
-    if (deadline_hit_.load(std::memory_order_relaxed)) return;
-    const auto& options = context_.options;
-    auto started = write_started_ms_.load(std::memory_order_relaxed);
-    bool write_overdue = started != 0 && steady_millis() - started > options.write_timeout.count();
-    bool hello_overdue = false;
-    if (!said_hello_.load(std::memory_order_relaxed) && now - opened_ > options.hello_timeout) {
-        // Remembered once seen, so the sweep stops taking the hub state's lock for this session.
-        if (identified())
-            said_hello_.store(true, std::memory_order_relaxed);
-        else
-            hello_overdue = true;
-    }
-    if (!write_overdue && !hello_overdue) return;
-    deadline_hit_.store(true, std::memory_order_relaxed);
-    boost::asio::post(ws_.get_executor(), [self = this->shared_from_this(), write_overdue] {
-        if (write_overdue) {
-            // The peer has not taken a byte for the whole write timeout: a close frame would
-            // never get through either.
-            self->context_.metrics.slow_consumers_total.fetch_add(1, std::memory_order_relaxed);
-            spdlog::warn("slow consumer {} session={}: a write was pending for over {} ms",
-                         self->remote_, self->id_, self->context_.options.write_timeout.count());
-            if (!self->closing_) {
-                self->closing_ = true;
-                self->close_code_ = 1013;
-                self->close_reason_ = "slow consumer";
-            }
-            self->close_socket();
-        } else {
-            self->close_with(1008, "hello timeout");
-        }
-    });
-}
-
 template <class Socket>
 void WebSocketSession<Socket>::shut_down() {
-    boost::asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+    boost::asio::post(socket_.get_executor(), [self = this->shared_from_this()] {
         self->close_with(1001, "server shutting down");
     });
 }

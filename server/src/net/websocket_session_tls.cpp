@@ -2,7 +2,7 @@
 // instantiations compile in parallel.
 #include <boost/asio/ssl.hpp>
 
-#include "net/websocket_session_impl.hpp"
+#include "net/websocket_session_reads.hpp"
 
 namespace parley::net {
 

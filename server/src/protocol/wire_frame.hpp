@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,5 +14,12 @@ using Frame = std::shared_ptr<const std::string>;
 
 // A FIN text frame carrying `payload` (one JSON object).
 Frame make_text_frame(std::string_view payload);
+
+// Control frames, as bytes for one session's queue. Their payloads are at most 125 bytes: longer
+// ones are cut (the reason of a close frame where a UTF-8 sequence starts, so it stays valid).
+std::string make_ping_frame();
+std::string make_pong_frame(std::string_view payload);
+// Code 1005 ("none given") is sent as an empty close frame, as RFC 6455 requires.
+std::string make_close_frame(std::uint16_t code, std::string_view reason);
 
 }  // namespace parley::protocol

@@ -1,0 +1,329 @@
+// The WebSocket protocol itself over real sockets, byte for byte: the server reads client frames
+// with its own parser, so masking, fragments, control frames, keepalive and the close handshake
+// are checked here with a client that writes exactly the bytes each test needs.
+#include <gtest/gtest.h>
+
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <optional>
+
+#include "harness.hpp"
+
+namespace parley::test {
+namespace {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+constexpr unsigned char text_op = 0x1, continuation_op = 0x0, close_op = 0x8, ping_op = 0x9,
+                        pong_op = 0xa;
+
+// A client frame: masked unless told otherwise, with a fixed mask (its value does not matter).
+std::string client_frame(unsigned char opcode, const std::string& payload, bool fin = true,
+                         bool masked = true) {
+    std::string bytes;
+    bytes.push_back(static_cast<char>((fin ? 0x80 : 0) | opcode));
+    const unsigned char mask_bit = masked ? 0x80 : 0;
+    if (payload.size() < 126) {
+        bytes.push_back(static_cast<char>(mask_bit | payload.size()));
+    } else {
+        bytes.push_back(static_cast<char>(mask_bit | 126));
+        bytes.push_back(static_cast<char>(payload.size() >> 8));
+        bytes.push_back(static_cast<char>(payload.size() & 0xff));
+    }
+    const char mask[4] = {'\x5a', '\x13', '\x7e', '\x01'};
+    if (masked) bytes.append(mask, 4);
+    for (std::size_t i = 0; i < payload.size(); ++i)
+        bytes.push_back(static_cast<char>(payload[i] ^ (masked ? mask[i % 4] : 0)));
+    return bytes;
+}
+
+std::string close_payload(std::uint16_t code, const std::string& reason = "") {
+    return std::string{static_cast<char>(code >> 8), static_cast<char>(code & 0xff)} + reason;
+}
+
+std::string upgrade_request(std::uint16_t port) {
+    return "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+           "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+}
+
+struct ServerFrame {
+    unsigned char opcode;
+    std::string payload;
+    std::uint16_t close_code() const {
+        return payload.size() < 2
+                   ? 1005
+                   : static_cast<std::uint16_t>((static_cast<unsigned char>(payload[0]) << 8) |
+                                                static_cast<unsigned char>(payload[1]));
+    }
+};
+
+// A WebSocket client that sends whatever bytes it is given and parses what the server sends.
+class RawClient {
+  public:
+    // Upgrades, with `after_request` sent in the same write as the request.
+    explicit RawClient(std::uint16_t port, const std::string& after_request = "") : socket_(io_) {
+        socket_.connect({asio::ip::make_address("127.0.0.1"), port});
+        send(upgrade_request(port) + after_request);
+        std::size_t end;
+        while ((end = buffer_.find("\r\n\r\n")) == std::string::npos)
+            if (!fill(default_timeout)) throw std::runtime_error("no upgrade response");
+        response_ = buffer_.substr(0, end + 4);
+        buffer_.erase(0, end + 4);
+    }
+
+    const std::string& response() const { return response_; }
+    bool ended() const { return eof_; }
+    void set_no_delay() { socket_.set_option(asio::ip::tcp::no_delay(true)); }
+    void send(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
+
+    // The next frame from the server; nothing when the connection ends or the time is up.
+    std::optional<ServerFrame> next(std::chrono::milliseconds timeout = default_timeout) {
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (true) {
+            if (auto frame = parse()) return frame;
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left <= std::chrono::milliseconds(0) || !fill(left)) return std::nullopt;
+        }
+    }
+
+    // The next frame that is not a ping (pings are answered, as a browser would).
+    std::optional<ServerFrame> next_answering_pings() {
+        while (auto frame = next()) {
+            if (frame->opcode != ping_op) return frame;
+            send(client_frame(pong_op, frame->payload));
+        }
+        return std::nullopt;
+    }
+
+    // Whether the server closes the TCP connection within `timeout` (after any frames).
+    bool ends_within(std::chrono::milliseconds timeout) {
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (!eof_) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left <= std::chrono::milliseconds(0)) return false;
+            buffer_.clear();
+            fill(left);
+        }
+        return true;
+    }
+
+  private:
+    std::optional<ServerFrame> parse() {
+        if (buffer_.size() < 2) return std::nullopt;
+        auto byte = [&](std::size_t i) { return static_cast<unsigned char>(buffer_[i]); };
+        std::size_t length = byte(1) & 0x7f, at = 2;
+        if (length == 126) {
+            if (buffer_.size() < 4) return std::nullopt;
+            length = (byte(2) << 8) | byte(3);
+            at = 4;
+        } else if (length == 127) {
+            if (buffer_.size() < 10) return std::nullopt;
+            length = 0;
+            for (int i = 2; i < 10; ++i) length = (length << 8) | byte(i);
+            at = 10;
+        }
+        if (buffer_.size() < at + length) return std::nullopt;
+        ServerFrame frame{static_cast<unsigned char>(byte(0) & 0x0f), buffer_.substr(at, length)};
+        buffer_.erase(0, at + length);
+        return frame;
+    }
+
+    // Reads more into buffer_; false on end of stream or timeout.
+    bool fill(std::chrono::milliseconds timeout) {
+        bool done = false, got = false;
+        char chunk[4096];
+        socket_.async_read_some(asio::buffer(chunk), [&](error_code ec, std::size_t n) {
+            done = true;
+            if (ec) {
+                eof_ = ec != asio::error::operation_aborted;  // not when fill() gave up waiting
+                return;
+            }
+            buffer_.append(chunk, n);
+            got = true;
+        });
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (!done && std::chrono::steady_clock::now() < deadline) {
+            io_.restart();
+            io_.run_one_for(deadline - std::chrono::steady_clock::now());
+        }
+        if (!done) {
+            socket_.cancel();
+            io_.restart();
+            io_.run();
+        }
+        return got;
+    }
+
+    asio::io_context io_;
+    asio::ip::tcp::socket socket_;
+    std::string buffer_;
+    std::string response_;
+    bool eof_ = false;
+};
+
+// Whether /metrics shows `line` within the default timeout (a close is counted a moment after
+// the client has seen it).
+bool metrics_show(std::uint16_t port, const std::string& line) {
+    auto deadline = std::chrono::steady_clock::now() + default_timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (http_get(port, "/metrics").body.find(line) != std::string::npos) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+}
+
+const std::string hello_ann = R"({"type":"hello","nick":"ann"})";
+
+TEST(Frames, APingIsAnsweredWithAPongCarryingTheSamePayload) {
+    ServerProcess server;
+    RawClient client(server.port());
+    client.send(client_frame(ping_op, "are you there?"));
+    auto pong = client.next();
+    ASSERT_TRUE(pong);
+    EXPECT_EQ(pong->opcode, pong_op);
+    EXPECT_EQ(pong->payload, "are you there?");
+}
+
+TEST(Frames, AFragmentedMessageIsOneCommandEvenWithAPingBetweenItsFragments) {
+    ServerProcess server;
+    RawClient client(server.port());
+    // The fragments arrive in separate writes, so the server reads them in separate reads too.
+    client.send(client_frame(text_op, R"({"type":"hel)", false));
+    client.send(client_frame(continuation_op, R"(lo","ni)", false));
+    client.send(client_frame(ping_op, "between"));
+    client.send(client_frame(continuation_op, R"(ck":"ann"})"));
+    auto pong = client.next();
+    ASSERT_TRUE(pong);
+    EXPECT_EQ(pong->opcode, pong_op);
+    EXPECT_EQ(pong->payload, "between");
+    auto welcome = client.next();
+    ASSERT_TRUE(welcome);
+    EXPECT_EQ(welcome->opcode, text_op);
+    EXPECT_EQ(json::parse(welcome->payload)["type"], "welcome");
+}
+
+TEST(Frames, AFrameSplitAcrossWritesArrivesWhole) {
+    ServerProcess server;
+    RawClient client(server.port());
+    auto frame = client_frame(text_op, hello_ann);
+    // One byte per write, each its own segment: the server sees the frame in many reads.
+    client.set_no_delay();
+    for (char byte : frame) client.send(std::string(1, byte));
+    auto welcome = client.next();
+    ASSERT_TRUE(welcome);
+    EXPECT_EQ(json::parse(welcome->payload)["nick"], "ann");
+}
+
+TEST(Frames, FramesSentRightBehindTheUpgradeRequestAreRead) {
+    ServerProcess server;
+    RawClient client(server.port(), client_frame(text_op, hello_ann));
+    EXPECT_EQ(client.response().rfind("HTTP/1.1 101 ", 0), 0u) << client.response();
+    // The RFC's own example: this key must be answered with this accept value.
+    EXPECT_NE(client.response().find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+              std::string::npos)
+        << client.response();
+    auto welcome = client.next();
+    ASSERT_TRUE(welcome);
+    EXPECT_EQ(json::parse(welcome->payload)["type"], "welcome");
+}
+
+TEST(Frames, AnUnmaskedFrameCloses1002AndTheCloseFrameSurvivesUnreadInput) {
+    ServerProcess server;
+    RawClient client(server.port());
+    // Plenty of bytes behind the bad frame stay unread: closing over them would send a reset.
+    client.send(client_frame(text_op, hello_ann, true, false) + std::string(64 * 1024, 'x'));
+    auto close = client.next();
+    ASSERT_TRUE(close);
+    EXPECT_EQ(close->opcode, close_op);
+    EXPECT_EQ(close->close_code(), 1002);
+    EXPECT_EQ(close->payload.substr(2), "client frames must be masked");
+    EXPECT_TRUE(client.ends_within(default_timeout));
+}
+
+TEST(Frames, ReservedBitsAndUnknownOpcodesClose1002) {
+    ServerProcess server;
+    RawClient reserved(server.port()), unknown(server.port());
+    auto frame = client_frame(text_op, hello_ann);
+    frame[0] = static_cast<char>(frame[0] | 0x40);
+    reserved.send(frame);
+    unknown.send(client_frame(0x3, "?"));
+    for (auto* client : {&reserved, &unknown}) {
+        auto close = client->next();
+        ASSERT_TRUE(close);
+        EXPECT_EQ(close->close_code(), 1002);
+    }
+}
+
+TEST(Frames, TheClientsCloseIsEchoedAndTheConnectionEnds) {
+    ServerProcess server;
+    RawClient client(server.port());
+    client.send(client_frame(close_op, close_payload(1000, "bye")));
+    auto close = client.next();
+    ASSERT_TRUE(close);
+    EXPECT_EQ(close->opcode, close_op);
+    EXPECT_EQ(close->close_code(), 1000);
+    EXPECT_TRUE(client.ends_within(default_timeout));
+    EXPECT_TRUE(metrics_show(server.port(), "parley_closes_total{code=\"1000\"} 1\n"));
+}
+
+TEST(Frames, ASilentConnectionIsPingedAtHalfTheIdleTimeoutThenDropped) {
+    ServerProcess server{{"--idle-timeout", "1s"}};
+    RawClient silent(server.port()), alive(server.port());
+    using std::chrono::milliseconds;
+    auto start = std::chrono::steady_clock::now();
+    auto elapsed = [&] { return std::chrono::steady_clock::now() - start; };
+    std::optional<std::chrono::steady_clock::duration> pinged, dropped;
+    // Both are watched together: the one that answers pings must do so from the start.
+    while (elapsed() < milliseconds(2500)) {
+        if (auto frame = alive.next(milliseconds(20)); frame && frame->opcode == ping_op)
+            alive.send(client_frame(pong_op, frame->payload));
+        if (dropped) continue;
+        if (auto frame = silent.next(milliseconds(20))) {
+            if (frame->opcode == ping_op && !pinged) pinged = elapsed();
+        } else if (silent.ended()) {
+            dropped = elapsed();
+        }
+    }
+    ASSERT_TRUE(pinged) << "no ping";
+    EXPECT_GE(*pinged, milliseconds(450));
+    ASSERT_TRUE(dropped) << "still open";
+    EXPECT_GE(*dropped, milliseconds(950));
+    EXPECT_FALSE(alive.ended());
+    alive.send(client_frame(text_op, hello_ann));
+    auto welcome = alive.next_answering_pings();
+    ASSERT_TRUE(welcome);
+    EXPECT_EQ(json::parse(welcome->payload)["type"], "welcome");
+}
+
+TEST(Frames, APeerThatNeverAnswersOurCloseIsDroppedAfterTheHttpTimeout) {
+    ServerProcess server{{"--hello-timeout", "300ms", "--http-timeout", "1s"}};
+    RawClient client(server.port());
+    auto close = client.next();
+    ASSERT_TRUE(close);
+    EXPECT_EQ(close->close_code(), 1008);
+    auto sent = std::chrono::steady_clock::now();
+    EXPECT_TRUE(client.ends_within(std::chrono::seconds(5)));
+    EXPECT_GE(std::chrono::steady_clock::now() - sent, std::chrono::milliseconds(700));
+}
+
+TEST(Frames, UpgradesWithoutAUsableKeyOrVersionAreRefused) {
+    ServerProcess server;
+    auto request = [&](const std::string& extra) {
+        return "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+               extra + "\r\n";
+    };
+    auto no_key = raw_request(server.port(), request("Sec-WebSocket-Version: 13\r\n"));
+    EXPECT_EQ(no_key.rfind("HTTP/1.1 400 ", 0), 0u) << no_key;
+    auto old_version =
+        raw_request(server.port(), request("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                           "Sec-WebSocket-Version: 8\r\n"));
+    EXPECT_EQ(old_version.rfind("HTTP/1.1 426 ", 0), 0u) << old_version;
+    EXPECT_NE(old_version.find("Sec-WebSocket-Version: 13"), std::string::npos) << old_version;
+}
+
+}  // namespace
+}  // namespace parley::test
