@@ -45,22 +45,29 @@ void expect_presence(Client& client, const std::string& nick, bool joined,
         timeout);
 }
 
-TEST(Cluster, MembersOnTwoNodesSeeEachOthersMessagesPresenceTypingAndDms) {
-    RedisProcess redis;
-    auto a = start_node(redis, "alpha");
-    auto b = start_node(redis, "beta");
-    Client ann(a->port()), bob(b->port());
-    EXPECT_EQ(ann.hello("ann")["node"], "alpha");
-    EXPECT_EQ(bob.hello("bob")["node"], "beta");
-    ann.join("lobby");
-    auto joined = bob.join("lobby");
-    // Presence is eventually consistent across nodes: ann's arrival may still be on its way to
-    // Redis when bob joins, and then reaches bob as a presence frame instead.
+// ann and bob say hello and join `channel`, each through its own node, until each knows the other
+// is there. Presence is eventually consistent across nodes: ann's arrival may still be on its way
+// to Redis when bob joins, and then reaches bob as a presence frame instead of in `joined`.
+void meet(Client& ann, Client& bob, const std::string& channel) {
+    ann.hello("ann");
+    bob.hello("bob");
+    ann.join(channel);
+    auto joined = bob.join(channel);
     if (joined["member_count"] == 1)
         expect_presence(bob, "ann", true);
     else
         EXPECT_EQ(joined["members"], json::array({"ann", "bob"}));
     expect_presence(ann, "bob", true);
+}
+
+TEST(Cluster, MembersOnTwoNodesSeeEachOthersMessagesPresenceTypingAndDms) {
+    RedisProcess redis;
+    auto a = start_node(redis, "alpha");
+    auto b = start_node(redis, "beta");
+    Client ann(a->port()), bob(b->port());
+    meet(ann, bob, "lobby");
+    Client probe(b->port());
+    EXPECT_EQ(probe.hello("probe")["node"], "beta");  // welcome names the node reached
 
     EXPECT_EQ(say(ann, "lobby", "hello from alpha", 1)["seq"], 1);
     auto heard = next_message(bob);
@@ -211,10 +218,7 @@ TEST(Cluster, RedisDownAnswersUnavailableAndDeliveryResumesWhenItIsBack) {
     auto a = start_node(redis, "alpha");
     auto b = start_node(redis, "beta");
     Client ann(a->port()), bob(b->port());
-    ann.hello("ann");
-    bob.hello("bob");
-    ann.join("ops");
-    bob.join("ops");
+    meet(ann, bob, "ops");
     EXPECT_EQ(say(ann, "ops", "before the outage", 1)["seq"], 1);
     EXPECT_EQ(next_message(bob)["seq"], 1);
 
@@ -247,10 +251,7 @@ TEST(Cluster, RedisComingBackEmptyStartsSeqsOverAndGetsNicksBack) {
     auto a = start_node(redis, "alpha");
     auto b = start_node(redis, "beta");
     Client ann(a->port()), bob(b->port());
-    ann.hello("ann");
-    bob.hello("bob");
-    ann.join("ops");
-    bob.join("ops");
+    meet(ann, bob, "ops");
     for (int id = 1; id <= 3; ++id) say(ann, "ops", "lost " + std::to_string(id), id);
     for (int seq = 1; seq <= 3; ++seq) EXPECT_EQ(next_message(bob)["seq"], seq);
 
@@ -280,13 +281,9 @@ TEST(Cluster, AKilledNodesUsersLeavePresenceWithinTheNodeTtl) {
     auto a = start_node(redis, "alpha");
     auto b = start_node(redis, "beta");
     Client ann(a->port());
-    ann.hello("ann");
-    ann.join("watch");
     {
         Client bob(b->port());
-        bob.hello("bob");
-        bob.join("watch");
-        expect_presence(ann, "bob", true);
+        meet(ann, bob, "watch");
         b->stop(SIGKILL);
     }
     auto killed = std::chrono::steady_clock::now();
@@ -305,13 +302,8 @@ TEST(Cluster, ANodeStoppedGracefullyTakesItsUsersOutOfPresenceAtOnce) {
     RedisProcess redis;
     auto a = start_node(redis, "alpha");
     auto b = start_node(redis, "beta", {"--cluster-node-ttl", "60s", "--shutdown-grace", "1s"});
-    Client ann(a->port());
-    ann.hello("ann");
-    ann.join("watch");
-    Client bob(b->port());
-    bob.hello("bob");
-    bob.join("watch");
-    expect_presence(ann, "bob", true);
+    Client ann(a->port()), bob(b->port());
+    meet(ann, bob, "watch");
     EXPECT_EQ(b->stop(SIGTERM), 0);
     expect_presence(ann, "bob", false, 1s);  // far sooner than its 60 s TTL
 }

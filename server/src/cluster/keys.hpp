@@ -35,4 +35,30 @@ inline std::string dms(const std::string& key) {
     return "parley:dms:" + key;
 }
 
+// A Lua function for scripts that read a nick's hash: nick_holders(key, node_prefix, self)
+// returns the connections holding the nick on live nodes, its nick and its auth flag, and
+// removes the holders whose node is dead (no key under node_prefix).
+inline constexpr std::string_view nick_holders_lua = R"lua(
+local function nick_holders(key, node_prefix, self)
+  local fields = redis.call('HGETALL', key)
+  local holders, nick, auth = 0, nil, '0'
+  for i = 1, #fields, 2 do
+    local field = fields[i]
+    if field == 'nick' then
+      nick = fields[i + 1]
+    elseif field == 'auth' then
+      auth = fields[i + 1]
+    elseif string.sub(field, 1, 2) == 'n:' then
+      local node = string.sub(field, 3)
+      if node == self or redis.call('EXISTS', node_prefix .. node) == 1 then
+        holders = holders + 1
+      else
+        redis.call('HDEL', key, field)
+      end
+    end
+  end
+  return holders, nick, auth
+end
+)lua";
+
 }  // namespace parley::cluster::keys

@@ -41,22 +41,8 @@ return 1
 // KEYS: the nick's hash. ARGV: node key prefix, this node, nick, authenticated (0/1).
 // Returns 1 when claimed. Holders on dead nodes are dropped first.
 const RedisScript& claim_script() {
-    static const RedisScript script(R"lua(
-local fields = redis.call('HGETALL', KEYS[1])
-local holders, auth = 0, '0'
-for i = 1, #fields, 2 do
-  local field = fields[i]
-  if field == 'auth' then
-    auth = fields[i + 1]
-  elseif string.sub(field, 1, 2) == 'n:' then
-    local node = string.sub(field, 3)
-    if node == ARGV[2] or redis.call('EXISTS', ARGV[1] .. node) == 1 then
-      holders = holders + 1
-    else
-      redis.call('HDEL', KEYS[1], field)
-    end
-  end
-end
+    static const RedisScript script(std::string(keys::nick_holders_lua) + R"lua(
+local holders, nick, auth = nick_holders(KEYS[1], ARGV[1], ARGV[2])
 if holders > 0 and not (ARGV[4] == '1' and auth == '1') then return 0 end
 if holders == 0 then redis.call('HSET', KEYS[1], 'nick', ARGV[3], 'auth', ARGV[4]) end
 redis.call('HINCRBY', KEYS[1], 'n:' .. ARGV[2], 1)

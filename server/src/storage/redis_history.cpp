@@ -56,19 +56,9 @@ return {head, entries, oldest}
 // Stores and publishes only if the recipient holds its nick on a live node; returns its nick
 // as it chose to write it, or nil.
 const RedisScript& dm_script() {
-    static const RedisScript script(R"lua(
-local fields = redis.call('HGETALL', KEYS[1])
-local live, nick = false, nil
-for i = 1, #fields, 2 do
-  local field = fields[i]
-  if field == 'nick' then
-    nick = fields[i + 1]
-  elseif string.sub(field, 1, 2) == 'n:' then
-    local node = string.sub(field, 3)
-    if node == ARGV[2] or redis.call('EXISTS', ARGV[1] .. node) == 1 then live = true end
-  end
-end
-if not live or not nick then return false end
+    static const RedisScript script(std::string(cluster::keys::nick_holders_lua) + R"lua(
+local holders, nick = nick_holders(KEYS[1], ARGV[1], ARGV[2])
+if holders == 0 or not nick then return false end
 for i = 2, 3 do
   if i == 2 or KEYS[3] ~= KEYS[2] then
     redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[9], '*',
