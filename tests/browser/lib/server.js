@@ -68,7 +68,11 @@ function launch(args) {
       const match = output.match(LISTENING);
       if (!match) return;
       clearTimeout(timer);
+      // From now on only keep what it prints, for tests that wait on a log line.
       child.stdout.off('data', onData);
+      child.stdout.on('data', (more) => {
+        output += more;
+      });
       const port = Number(match[1]);
       resolve(makeHandle(child, port, () => output));
     };
@@ -84,8 +88,6 @@ function launch(args) {
 }
 
 function makeHandle(child, port, output) {
-  // Keep draining the pipes so a chatty server never blocks on a full pipe.
-  child.stdout.on('data', () => {});
   const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     port,
