@@ -1,20 +1,8 @@
 #include "cluster/redis_url.hpp"
 
-#include <charconv>
+#include "config/parse_number.hpp"
 
 namespace parley::cluster {
-
-namespace {
-
-template <class T>
-std::optional<T> parse_number(std::string_view text) {
-    T value{};
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-    return value;
-}
-
-}  // namespace
 
 std::string RedisEndpoint::display() const {
     return host + ":" + std::to_string(port) + "/" + std::to_string(db);
@@ -36,7 +24,7 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string& 
         auto db_text = rest.substr(slash + 1);
         rest = rest.substr(0, slash);
         if (!db_text.empty()) {
-            auto db = parse_number<int>(db_text);
+            auto db = config::parse_number<int>(db_text);
             if (!db || *db < 0 || *db > 15) {
                 error = "the database must be a number from 0 to 15";
                 return std::nullopt;
@@ -45,7 +33,7 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string& 
         }
     }
     if (auto colon = rest.rfind(':'); colon != std::string_view::npos) {
-        auto port = parse_number<std::uint16_t>(rest.substr(colon + 1));
+        auto port = config::parse_number<std::uint16_t>(rest.substr(colon + 1));
         if (!port || *port == 0) {
             error = "the port must be a number from 1 to 65535";
             return std::nullopt;

@@ -1,9 +1,9 @@
 #include "config/options.hpp"
 
 #include "cluster/redis_url.hpp"
+#include "config/parse_number.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -22,14 +22,6 @@ struct Spec {
     Shower show;
     bool secret = false;
 };
-
-template <class T>
-std::optional<T> parse_number(std::string_view text) {
-    T value{};
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-    return value;
-}
 
 std::string format_duration(Duration value) {
     auto ms = value.count();

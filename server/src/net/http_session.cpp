@@ -12,8 +12,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <charconv>
 
+#include "config/parse_number.hpp"
 #include "net/static_files.hpp"
 #include "net/websocket_handshake.hpp"
 #include "net/websocket_session.hpp"
@@ -80,13 +80,6 @@ http::message_generator json_error(const http::request<http::string_body>& reque
     std::string body = R"({"error":{"code":")" + std::string(code) + R"(","message":")" +
                        std::string(message) + R"("}})";
     return text_response(request, status, "application/json", std::move(body));
-}
-
-std::optional<std::int64_t> parse_int(std::string_view text) {
-    std::int64_t value = 0;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-    return value;
 }
 
 }  // namespace
@@ -264,13 +257,13 @@ void HttpSession<Stream>::serve_history_api(const Request& request, const std::s
     std::optional<std::int64_t> before;
     int limit = 50;
     if (auto text = query_parameter(target, "before"); text && !text->empty()) {
-        before = parse_int(*text);
+        before = config::parse_number<std::int64_t>(*text);
         if (!before || *before < 1)
             return send(json_error(request, http::status::bad_request, "bad_request",
                                    "before must be a positive integer"));
     }
     if (auto text = query_parameter(target, "limit"); text && !text->empty()) {
-        auto value = parse_int(*text);
+        auto value = config::parse_number<std::int64_t>(*text);
         if (!value || *value < 1 || *value > max_api_limit)
             return send(json_error(request, http::status::bad_request, "bad_request",
                                    "limit must be between 1 and 100"));
