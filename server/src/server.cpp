@@ -92,13 +92,13 @@ Server::Server(config::Options options) : options_(std::move(options)) {
 
     if (!options_.redis.empty()) {
         std::string error;
-        auto endpoint = cluster::parse_redis_url(options_.redis, error);
+        auto endpoint = redis::parse_url(options_.redis, error);
         if (!endpoint) throw StartupError("--redis: " + error);
         auto node_id = unique_node_id(options_.node);
-        redis_commands_ = std::make_shared<cluster::RedisConnection>(
+        redis_commands_ = std::make_shared<redis::Connection>(
             io_.get_executor(), *endpoint, "commands", options_.storage_queue, metrics_);
-        redis_bus_ = std::make_shared<cluster::RedisConnection>(io_.get_executor(), *endpoint,
-                                                                "bus", 16, metrics_);
+        redis_bus_ =
+            std::make_shared<redis::Connection>(io_.get_executor(), *endpoint, "bus", 16, metrics_);
         history_ = std::make_unique<storage::RedisHistory>(
             redis_commands_,
             storage::RedisHistoryOptions{options_.history_max_per_channel, 1000, node_id},

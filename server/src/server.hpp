@@ -38,8 +38,8 @@ class Server {
     config::Options options_;
     metrics::Metrics metrics_;  // first: everything else counts into it until destroyed
     boost::asio::io_context io_;
-    std::shared_ptr<cluster::RedisConnection> redis_commands_;  // cluster mode only
-    std::shared_ptr<cluster::RedisConnection> redis_bus_;
+    std::shared_ptr<redis::Connection> redis_commands_;  // cluster mode only
+    std::shared_ptr<redis::Connection> redis_bus_;
     std::unique_ptr<cluster::RedisCluster> cluster_;
     std::unique_ptr<storage::History> history_;
     std::unique_ptr<chat::Hub> hub_;

@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "protocol/frame_reader.hpp"
-#include "protocol/utf8.hpp"
+#include "ws/frame_reader.hpp"
+#include "ws/utf8.hpp"
 
 namespace {
 
-using parley::protocol::FrameReader;
+using parley::ws::FrameReader;
 using Kind = FrameReader::Kind;
 
 constexpr std::size_t max_message = 4096;
@@ -44,7 +44,7 @@ std::vector<Seen> parse(std::string bytes, std::span<const std::uint8_t> cuts) {
             if (event.kind == Kind::need_more) break;
             if (event.kind == Kind::text || event.kind == Kind::binary)
                 require(event.payload.size() <= max_message);
-            if (event.kind == Kind::text) require(parley::protocol::is_valid_utf8(event.payload));
+            if (event.kind == Kind::text) require(parley::ws::is_valid_utf8(event.payload));
             seen.push_back({event.kind, event.code, std::string(event.payload)});
             if (event.kind == Kind::error || event.kind == Kind::close) return seen;
         }

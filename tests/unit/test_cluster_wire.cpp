@@ -1,14 +1,14 @@
 // What nodes say to each other on the bus, and where they find Redis.
 #include <gtest/gtest.h>
 
-#include "cluster/bus_event.hpp"
-#include "cluster/redis_url.hpp"
+#include "redis/bus_event.hpp"
+#include "redis/url.hpp"
 
-namespace parley::cluster {
+namespace parley::redis {
 namespace {
 
 TEST(BusEvent, AMessageSplicedAroundItsSeqDecodesToTheSameMessage) {
-    chat::ChatMessage m{"lobby", 0, "ann", "quotes \" and \\ and ünïcode", 1700000000123};
+    model::ChatMessage m{"lobby", 0, "ann", "quotes \" and \\ and ünïcode", 1700000000123};
     auto [prefix, suffix] = bus::message_event_parts(m);
     auto event = bus::decode(prefix + "42" + suffix);
     ASSERT_TRUE(event);
@@ -22,7 +22,7 @@ TEST(BusEvent, AMessageSplicedAroundItsSeqDecodesToTheSameMessage) {
 }
 
 TEST(BusEvent, ADmCarriesTheRecipientRedisNamesAndTheSendingSession) {
-    chat::DirectMessage m{"bob", "ann", "psst", 5, "s-7"};
+    model::DirectMessage m{"bob", "ann", "psst", 5, "s-7"};
     auto [prefix, suffix] = bus::dm_event_parts(m);
     auto event = bus::decode(prefix + "\"Ann\"" + suffix);
     ASSERT_TRUE(event);
@@ -54,12 +54,12 @@ TEST(BusEvent, AnythingMalformedIsRefused) {
 
 TEST(RedisUrl, ReadsHostPortAndDatabase) {
     std::string error;
-    auto endpoint = parse_redis_url("redis://cache.internal:6380/2", error);
+    auto endpoint = parse_url("redis://cache.internal:6380/2", error);
     ASSERT_TRUE(endpoint) << error;
     EXPECT_EQ(endpoint->host, "cache.internal");
     EXPECT_EQ(endpoint->port, 6380);
     EXPECT_EQ(endpoint->db, 2);
-    auto plain = parse_redis_url("redis://redis", error);
+    auto plain = parse_url("redis://redis", error);
     ASSERT_TRUE(plain);
     EXPECT_EQ(plain->port, 6379);
     EXPECT_EQ(plain->db, 0);
@@ -70,10 +70,10 @@ TEST(RedisUrl, RefusesWhatItCannotUseWithAReason) {
          {"http://redis:6379", "redis://", "redis://:6379", "redis://host:0", "redis://host:99999",
           "redis://host:6379/16", "redis://host:6379/x", "redis://user:secret@host:6379"}) {
         std::string error;
-        EXPECT_FALSE(parse_redis_url(url, error)) << url;
+        EXPECT_FALSE(parse_url(url, error)) << url;
         EXPECT_FALSE(error.empty()) << url;
     }
 }
 
 }  // namespace
-}  // namespace parley::cluster
+}  // namespace parley::redis

@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "protocol/frame_reader.hpp"
-#include "protocol/utf8.hpp"
-#include "protocol/wire_frame.hpp"
+#include "ws/frame_reader.hpp"
+#include "ws/frame_writer.hpp"
+#include "ws/utf8.hpp"
 
-namespace parley::protocol {
+namespace parley::ws {
 namespace {
 
 using Kind = FrameReader::Kind;
@@ -324,4 +324,4 @@ TEST(ControlFrames, AreBuiltAsRfc6455Says) {
 }
 
 }  // namespace
-}  // namespace parley::protocol
+}  // namespace parley::ws

@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 class RecordingParticipant final : public Participant {
   public:
     explicit RecordingParticipant(std::string id) : id_(std::move(id)) {}
-    void deliver(const protocol::Frame& frame) override {
+    void deliver(const ws::Frame& frame) override {
         // Skip the WebSocket header: the payload is all that matters here.
         std::size_t header = (static_cast<unsigned char>((*frame)[1]) & 0x7f) == 126 ? 4 : 2;
         std::lock_guard lock(mutex_);

@@ -5,7 +5,7 @@
 
 #include "protocol/command.hpp"
 #include "protocol/events.hpp"
-#include "protocol/wire_frame.hpp"
+#include "ws/frame_writer.hpp"
 
 namespace parley::protocol {
 namespace {
@@ -116,13 +116,13 @@ TEST(Names, NickAndChannelSyntax) {
 }
 
 TEST(WireFrame, HeadersForEveryLengthClass) {
-    auto small = make_text_frame("hi");
+    auto small = ws::make_text_frame("hi");
     EXPECT_EQ(*small, std::string("\x81\x02hi", 4));
-    auto medium = make_text_frame(std::string(300, 'a'));
+    auto medium = ws::make_text_frame(std::string(300, 'a'));
     EXPECT_EQ(static_cast<unsigned char>((*medium)[1]), 126);
     EXPECT_EQ(((*medium)[2] & 0xff) << 8 | ((*medium)[3] & 0xff), 300);
     EXPECT_EQ(medium->size(), 304u);
-    auto large = make_text_frame(std::string(70000, 'a'));
+    auto large = ws::make_text_frame(std::string(70000, 'a'));
     EXPECT_EQ(static_cast<unsigned char>((*large)[1]), 127);
     EXPECT_EQ(large->size(), 70010u);
 }

@@ -6,7 +6,7 @@
 namespace parley::chat {
 namespace {
 
-ChatMessage message(std::int64_t seq) {
+model::ChatMessage message(std::int64_t seq) {
     return {"room", seq, "ann", std::to_string(seq), 0};
 }
 
@@ -55,7 +55,7 @@ TEST(Sequencer, SkipsSeqsTheStoreNoLongerHas) {
     auto step = sequencer.offer(message(20));
     ASSERT_TRUE(step.catch_up_after);
     // 11..14 were trimmed: the read returns 15..20 with head 20.
-    std::vector<ChatMessage> rest;
+    std::vector<model::ChatMessage> rest;
     for (int seq = 15; seq <= 20; ++seq) rest.push_back(message(seq));
     EXPECT_EQ(seqs(sequencer.caught_up(rest, 20)),
               (std::vector<std::int64_t>{15, 16, 17, 18, 19, 20}));

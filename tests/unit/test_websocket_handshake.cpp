@@ -2,9 +2,9 @@
 // it: the checks that refuse an upgrade and the accept value that proves the key was read.
 #include <gtest/gtest.h>
 
-#include "net/websocket_handshake.hpp"
+#include "ws/handshake.hpp"
 
-namespace parley::net {
+namespace parley::ws {
 namespace {
 
 namespace http = boost::beast::http;
@@ -61,4 +61,4 @@ TEST(WebSocketHandshake, AnotherVersionIsUpgradeRequired) {
 }
 
 }  // namespace
-}  // namespace parley::net
+}  // namespace parley::ws

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "chat/message.hpp"
+#include "model/message.hpp"
 
 namespace parley::chat {
 
@@ -55,9 +55,9 @@ struct LocalRegistrations {
 class ClusterListener {
   public:
     virtual ~ClusterListener() = default;
-    virtual void on_cluster_message(ChatMessage message) = 0;
+    virtual void on_cluster_message(model::ChatMessage message) = 0;
     // `origin_session` already knows: it sent the message.
-    virtual void on_cluster_dm(DirectMessage message, const std::string& origin_session) = 0;
+    virtual void on_cluster_dm(model::DirectMessage message, const std::string& origin_session) = 0;
     virtual void on_cluster_presence(const std::string& node, const std::string& channel,
                                      const std::string& nick, bool present) = 0;
     virtual void on_cluster_typing(const std::string& channel, const std::string& nick) = 0;

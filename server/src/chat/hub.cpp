@@ -8,12 +8,12 @@
 #include <functional>
 #include <map>
 
-#include "protocol/wire_frame.hpp"
+#include "ws/frame_writer.hpp"
 
 namespace parley::chat {
 
 using protocol::ErrorCode;
-using protocol::make_text_frame;
+using ws::make_text_frame;
 
 Hub::Hub(boost::asio::any_io_executor executor, HubOptions options, storage::History& history,
          metrics::Metrics& metrics, ClusterLink* cluster)
@@ -62,7 +62,7 @@ std::string Hub::identified_nick(const ParticipantPtr& p, const protocol::Reques
 
 void Hub::hello(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
                 bool authenticated) {
-    auto key = nick_key(nick);
+    auto key = model::nick_key(nick);
     {
         std::lock_guard lock(p->hub_state.mutex);
         if (!p->hub_state.nick.empty()) {
@@ -126,7 +126,7 @@ void Hub::admit(const ParticipantPtr& p, const protocol::RequestId& id, const st
 
     // Welcome after the recent direct messages are read; a dm committed before that read is in
     // `welcome.dms`, one committed after it is delivered live, never both.
-    auto send_welcome = [this, p, id, nick, key](std::vector<chat::DirectMessage> dms) {
+    auto send_welcome = [this, p, id, nick, key](std::vector<model::DirectMessage> dms) {
         auto& shard = user_shard(key);
         std::lock_guard lock(shard.mutex);
         auto it = shard.map.find(key);
@@ -345,7 +345,7 @@ void Hub::say(const ParticipantPtr& p, const protocol::RequestId& id, const prot
         }
     }
     auto received = std::chrono::steady_clock::now();
-    ChatMessage message{say.channel, 0, nick, say.text, now_millis()};
+    model::ChatMessage message{say.channel, 0, nick, say.text, model::now_millis()};
     bool queued =
         history_.append(std::move(message), [this, p, id, received](storage::AppendResult result) {
             if (!result.committed) {
@@ -367,7 +367,7 @@ void Hub::say(const ParticipantPtr& p, const protocol::RequestId& id, const prot
     if (!queued) fail(p, id, ErrorCode::busy, "the server is busy, try again");
 }
 
-void Hub::deliver_message(ChatMessage message) {
+void Hub::deliver_message(model::ChatMessage message) {
     auto channel = find_channel(message.channel);
     if (!channel) return;  // nobody here is in it
     std::lock_guard lock(channel->mutex);
@@ -514,7 +514,7 @@ void Hub::dm(const ParticipantPtr& p, const protocol::RequestId& id, const proto
     std::string to_nick = dm.to;
     if (!cluster_) {
         to_nick.clear();
-        auto to_key = nick_key(dm.to);
+        auto to_key = model::nick_key(dm.to);
         auto& shard = user_shard(to_key);
         std::lock_guard lock(shard.mutex);
         auto it = shard.map.find(to_key);
@@ -524,7 +524,8 @@ void Hub::dm(const ParticipantPtr& p, const protocol::RequestId& id, const proto
         fail(p, id, ErrorCode::no_such_user, dm.to + " is not connected");
         return;
     }
-    DirectMessage message{nick, to_nick, dm.text, now_millis(), std::string(p->session_id())};
+    model::DirectMessage message{nick, to_nick, dm.text, model::now_millis(),
+                                 std::string(p->session_id())};
     auto done = [this, p, id, to = dm.to](storage::DmAppendResult r) {
         if (r.no_such_user) {
             fail(p, id, ErrorCode::no_such_user, to + " is not connected");
@@ -542,15 +543,15 @@ void Hub::dm(const ParticipantPtr& p, const protocol::RequestId& id, const proto
         fail(p, id, ErrorCode::busy, "the server is busy, try again");
 }
 
-void Hub::deliver_dm(const DirectMessage& message, std::string_view origin_session) {
+void Hub::deliver_dm(const model::DirectMessage& message, std::string_view origin_session) {
     auto frame = make_text_frame(protocol::encode_dm(message));
-    auto from_key = nick_key(message.from);
-    auto to_key = nick_key(message.to);
+    auto from_key = model::nick_key(message.from);
+    auto to_key = model::nick_key(message.to);
     deliver_to_user(to_key, frame, {});
     if (from_key != to_key) deliver_to_user(from_key, frame, origin_session);
 }
 
-void Hub::deliver_to_user(const std::string& key, const protocol::Frame& frame,
+void Hub::deliver_to_user(const std::string& key, const ws::Frame& frame,
                           std::string_view except_session) {
     auto& shard = user_shard(key);
     std::lock_guard lock(shard.mutex);
@@ -617,7 +618,7 @@ void Hub::flush_presence() {
             continue;
         }
         // One frame per distinct list (nearly always one), shared by the members that get it.
-        std::map<std::size_t, protocol::Frame> frames;
+        std::map<std::size_t, ws::Frame> frames;
         channel->flush_presence([&](const ParticipantPtr& member, std::size_t from,
                                     const std::vector<std::string>& joined,
                                     const std::vector<std::string>& left) {
@@ -635,11 +636,11 @@ namespace parley::chat {
 
 // ---- the cluster ---------------------------------------------------------------------------
 
-void Hub::on_cluster_message(ChatMessage message) {
+void Hub::on_cluster_message(model::ChatMessage message) {
     deliver_message(std::move(message));
 }
 
-void Hub::on_cluster_dm(DirectMessage message, const std::string& origin_session) {
+void Hub::on_cluster_dm(model::DirectMessage message, const std::string& origin_session) {
     deliver_dm(message, origin_session);
 }
 

@@ -75,8 +75,8 @@ class Hub final : public ClusterListener {
     storage::History& history_store() { return history_; }
 
     // ClusterListener
-    void on_cluster_message(ChatMessage message) override;
-    void on_cluster_dm(DirectMessage message, const std::string& origin_session) override;
+    void on_cluster_message(model::ChatMessage message) override;
+    void on_cluster_dm(model::DirectMessage message, const std::string& origin_session) override;
     void on_cluster_presence(const std::string& node, const std::string& channel,
                              const std::string& nick, bool present) override;
     void on_cluster_typing(const std::string& channel, const std::string& nick) override;
@@ -125,16 +125,16 @@ class Hub final : public ClusterListener {
                       const std::string& name, protocol::ErrorCode code,
                       const std::string& message);
     // A committed message, from storage (single node) or from the cluster.
-    void deliver_message(ChatMessage message);
+    void deliver_message(model::ChatMessage message);
     // Sends what the sequencer released; call with the channel's mutex held.
     void fan_out(const ChannelPtr& channel, Sequencer::Step step);
     void catch_up(const ChannelPtr& channel, std::int64_t after);
     void deliver_typing(const std::string& channel, const std::string& nick);
     // Queues to every connection of these users that has been welcomed, but the one whose
     // session id is `except_session`.
-    void deliver_to_user(const std::string& key, const protocol::Frame& frame,
+    void deliver_to_user(const std::string& key, const ws::Frame& frame,
                          std::string_view except_session);
-    void deliver_dm(const DirectMessage& message, std::string_view origin_session);
+    void deliver_dm(const model::DirectMessage& message, std::string_view origin_session);
     void mark_presence_dirty(const ChannelPtr& channel);  // call with the channel's mutex held
     void flush_presence();
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "protocol/wire_frame.hpp"
+#include "ws/frame_writer.hpp"
 
 namespace parley::chat {
 
@@ -18,7 +18,7 @@ class Participant {
     virtual ~Participant() = default;
 
     // Thread-safe and never blocks: queues the frame, or closes a participant whose queue is full.
-    virtual void deliver(const protocol::Frame& frame) = 0;
+    virtual void deliver(const ws::Frame& frame) = 0;
     virtual std::string_view session_id() const = 0;
 
     // What the hub remembers about this participant. Only the hub reads or writes it, under

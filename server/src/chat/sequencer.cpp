@@ -5,7 +5,7 @@
 
 namespace parley::chat {
 
-void Sequencer::hold(ChatMessage message) {
+void Sequencer::hold(model::ChatMessage message) {
     if (held_.size() >= max_held && !held_.count(message.seq)) {
         overflowed_ = true;
         return;
@@ -42,7 +42,7 @@ Sequencer::Step Sequencer::start(std::int64_t head) {
     return release();
 }
 
-Sequencer::Step Sequencer::offer(ChatMessage message) {
+Sequencer::Step Sequencer::offer(model::ChatMessage message) {
     // While catching up even an old seq is held: if the store lost its data, it is a new one.
     if (delivered_ && !catching_up_ && message.seq <= *delivered_) return {};
     if (delivered_ && !catching_up_ && held_.empty() && message.seq == *delivered_ + 1) {
@@ -55,7 +55,7 @@ Sequencer::Step Sequencer::offer(ChatMessage message) {
     return release();
 }
 
-Sequencer::Step Sequencer::caught_up(std::vector<ChatMessage> messages, std::int64_t head) {
+Sequencer::Step Sequencer::caught_up(std::vector<model::ChatMessage> messages, std::int64_t head) {
     catching_up_ = false;
     overflowed_ = false;
     if (!delivered_) return {};

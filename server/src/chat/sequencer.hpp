@@ -6,7 +6,7 @@
 #include <optional>
 #include <vector>
 
-#include "chat/message.hpp"
+#include "model/message.hpp"
 
 namespace parley::chat {
 
@@ -17,7 +17,7 @@ namespace parley::chat {
 class Sequencer {
   public:
     struct Step {
-        std::vector<ChatMessage> deliver;            // in seq order
+        std::vector<model::ChatMessage> deliver;     // in seq order
         std::optional<std::int64_t> catch_up_after;  // read the messages after this seq, then
                                                      // pass them to caught_up()
         bool seqs_restarted = false;  // the store lost its data and counts from 1 again
@@ -32,27 +32,27 @@ class Sequencer {
     // The channel's head seq as a read saw it: everything up to it is history, not live.
     Step start(std::int64_t head);
     // A live message.
-    Step offer(ChatMessage message);
+    Step offer(model::ChatMessage message);
     // What a catch-up read found: the messages after the asked seq (ascending) and the head seq
     // when it ran. A seq up to `head` that the read did not return is gone for good (trimmed,
     // or over the read's cap): delivery steps over it instead of waiting for it forever. A head
     // below what was delivered means the store lost its data (Redis restarted without it):
     // delivery starts over from its seqs.
-    Step caught_up(std::vector<ChatMessage> messages, std::int64_t head);
+    Step caught_up(std::vector<model::ChatMessage> messages, std::int64_t head);
     // The catch-up read failed (Redis down): wait for the next message or resync().
     void catch_up_failed() { catching_up_ = false; }
     // After a reconnect: messages may have been missed without any gap showing yet.
     Step resync();
 
   private:
-    void hold(ChatMessage message);
+    void hold(model::ChatMessage message);
     // Delivers what is contiguous; on a gap, asks for a catch-up read when `may_catch_up`.
     Step release(bool may_catch_up = true);
 
     std::optional<std::int64_t> delivered_;
     bool catching_up_ = false;
     bool overflowed_ = false;  // held messages were dropped: only a read can recover them
-    std::map<std::int64_t, ChatMessage> held_;
+    std::map<std::int64_t, model::ChatMessage> held_;
 };
 
 }  // namespace parley::chat

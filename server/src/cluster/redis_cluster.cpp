@@ -4,16 +4,16 @@
 
 #include <variant>
 
-#include "cluster/bus_event.hpp"
-#include "cluster/keys.hpp"
+#include "redis/bus_event.hpp"
+#include "redis/keys.hpp"
 
 namespace parley::cluster {
 
 namespace {
 
 // ARGV: node key prefix, set of nodes, this node, ttl in ms, bus channel.
-const RedisScript& heartbeat_script() {
-    static const RedisScript script(R"lua(
+const redis::Script& heartbeat_script() {
+    static const redis::Script script(R"lua(
 redis.call('SET', ARGV[1] .. ARGV[3], '1', 'PX', ARGV[4])
 redis.call('SADD', ARGV[2], ARGV[3])
 for _, node in ipairs(redis.call('SMEMBERS', ARGV[2])) do
@@ -28,8 +28,8 @@ return 1
 }
 
 // ARGV: node key prefix, set of nodes, this node, bus channel.
-const RedisScript& leave_script() {
-    static const RedisScript script(R"lua(
+const redis::Script& leave_script() {
+    static const redis::Script script(R"lua(
 redis.call('DEL', ARGV[1] .. ARGV[3])
 redis.call('SREM', ARGV[2], ARGV[3])
 redis.call('PUBLISH', ARGV[4], cjson.encode({k = 'g', n = ARGV[3]}))
@@ -40,8 +40,8 @@ return 1
 
 // KEYS: the nick's hash. ARGV: node key prefix, this node, nick, authenticated (0/1).
 // Returns 1 when claimed. Holders on dead nodes are dropped first.
-const RedisScript& claim_script() {
-    static const RedisScript script(std::string(keys::nick_holders_lua) + R"lua(
+const redis::Script& claim_script() {
+    static const redis::Script script(std::string(redis::keys::nick_holders_lua) + R"lua(
 local holders, nick, auth = nick_holders(KEYS[1], ARGV[1], ARGV[2])
 if holders > 0 and not (ARGV[4] == '1' and auth == '1') then return 0 end
 if holders == 0 then redis.call('HSET', KEYS[1], 'nick', ARGV[3], 'auth', ARGV[4]) end
@@ -52,8 +52,8 @@ return 1
 }
 
 // KEYS: the nick's hash. ARGV: this node.
-const RedisScript& release_script() {
-    static const RedisScript script(R"lua(
+const redis::Script& release_script() {
+    static const redis::Script script(R"lua(
 local field = 'n:' .. ARGV[1]
 if redis.call('HINCRBY', KEYS[1], field, -1) <= 0 then redis.call('HDEL', KEYS[1], field) end
 for _, name in ipairs(redis.call('HKEYS', KEYS[1])) do
@@ -66,8 +66,8 @@ return 0
 }
 
 // KEYS: the nick's hash. ARGV: this node, nick, authenticated, connections here.
-const RedisScript& reassert_script() {
-    static const RedisScript script(R"lua(
+const redis::Script& reassert_script() {
+    static const redis::Script script(R"lua(
 if redis.call('HEXISTS', KEYS[1], 'nick') == 0 then
   redis.call('HSET', KEYS[1], 'nick', ARGV[2], 'auth', ARGV[3])
 end
@@ -78,8 +78,8 @@ return 1
 }
 
 // KEYS: the channel's members. ARGV: field, present (0/1), bus channel, event.
-const RedisScript& presence_script() {
-    static const RedisScript script(R"lua(
+const redis::Script& presence_script() {
+    static const redis::Script script(R"lua(
 if ARGV[2] == '1' then
   redis.call('HSET', KEYS[1], ARGV[1], '1')
 else
@@ -93,8 +93,8 @@ return 1
 
 // KEYS: the channel's members. ARGV: node key prefix, this node.
 // Returns node, nick, node, nick, ... for the other nodes that are alive.
-const RedisScript& read_presence_script() {
-    static const RedisScript script(R"lua(
+const redis::Script& read_presence_script() {
+    static const redis::Script script(R"lua(
 local alive, result = {}, {}
 for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
   local tab = string.find(field, '\t', 1, true)
@@ -118,8 +118,8 @@ return result
 
 }  // namespace
 
-RedisCluster::RedisCluster(std::shared_ptr<RedisConnection> commands,
-                           std::shared_ptr<RedisConnection> bus, ClusterOptions options,
+RedisCluster::RedisCluster(std::shared_ptr<redis::Connection> commands,
+                           std::shared_ptr<redis::Connection> bus, ClusterOptions options,
                            metrics::Metrics& metrics)
     : commands_(std::move(commands)),
       bus_(std::move(bus)),
@@ -140,9 +140,9 @@ void RedisCluster::start(chat::ClusterListener& listener) {
     };
     bus_->on_connected = [this] {
         bus_->subscribe(
-            std::string(keys::bus),
+            std::string(redis::keys::bus),
             [this] {
-                spdlog::info("cluster: subscribed to {}", keys::bus);
+                spdlog::info("cluster: subscribed to {}", redis::keys::bus);
                 listener_->on_cluster_reconnected();
             },
             [this](std::string payload) { on_event(payload); });
@@ -155,7 +155,8 @@ void RedisCluster::start(chat::ClusterListener& listener) {
 }
 
 std::vector<std::string> RedisCluster::node_args() const {
-    return {std::string(keys::node_prefix), std::string(keys::nodes), options_.node_id};
+    return {std::string(redis::keys::node_prefix), std::string(redis::keys::nodes),
+            options_.node_id};
 }
 
 void RedisCluster::schedule_heartbeat() {
@@ -171,16 +172,16 @@ void RedisCluster::heartbeat() {
     if (!commands_->connected() || leaving_.load()) return;
     auto args = node_args();
     args.push_back(std::to_string(options_.node_ttl.count()));
-    args.push_back(std::string(keys::bus));
-    commands_->eval(heartbeat_script(), {}, std::move(args), [](RedisConnection::Reply) {});
+    args.push_back(std::string(redis::keys::bus));
+    commands_->eval(heartbeat_script(), {}, std::move(args), [](redis::Connection::Reply) {});
 }
 
 void RedisCluster::leave(std::function<void()> done) {
     leaving_.store(true);
     auto args = node_args();
-    args.push_back(std::string(keys::bus));
+    args.push_back(std::string(redis::keys::bus));
     if (!commands_->connected() || !commands_->eval(leave_script(), {}, std::move(args),
-                                                    [done](RedisConnection::Reply) { done(); }))
+                                                    [done](redis::Connection::Reply) { done(); }))
         done();
 }
 
@@ -189,9 +190,9 @@ void RedisCluster::register_again() {
     auto registrations = listener_->local_registrations();
     for (const auto& n : registrations.nicks)
         commands_->eval(
-            reassert_script(), {keys::nick(n.key)},
+            reassert_script(), {redis::keys::nick(n.key)},
             {options_.node_id, n.nick, n.authenticated ? "1" : "0", std::to_string(n.connections)},
-            [](RedisConnection::Reply) {});
+            [](redis::Connection::Reply) {});
     for (const auto& [channel, nick] : registrations.presence)
         announce_presence(channel, nick, true);
     if (!registrations.nicks.empty())
@@ -201,11 +202,12 @@ void RedisCluster::register_again() {
 
 void RedisCluster::claim_nick(const std::string& key, const std::string& nick, bool authenticated,
                               std::function<void(chat::NickClaim)> done) {
-    std::vector<std::string> args{std::string(keys::node_prefix), options_.node_id, nick,
+    std::vector<std::string> args{std::string(redis::keys::node_prefix), options_.node_id, nick,
                                   authenticated ? "1" : "0"};
     bool sent = commands_->eval(
-        claim_script(), {keys::nick(key)}, std::move(args), [done](RedisConnection::Reply reply) {
-            if (!reply || reply->type != RedisValue::Type::integer)
+        claim_script(), {redis::keys::nick(key)}, std::move(args),
+        [done](redis::Connection::Reply reply) {
+            if (!reply || reply->type != redis::Value::Type::integer)
                 done(chat::NickClaim::unavailable);
             else
                 done(reply->integer == 1 ? chat::NickClaim::claimed : chat::NickClaim::taken);
@@ -216,32 +218,33 @@ void RedisCluster::claim_nick(const std::string& key, const std::string& nick, b
 void RedisCluster::release_nick(const std::string& key) {
     // Lost while Redis is down: the claim then dies with this node's heartbeat, or is set to
     // the right count by register_again() once Redis is back.
-    commands_->eval(release_script(), {keys::nick(key)}, {options_.node_id},
-                    [](RedisConnection::Reply) {});
+    commands_->eval(release_script(), {redis::keys::nick(key)}, {options_.node_id},
+                    [](redis::Connection::Reply) {});
 }
 
 void RedisCluster::announce_presence(const std::string& channel, const std::string& nick,
                                      bool present) {
-    auto event = bus::encode(bus::Presence{options_.node_id, channel, nick, present});
-    commands_->eval(presence_script(), {keys::members(channel)},
-                    {options_.node_id + "\t" + nick, present ? "1" : "0", std::string(keys::bus),
-                     std::move(event)},
-                    [](RedisConnection::Reply) {});
+    auto event = redis::bus::encode(redis::bus::Presence{options_.node_id, channel, nick, present});
+    commands_->eval(presence_script(), {redis::keys::members(channel)},
+                    {options_.node_id + "\t" + nick, present ? "1" : "0",
+                     std::string(redis::keys::bus), std::move(event)},
+                    [](redis::Connection::Reply) {});
 }
 
 void RedisCluster::announce_typing(const std::string& channel, const std::string& nick) {
-    commands_->command({"PUBLISH", std::string(keys::bus),
-                        bus::encode(bus::Typing{options_.node_id, channel, nick})},
-                       [](RedisConnection::Reply) {});
+    commands_->command({"PUBLISH", std::string(redis::keys::bus),
+                        redis::bus::encode(redis::bus::Typing{options_.node_id, channel, nick})},
+                       [](redis::Connection::Reply) {});
 }
 
 void RedisCluster::read_presence(
     const std::string& channel,
     std::function<void(std::optional<std::vector<chat::RemoteMember>>)> done) {
     bool sent = commands_->eval(
-        read_presence_script(), {keys::members(channel)},
-        {std::string(keys::node_prefix), options_.node_id}, [done](RedisConnection::Reply reply) {
-            if (!reply || reply->type != RedisValue::Type::array) return done(std::nullopt);
+        read_presence_script(), {redis::keys::members(channel)},
+        {std::string(redis::keys::node_prefix), options_.node_id},
+        [done](redis::Connection::Reply reply) {
+            if (!reply || reply->type != redis::Value::Type::array) return done(std::nullopt);
             std::vector<chat::RemoteMember> members;
             for (std::size_t i = 0; i + 1 < reply->elements.size(); i += 2)
                 members.push_back({reply->elements[i].text, reply->elements[i + 1].text});
@@ -251,10 +254,11 @@ void RedisCluster::read_presence(
 }
 
 void RedisCluster::on_event(const std::string& payload) {
-    auto event = bus::decode(payload);
+    auto event = redis::bus::decode(payload);
     if (!event) {
         if (!malformed_logged_.exchange(true))
-            spdlog::warn("cluster: ignoring a malformed event on {} (logged once)", keys::bus);
+            spdlog::warn("cluster: ignoring a malformed event on {} (logged once)",
+                         redis::keys::bus);
         return;
     }
     metrics_.cluster_events_in_total.fetch_add(1, std::memory_order_relaxed);
@@ -262,17 +266,17 @@ void RedisCluster::on_event(const std::string& payload) {
     std::visit(
         [&](auto& e) {
             using T = std::decay_t<decltype(e)>;
-            if constexpr (std::is_same_v<T, bus::Message>) {
+            if constexpr (std::is_same_v<T, redis::bus::Message>) {
                 listener_->on_cluster_message(std::move(e.message));
-            } else if constexpr (std::is_same_v<T, bus::Dm>) {
+            } else if constexpr (std::is_same_v<T, redis::bus::Dm>) {
                 auto origin = e.message.sender_session;
                 listener_->on_cluster_dm(std::move(e.message), origin);
-            } else if constexpr (std::is_same_v<T, bus::Presence>) {
+            } else if constexpr (std::is_same_v<T, redis::bus::Presence>) {
                 if (e.node != self)
                     listener_->on_cluster_presence(e.node, e.channel, e.nick, e.present);
-            } else if constexpr (std::is_same_v<T, bus::Typing>) {
+            } else if constexpr (std::is_same_v<T, redis::bus::Typing>) {
                 if (e.node != self) listener_->on_cluster_typing(e.channel, e.nick);
-            } else if constexpr (std::is_same_v<T, bus::NodeGone>) {
+            } else if constexpr (std::is_same_v<T, redis::bus::NodeGone>) {
                 if (e.node != self) {
                     listener_->on_node_gone(e.node);
                 } else if (!leaving_.load()) {

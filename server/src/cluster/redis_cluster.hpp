@@ -8,8 +8,8 @@
 #include <string>
 
 #include "chat/cluster_link.hpp"
-#include "cluster/redis_connection.hpp"
 #include "metrics/metrics.hpp"
+#include "redis/connection.hpp"
 
 namespace parley::cluster {
 
@@ -30,8 +30,9 @@ struct ClusterOptions {
 //   a dead node is ignored (and removed) without anyone cleaning up after it.
 class RedisCluster final : public chat::ClusterLink {
   public:
-    RedisCluster(std::shared_ptr<RedisConnection> commands, std::shared_ptr<RedisConnection> bus,
-                 ClusterOptions options, metrics::Metrics& metrics);
+    RedisCluster(std::shared_ptr<redis::Connection> commands,
+                 std::shared_ptr<redis::Connection> bus, ClusterOptions options,
+                 metrics::Metrics& metrics);
 
     // Connects and starts the heartbeat; events go to `listener` from then on.
     void start(chat::ClusterListener& listener);
@@ -55,8 +56,8 @@ class RedisCluster final : public chat::ClusterLink {
     void on_event(const std::string& payload);
     std::vector<std::string> node_args() const;
 
-    std::shared_ptr<RedisConnection> commands_;
-    std::shared_ptr<RedisConnection> bus_;
+    std::shared_ptr<redis::Connection> commands_;
+    std::shared_ptr<redis::Connection> bus_;
     ClusterOptions options_;
     metrics::Metrics& metrics_;
     chat::ClusterListener* listener_ = nullptr;

@@ -1,7 +1,7 @@
 #include "config/options.hpp"
 
-#include "cluster/redis_url.hpp"
 #include "config/parse_number.hpp"
+#include "redis/url.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -125,7 +125,7 @@ Spec redis_url(std::string_view name, std::string_view help, std::string Options
     return {name, help,
             [field](Options& o, std::string_view v) -> std::optional<std::string> {
                 std::string error;
-                if (!v.empty() && !cluster::parse_redis_url(v, error)) return error;
+                if (!v.empty() && !redis::parse_url(v, error)) return error;
                 o.*field = std::string(v);
                 return std::nullopt;
             },

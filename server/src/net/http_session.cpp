@@ -15,9 +15,9 @@
 
 #include "config/parse_number.hpp"
 #include "net/static_files.hpp"
-#include "net/websocket_handshake.hpp"
 #include "net/websocket_session.hpp"
 #include "protocol/events.hpp"
+#include "ws/handshake.hpp"
 
 namespace parley::net {
 
@@ -322,7 +322,7 @@ void HttpSession<Stream>::upgrade(Request&& request) {
                      std::string(origin.value_or("")));
         return refuse(http::status::forbidden, "this origin may not open a WebSocket here");
     }
-    if (auto refusal = check_upgrade(request)) {
+    if (auto refusal = ws::check_upgrade(request)) {
         spdlog::debug("refused upgrade from {}: {}", remote_, refusal->reason);
         http::response<http::string_body> response{refusal->status, request.version()};
         set_common_headers(response, "text/plain");
@@ -346,7 +346,7 @@ void HttpSession<Stream>::upgrade(Request&& request) {
                           "too many connections from this address");
     }
     auto token = query_parameter(target, "token").value_or("");
-    auto response = switching_protocols_response(request[http::field::sec_websocket_key]);
+    auto response = ws::switching_protocols_response(request[http::field::sec_websocket_key]);
     // A client may send frames right behind its request; they are read along with it.
     auto early = beast::buffers_to_string(buffer_.data());
     tcp().expires_never();  // the WebSocket session keeps its own timeouts

@@ -15,7 +15,7 @@
 #include "net/server_context.hpp"
 #include "net/session_registry.hpp"
 #include "net/tls_stream.hpp"
-#include "protocol/frame_reader.hpp"
+#include "ws/frame_reader.hpp"
 
 namespace parley::net {
 
@@ -55,7 +55,7 @@ class WebSocketSession final : public chat::Participant,
     void run(std::string response, std::string early);
 
     // chat::Participant
-    void deliver(const protocol::Frame& frame) override;
+    void deliver(const ws::Frame& frame) override;
     std::string_view session_id() const override { return id_; }
 
     // SessionControl
@@ -97,7 +97,7 @@ class WebSocketSession final : public chat::Participant,
 
     ServerContext& context_;
     Socket socket_;
-    protocol::FrameReader reader_;
+    ws::FrameReader reader_;
     std::string id_;
     std::string remote_ip_;                   // the key of the per-address connection count
     std::unique_ptr<std::string> url_token_;  // the ?token= of the upgrade, until hello
@@ -109,13 +109,13 @@ class WebSocketSession final : public chat::Participant,
 
     // Shared with deliver() on other threads.
     mutable std::mutex out_mutex_;
-    std::vector<protocol::Frame> pending_;
+    std::vector<ws::Frame> pending_;
     std::size_t queued_bytes_ = 0;  // pending_ and in flight
     bool write_posted_ = false;
     bool out_closed_ = false;  // past the byte limit, or a close frame queued: frames are dropped
 
     // Strand only.
-    std::vector<protocol::Frame> in_flight_;
+    std::vector<ws::Frame> in_flight_;
     std::vector<boost::asio::const_buffer> buffers_;
     std::size_t in_flight_bytes_ = 0;
     bool writing_ = false;

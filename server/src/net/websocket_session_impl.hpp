@@ -81,7 +81,7 @@ template <class Socket>
 void WebSocketSession<Socket>::send_error(const protocol::RequestId& id, protocol::ErrorCode code,
                                           const std::string& message) {
     context_.metrics.count_error(code);
-    deliver(protocol::make_text_frame(protocol::encode_error(id, code, message)));
+    deliver(ws::make_text_frame(protocol::encode_error(id, code, message)));
 }
 
 template <class Socket>
@@ -135,7 +135,7 @@ void WebSocketSession<Socket>::handle_frame(std::string_view text) {
             else if constexpr (std::is_same_v<T, protocol::Typing>)
                 hub.typing(self, id, c);
             else if constexpr (std::is_same_v<T, protocol::Ping>)
-                deliver(protocol::make_text_frame(protocol::encode_pong(id)));
+                deliver(ws::make_text_frame(protocol::encode_pong(id)));
         },
         command);
 }
@@ -170,7 +170,7 @@ void WebSocketSession<Socket>::handle_hello(const protocol::RequestId& id,
 // ---- write path ----------------------------------------------------------------------------
 
 template <class Socket>
-void WebSocketSession<Socket>::deliver(const protocol::Frame& frame) {
+void WebSocketSession<Socket>::deliver(const ws::Frame& frame) {
     bool post_write = false;
     bool slow = false;
     {
@@ -284,7 +284,7 @@ void WebSocketSession<Socket>::close_with(std::uint16_t code, std::string_view r
     // The peer's answering close frame ends the session; the sweep gives up on it after the
     // HTTP timeout.
     close_sent_ms_.store(steady_millis(), std::memory_order_relaxed);
-    queue_control(protocol::make_close_frame(code, reason), true);
+    queue_control(ws::make_close_frame(code, reason), true);
 }
 
 template <class Socket>

@@ -62,7 +62,7 @@ void WebSocketSession<Socket>::on_tls_read(error_code ec, std::size_t bytes) {
 template <class Socket>
 bool WebSocketSession<Socket>::on_bytes(std::span<char> bytes) {
     last_read_ms_.store(steady_millis(), std::memory_order_relaxed);
-    using Kind = protocol::FrameReader::Kind;
+    using Kind = ws::FrameReader::Kind;
     while (true) {
         auto event = reader_.next(bytes);
         switch (event.kind) {
@@ -77,7 +77,7 @@ bool WebSocketSession<Socket>::on_bytes(std::span<char> bytes) {
                 close_with(1003, "binary frames are not supported");
                 break;
             case Kind::ping:
-                if (!closing_) queue_control(protocol::make_pong_frame(event.payload), false);
+                if (!closing_) queue_control(ws::make_pong_frame(event.payload), false);
                 break;
             case Kind::pong:  // its bytes have already counted as a sign of life
                 break;
@@ -107,7 +107,7 @@ template <class Socket>
 void WebSocketSession<Socket>::on_peer_close(std::uint16_t code, std::string_view reason) {
     if (!closing_) {
         closing_ = true;
-        queue_control(protocol::make_close_frame(code, {}), true);  // echo the code (RFC 5.5.1)
+        queue_control(ws::make_close_frame(code, {}), true);  // echo the code (RFC 5.5.1)
         end_session(code, reason, true);
     } else {
         end_session(close_code_, close_reason_, true);  // the answer to ours
@@ -122,7 +122,7 @@ void WebSocketSession<Socket>::on_protocol_error(std::uint16_t code, std::string
         closing_ = true;
         close_code_ = code;
         close_reason_ = why;
-        queue_control(protocol::make_close_frame(code, why), true);
+        queue_control(ws::make_close_frame(code, why), true);
     }
     // No reply is awaited from a peer that broke the protocol: out with the close frame, then
     // half-close and drain, so that unread input does not turn into a reset that destroys it.
@@ -152,7 +152,7 @@ void WebSocketSession<Socket>::check_deadlines(std::chrono::steady_clock::time_p
             pinged_for_ms_ = silent_since;
             boost::asio::post(socket_.get_executor(), [self = this->shared_from_this()] {
                 if (!self->closing_ && !self->ended_)
-                    self->queue_control(protocol::make_ping_frame(), false);
+                    self->queue_control(ws::make_ping_frame(), false);
             });
         }
         if (close_sent == 0 && !said_hello_.load(std::memory_order_relaxed) &&

@@ -19,12 +19,12 @@ json reply(const char* type, const RequestId& id) {
     return object;
 }
 
-json message_json(const chat::ChatMessage& message) {
+json message_json(const model::ChatMessage& message) {
     return json{{"type", "message"},    {"channel", message.channel}, {"seq", message.seq},
                 {"from", message.from}, {"text", message.text},       {"ts", message.ts}};
 }
 
-json dm_json(const chat::DirectMessage& message) {
+json dm_json(const model::DirectMessage& message) {
     return json{{"type", "dm"},
                 {"from", message.from},
                 {"to", message.to},
@@ -32,7 +32,7 @@ json dm_json(const chat::DirectMessage& message) {
                 {"ts", message.ts}};
 }
 
-json messages_json(const std::vector<chat::ChatMessage>& messages) {
+json messages_json(const std::vector<model::ChatMessage>& messages) {
     json list = json::array();
     for (const auto& message : messages) list.push_back(message_json(message));
     return list;
@@ -88,7 +88,7 @@ std::string encode_error(const RequestId& id, ErrorCode code, const std::string&
 }
 
 std::string encode_history(const RequestId& id, const std::string& channel,
-                           const std::vector<chat::ChatMessage>& messages) {
+                           const std::vector<model::ChatMessage>& messages) {
     json object = reply("history", id);
     object["channel"] = channel;
     object["messages"] = messages_json(messages);
@@ -117,11 +117,11 @@ std::string encode_pong(const RequestId& id) {
     return dump(reply("pong", id));
 }
 
-std::string encode_message(const chat::ChatMessage& message) {
+std::string encode_message(const model::ChatMessage& message) {
     return dump(message_json(message));
 }
 
-std::string encode_dm(const chat::DirectMessage& message) {
+std::string encode_dm(const model::DirectMessage& message) {
     return dump(dm_json(message));
 }
 
@@ -136,7 +136,7 @@ std::string encode_typing(const std::string& channel, const std::string& nick) {
 }
 
 std::string encode_messages_page(const std::string& channel,
-                                 const std::vector<chat::ChatMessage>& messages) {
+                                 const std::vector<model::ChatMessage>& messages) {
     return dump(json{{"channel", channel}, {"messages", messages_json(messages)}});
 }
 

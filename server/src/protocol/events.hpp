@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "chat/message.hpp"
+#include "model/message.hpp"
 #include "protocol/command.hpp"
 
 namespace parley::protocol {
@@ -23,14 +23,14 @@ struct Welcome {
     std::string session;
     std::string node;
     ClientLimits limits;
-    std::vector<chat::DirectMessage> dms;  // recent direct messages to or from this nick
+    std::vector<model::DirectMessage> dms;  // recent direct messages to or from this nick
 };
 
 struct Joined {
     std::string channel;
     std::size_t member_count = 0;
     std::optional<std::vector<std::string>> members;  // left out above the presence limit
-    std::vector<chat::ChatMessage> history;
+    std::vector<model::ChatMessage> history;
     bool gap = false;
 };
 
@@ -48,20 +48,20 @@ std::string encode_ok(const RequestId& id, std::optional<std::int64_t> seq,
                       std::optional<std::int64_t> ts = std::nullopt);
 std::string encode_error(const RequestId& id, ErrorCode code, const std::string& message);
 std::string encode_history(const RequestId& id, const std::string& channel,
-                           const std::vector<chat::ChatMessage>& messages);
+                           const std::vector<model::ChatMessage>& messages);
 std::string encode_who(const RequestId& id, const std::string& channel, std::size_t member_count,
                        const std::vector<std::string>& members);
 std::string encode_channels(const RequestId& id, const std::vector<ChannelSummary>& channels);
 std::string encode_pong(const RequestId& id);
 
-std::string encode_message(const chat::ChatMessage& message);
-std::string encode_dm(const chat::DirectMessage& message);
+std::string encode_message(const model::ChatMessage& message);
+std::string encode_dm(const model::DirectMessage& message);
 std::string encode_presence(const std::string& channel, const std::vector<std::string>& joined,
                             const std::vector<std::string>& left);
 std::string encode_typing(const std::string& channel, const std::string& nick);
 
 // The JSON shape of a list of messages, shared by the `history` frame and the HTTP API.
 std::string encode_messages_page(const std::string& channel,
-                                 const std::vector<chat::ChatMessage>& messages);
+                                 const std::vector<model::ChatMessage>& messages);
 
 }  // namespace parley::protocol

@@ -6,12 +6,12 @@
 #include <string>
 #include <vector>
 
-#include "chat/message.hpp"
+#include "model/message.hpp"
 
 namespace parley::storage {
 
 struct Page {
-    std::vector<chat::ChatMessage> messages;  // ascending by seq
+    std::vector<model::ChatMessage> messages;  // ascending by seq
     bool gap = false;  // messages the caller asked for are no longer retained, or over the cap
     bool ok = true;    // false when the store could not read
     std::int64_t head_seq = 0;   // the channel's last seq when the read ran
@@ -19,13 +19,13 @@ struct Page {
 };
 
 struct AppendResult {
-    bool committed = false;     // false: the write failed and nothing was stored
-    chat::ChatMessage message;  // with its seq when committed
+    bool committed = false;      // false: the write failed and nothing was stored
+    model::ChatMessage message;  // with its seq when committed
 };
 
 struct DmAppendResult {
     bool committed = false;
-    chat::DirectMessage message;
+    model::DirectMessage message;
     bool no_such_user = false;  // the recipient is connected nowhere (checked in a cluster)
 };
 
@@ -41,8 +41,8 @@ class History {
     virtual ~History() = default;
 
     // Assigns the channel's next seq and stores the message; `done` runs once it is durable.
-    virtual bool append(chat::ChatMessage message, std::function<void(AppendResult)> done) = 0;
-    virtual bool append_dm(chat::DirectMessage message,
+    virtual bool append(model::ChatMessage message, std::function<void(AppendResult)> done) = 0;
+    virtual bool append_dm(model::DirectMessage message,
                            std::function<void(DmAppendResult)> done) = 0;
 
     // The last `limit` messages.
@@ -55,7 +55,7 @@ class History {
                         std::function<void(Page)> done) = 0;
     // The last `limit` direct messages sent to or by `nick` (case-insensitive), ascending.
     virtual bool recent_dms(std::string nick, int limit,
-                            std::function<void(std::vector<chat::DirectMessage>)> done) = 0;
+                            std::function<void(std::vector<model::DirectMessage>)> done) = 0;
 
     // Whether a channel has ever had a message, answered from memory without blocking. A store
     // that cannot tell says true, and its reads set Page::channel_exists.

@@ -5,22 +5,18 @@
 #include <algorithm>
 #include <charconv>
 
-#include "cluster/bus_event.hpp"
-#include "cluster/keys.hpp"
+#include "redis/bus_event.hpp"
+#include "redis/keys.hpp"
 
 namespace parley::storage {
-
-using cluster::RedisConnection;
-using cluster::RedisScript;
-using cluster::RedisValue;
 
 namespace {
 
 // KEYS: seq, log. ARGV: maxlen, from, text, ts, event prefix, event suffix, bus channel.
 // Redis does not roll a script back: if XADD fails after INCR the seq is skipped, which readers
 // treat as a message that no longer exists.
-const RedisScript& append_script() {
-    static const RedisScript script(R"lua(
+const redis::Script& append_script() {
+    static const redis::Script script(R"lua(
 local seq = redis.call('INCR', KEYS[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[1], seq .. '-0',
            'f', ARGV[2], 't', ARGV[3], 'ts', ARGV[4])
@@ -32,8 +28,8 @@ return seq
 
 // KEYS: seq, log. ARGV: mode (recent, since, before), position, limit.
 // Returns {head seq, entries newest first, id of the oldest entry kept or ''}.
-const RedisScript& read_script() {
-    static const RedisScript script(R"lua(
+const redis::Script& read_script() {
+    static const redis::Script script(R"lua(
 local head = tonumber(redis.call('GET', KEYS[1]) or '0')
 local mode, position, limit = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local entries, oldest = nil, ''
@@ -55,8 +51,8 @@ return {head, entries, oldest}
 // ARGV: node key prefix, this node, from, text, ts, event prefix, event suffix, bus, maxlen.
 // Stores and publishes only if the recipient holds its nick on a live node; returns its nick
 // as it chose to write it, or nil.
-const RedisScript& dm_script() {
-    static const RedisScript script(std::string(cluster::keys::nick_holders_lua) + R"lua(
+const redis::Script& dm_script() {
+    static const redis::Script script(std::string(redis::keys::nick_holders_lua) + R"lua(
 local holders, nick = nick_holders(KEYS[1], ARGV[1], ARGV[2])
 if holders == 0 or not nick then return false end
 for i = 2, 3 do
@@ -78,7 +74,7 @@ std::int64_t seq_of_id(std::string_view id) {
 }
 
 // A stream entry: [id, [field, value, ...]].
-const std::string* field(const RedisValue& entry, std::string_view name) {
+const std::string* field(const redis::Value& entry, std::string_view name) {
     if (entry.elements.size() != 2) return nullptr;
     const auto& fields = entry.elements[1].elements;
     for (std::size_t i = 0; i + 1 < fields.size(); i += 2)
@@ -93,8 +89,9 @@ std::int64_t to_int(const std::string* text) {
 }
 
 // Entries newest first, as XREVRANGE gives them, to messages oldest first.
-std::vector<chat::ChatMessage> messages_of(const std::string& channel, const RedisValue& entries) {
-    std::vector<chat::ChatMessage> messages;
+std::vector<model::ChatMessage> messages_of(const std::string& channel,
+                                            const redis::Value& entries) {
+    std::vector<model::ChatMessage> messages;
     messages.reserve(entries.elements.size());
     for (auto it = entries.elements.rbegin(); it != entries.elements.rend(); ++it) {
         const auto& entry = *it;
@@ -109,7 +106,7 @@ std::vector<chat::ChatMessage> messages_of(const std::string& channel, const Red
 
 }  // namespace
 
-RedisHistory::RedisHistory(std::shared_ptr<RedisConnection> redis, RedisHistoryOptions options,
+RedisHistory::RedisHistory(std::shared_ptr<redis::Connection> redis, RedisHistoryOptions options,
                            metrics::Metrics& metrics)
     : redis_(std::move(redis)), options_(std::move(options)), metrics_(metrics) {
     redis_->preload(append_script());
@@ -117,8 +114,8 @@ RedisHistory::RedisHistory(std::shared_ptr<RedisConnection> redis, RedisHistoryO
     redis_->preload(dm_script());
 }
 
-bool RedisHistory::append(chat::ChatMessage message, std::function<void(AppendResult)> done) {
-    auto [prefix, suffix] = cluster::bus::message_event_parts(message);
+bool RedisHistory::append(model::ChatMessage message, std::function<void(AppendResult)> done) {
+    auto [prefix, suffix] = redis::bus::message_event_parts(message);
     auto channel = message.channel;
     std::vector<std::string> args{std::to_string(options_.max_per_channel),
                                   message.from,
@@ -126,49 +123,48 @@ bool RedisHistory::append(chat::ChatMessage message, std::function<void(AppendRe
                                   std::to_string(message.ts),
                                   std::move(prefix),
                                   std::move(suffix),
-                                  std::string(cluster::keys::bus)};
-    return redis_->eval(append_script(), {cluster::keys::seq(channel), cluster::keys::log(channel)},
-                        std::move(args),
-                        [this, message = std::move(message),
-                         done = std::move(done)](RedisConnection::Reply reply) mutable {
-                            AppendResult result;
-                            if (reply && reply->type == RedisValue::Type::integer) {
-                                result.committed = true;
-                                message.seq = reply->integer;
-                                metrics_.messages_stored_total.fetch_add(1,
-                                                                         std::memory_order_relaxed);
-                            } else if (reply) {
-                                spdlog::error("redis: storing a message in {} failed: {}",
-                                              message.channel, reply->text);
-                            }
-                            result.message = std::move(message);
-                            done(std::move(result));
-                        });
+                                  std::string(redis::keys::bus)};
+    return redis_->eval(
+        append_script(), {redis::keys::seq(channel), redis::keys::log(channel)}, std::move(args),
+        [this, message = std::move(message),
+         done = std::move(done)](redis::Connection::Reply reply) mutable {
+            AppendResult result;
+            if (reply && reply->type == redis::Value::Type::integer) {
+                result.committed = true;
+                message.seq = reply->integer;
+                metrics_.messages_stored_total.fetch_add(1, std::memory_order_relaxed);
+            } else if (reply) {
+                spdlog::error("redis: storing a message in {} failed: {}", message.channel,
+                              reply->text);
+            }
+            result.message = std::move(message);
+            done(std::move(result));
+        });
 }
 
-bool RedisHistory::append_dm(chat::DirectMessage message,
+bool RedisHistory::append_dm(model::DirectMessage message,
                              std::function<void(DmAppendResult)> done) {
-    auto [prefix, suffix] = cluster::bus::dm_event_parts(message);
-    auto to_key = chat::nick_key(message.to);
-    std::vector<std::string> keys{cluster::keys::nick(to_key), cluster::keys::dms(to_key),
-                                  cluster::keys::dms(chat::nick_key(message.from))};
-    std::vector<std::string> args{std::string(cluster::keys::node_prefix),
+    auto [prefix, suffix] = redis::bus::dm_event_parts(message);
+    auto to_key = model::nick_key(message.to);
+    std::vector<std::string> keys{redis::keys::nick(to_key), redis::keys::dms(to_key),
+                                  redis::keys::dms(model::nick_key(message.from))};
+    std::vector<std::string> args{std::string(redis::keys::node_prefix),
                                   options_.node_id,
                                   message.from,
                                   message.text,
                                   std::to_string(message.ts),
                                   std::move(prefix),
                                   std::move(suffix),
-                                  std::string(cluster::keys::bus),
+                                  std::string(redis::keys::bus),
                                   std::to_string(options_.max_dms_per_user)};
     return redis_->eval(dm_script(), std::move(keys), std::move(args),
                         [message = std::move(message),
-                         done = std::move(done)](RedisConnection::Reply reply) mutable {
+                         done = std::move(done)](redis::Connection::Reply reply) mutable {
                             DmAppendResult result;
-                            if (reply && reply->type == RedisValue::Type::string) {
+                            if (reply && reply->type == redis::Value::Type::string) {
                                 result.committed = true;
                                 message.to = reply->text;
-                            } else if (reply && reply->type == RedisValue::Type::nil) {
+                            } else if (reply && reply->type == redis::Value::Type::nil) {
                                 result.no_such_user = true;
                             } else if (reply) {
                                 spdlog::error("redis: storing a dm failed: {}", reply->text);
@@ -183,13 +179,13 @@ bool RedisHistory::read(ReadKind kind, std::string channel, std::int64_t positio
     static constexpr const char* modes[] = {"recent", "since", "before"};
     std::vector<std::string> args{modes[static_cast<int>(kind)], std::to_string(position),
                                   std::to_string(std::max(limit, 1))};
-    auto keys = std::vector<std::string>{cluster::keys::seq(channel), cluster::keys::log(channel)};
+    auto keys = std::vector<std::string>{redis::keys::seq(channel), redis::keys::log(channel)};
     return redis_->eval(
         read_script(), std::move(keys), std::move(args),
         [kind, channel = std::move(channel), position, limit,
-         done = std::move(done)](RedisConnection::Reply reply) {
+         done = std::move(done)](redis::Connection::Reply reply) {
             Page page;
-            if (!reply || reply->type != RedisValue::Type::array || reply->elements.size() != 3) {
+            if (!reply || reply->type != redis::Value::Type::array || reply->elements.size() != 3) {
                 if (reply) spdlog::error("redis: reading {} failed: {}", channel, reply->text);
                 page.ok = false;
                 return done(std::move(page));
@@ -221,13 +217,13 @@ bool RedisHistory::before(std::string channel, std::optional<std::int64_t> befor
 }
 
 bool RedisHistory::recent_dms(std::string nick, int limit,
-                              std::function<void(std::vector<chat::DirectMessage>)> done) {
+                              std::function<void(std::vector<model::DirectMessage>)> done) {
     return redis_->command(
-        {"XREVRANGE", cluster::keys::dms(chat::nick_key(nick)), "+", "-", "COUNT",
+        {"XREVRANGE", redis::keys::dms(model::nick_key(nick)), "+", "-", "COUNT",
          std::to_string(std::max(limit, 1))},
-        [limit, done = std::move(done)](RedisConnection::Reply reply) {
-            std::vector<chat::DirectMessage> dms;
-            if (reply && reply->type == RedisValue::Type::array && limit > 0) {
+        [limit, done = std::move(done)](redis::Connection::Reply reply) {
+            std::vector<model::DirectMessage> dms;
+            if (reply && reply->type == redis::Value::Type::array && limit > 0) {
                 for (auto it = reply->elements.rbegin(); it != reply->elements.rend(); ++it) {
                     const auto* from = field(*it, "f");
                     const auto* to = field(*it, "to");

@@ -2,8 +2,8 @@
 
 #include <memory>
 
-#include "cluster/redis_connection.hpp"
 #include "metrics/metrics.hpp"
+#include "redis/connection.hpp"
 #include "storage/history.hpp"
 
 namespace parley::storage {
@@ -21,18 +21,18 @@ struct RedisHistoryOptions {
 // reached every call answers at once with committed=false / ok=false.
 class RedisHistory final : public History {
   public:
-    RedisHistory(std::shared_ptr<cluster::RedisConnection> redis, RedisHistoryOptions options,
+    RedisHistory(std::shared_ptr<redis::Connection> redis, RedisHistoryOptions options,
                  metrics::Metrics& metrics);
 
-    bool append(chat::ChatMessage message, std::function<void(AppendResult)> done) override;
-    bool append_dm(chat::DirectMessage message, std::function<void(DmAppendResult)> done) override;
+    bool append(model::ChatMessage message, std::function<void(AppendResult)> done) override;
+    bool append_dm(model::DirectMessage message, std::function<void(DmAppendResult)> done) override;
     bool recent(std::string channel, int limit, std::function<void(Page)> done) override;
     bool since(std::string channel, std::int64_t since, int cap,
                std::function<void(Page)> done) override;
     bool before(std::string channel, std::optional<std::int64_t> before, int limit,
                 std::function<void(Page)> done) override;
     bool recent_dms(std::string nick, int limit,
-                    std::function<void(std::vector<chat::DirectMessage>)> done) override;
+                    std::function<void(std::vector<model::DirectMessage>)> done) override;
     // Any node may have created it: the reads tell (Page::channel_exists).
     bool knows_channel(const std::string&) const override { return true; }
     // Nothing waits here: a message is acknowledged once Redis has it.
@@ -43,7 +43,7 @@ class RedisHistory final : public History {
     bool read(ReadKind kind, std::string channel, std::int64_t position, int limit,
               std::function<void(Page)> done);
 
-    std::shared_ptr<cluster::RedisConnection> redis_;
+    std::shared_ptr<redis::Connection> redis_;
     RedisHistoryOptions options_;
     metrics::Metrics& metrics_;
 };

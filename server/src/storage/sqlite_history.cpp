@@ -31,7 +31,7 @@ constexpr std::string_view migrations[] = {
 };
 static_assert(std::size(migrations) == SqliteHistory::schema_version);
 
-chat::ChatMessage read_message(const Statement& row, const std::string& channel) {
+model::ChatMessage read_message(const Statement& row, const std::string& channel) {
     return {channel, row.integer(0), row.text(1), row.text(2), row.integer(3)};
 }
 
@@ -163,11 +163,11 @@ bool SqliteHistory::enqueue(Op op) {
     return true;
 }
 
-bool SqliteHistory::append(chat::ChatMessage message, std::function<void(AppendResult)> done) {
+bool SqliteHistory::append(model::ChatMessage message, std::function<void(AppendResult)> done) {
     return enqueue(AppendOp{std::move(message), std::move(done)});
 }
 
-bool SqliteHistory::append_dm(chat::DirectMessage message,
+bool SqliteHistory::append_dm(model::DirectMessage message,
                               std::function<void(DmAppendResult)> done) {
     return enqueue(DmAppendOp{std::move(message), std::move(done)});
 }
@@ -188,7 +188,7 @@ bool SqliteHistory::before(std::string channel, std::optional<std::int64_t> befo
 }
 
 bool SqliteHistory::recent_dms(std::string nick, int limit,
-                               std::function<void(std::vector<chat::DirectMessage>)> done) {
+                               std::function<void(std::vector<model::DirectMessage>)> done) {
     return enqueue(DmReadOp{std::move(nick), limit, std::move(done)});
 }
 
@@ -250,8 +250,8 @@ bool SqliteHistory::commit_appends(std::deque<Op>& batch) {
                 const auto& m = dm->message;
                 s.insert_dm.bind(1, m.from)
                     .bind(2, m.to)
-                    .bind(3, chat::nick_key(m.from))
-                    .bind(4, chat::nick_key(m.to))
+                    .bind(3, model::nick_key(m.from))
+                    .bind(4, model::nick_key(m.to))
                     .bind(5, m.text)
                     .bind(6, m.ts)
                     .run();
@@ -304,10 +304,10 @@ void SqliteHistory::process(std::deque<Op>& batch) {
         } else if (auto* read = std::get_if<ReadOp>(&op)) {
             run_read(*read);
         } else if (auto* dms = std::get_if<DmReadOp>(&op)) {
-            std::vector<chat::DirectMessage> found;
+            std::vector<model::DirectMessage> found;
             try {
                 auto& query = statements_->recent_dms;
-                query.bind(1, chat::nick_key(dms->nick)).bind(2, dms->limit);
+                query.bind(1, model::nick_key(dms->nick)).bind(2, dms->limit);
                 while (query.step())
                     found.push_back(
                         {query.text(0), query.text(1), query.text(2), query.integer(3)});
@@ -391,7 +391,7 @@ void SqliteHistory::prune_if_due() {
         touched_since_prune_.clear();
         if (options_.max_age.count() > 0 && now - last_age_prune_ >= std::chrono::seconds(30)) {
             last_age_prune_ = now;
-            auto cutoff = chat::now_millis() - options_.max_age.count();
+            auto cutoff = model::now_millis() - options_.max_age.count();
             std::vector<std::pair<std::string, std::int64_t>> channels;
             {
                 std::lock_guard lock(seq_mutex_);

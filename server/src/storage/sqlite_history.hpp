@@ -32,15 +32,15 @@ class SqliteHistory final : public History {
     SqliteHistory(SqliteOptions options, metrics::Metrics& metrics);
     ~SqliteHistory() override;
 
-    bool append(chat::ChatMessage message, std::function<void(AppendResult)> done) override;
-    bool append_dm(chat::DirectMessage message, std::function<void(DmAppendResult)> done) override;
+    bool append(model::ChatMessage message, std::function<void(AppendResult)> done) override;
+    bool append_dm(model::DirectMessage message, std::function<void(DmAppendResult)> done) override;
     bool recent(std::string channel, int limit, std::function<void(Page)> done) override;
     bool since(std::string channel, std::int64_t since, int cap,
                std::function<void(Page)> done) override;
     bool before(std::string channel, std::optional<std::int64_t> before, int limit,
                 std::function<void(Page)> done) override;
     bool recent_dms(std::string nick, int limit,
-                    std::function<void(std::vector<chat::DirectMessage>)> done) override;
+                    std::function<void(std::vector<model::DirectMessage>)> done) override;
     bool knows_channel(const std::string& channel) const override;
     void stop() override;
 
@@ -48,11 +48,11 @@ class SqliteHistory final : public History {
 
   private:
     struct AppendOp {
-        chat::ChatMessage message;
+        model::ChatMessage message;
         std::function<void(AppendResult)> done;
     };
     struct DmAppendOp {
-        chat::DirectMessage message;
+        model::DirectMessage message;
         std::function<void(DmAppendResult)> done;
     };
     enum class ReadKind { recent, since, before };
@@ -67,7 +67,7 @@ class SqliteHistory final : public History {
     struct DmReadOp {
         std::string nick;
         int limit = 0;
-        std::function<void(std::vector<chat::DirectMessage>)> done;
+        std::function<void(std::vector<model::DirectMessage>)> done;
     };
     using Op = std::variant<AppendOp, DmAppendOp, ReadOp, DmReadOp>;
 

@@ -1,14 +1,14 @@
-#include "cluster/redis_url.hpp"
+#include "redis/url.hpp"
 
 #include "config/parse_number.hpp"
 
-namespace parley::cluster {
+namespace parley::redis {
 
-std::string RedisEndpoint::display() const {
+std::string Endpoint::display() const {
     return host + ":" + std::to_string(port) + "/" + std::to_string(db);
 }
 
-std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string& error) {
+std::optional<Endpoint> parse_url(std::string_view url, std::string& error) {
     constexpr std::string_view scheme = "redis://";
     if (url.substr(0, scheme.size()) != scheme) {
         error = "must look like redis://host:port[/db]";
@@ -19,7 +19,7 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string& 
         error = "passwords in the URL are not supported; protect Redis by network";
         return std::nullopt;
     }
-    RedisEndpoint endpoint;
+    Endpoint endpoint;
     if (auto slash = rest.find('/'); slash != std::string_view::npos) {
         auto db_text = rest.substr(slash + 1);
         rest = rest.substr(0, slash);
@@ -49,4 +49,4 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string& 
     return endpoint;
 }
 
-}  // namespace parley::cluster
+}  // namespace parley::redis

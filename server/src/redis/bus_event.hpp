@@ -5,9 +5,9 @@
 #include <string_view>
 #include <variant>
 
-#include "chat/message.hpp"
+#include "model/message.hpp"
 
-namespace parley::cluster {
+namespace parley::redis {
 
 // What nodes tell each other on the Redis channel every node subscribes to. Each is one small
 // JSON object whose "k" names its kind. Channel messages are published by the append script in
@@ -15,10 +15,10 @@ namespace parley::cluster {
 namespace bus {
 
 struct Message {
-    chat::ChatMessage message;
+    model::ChatMessage message;
 };
 struct Dm {
-    chat::DirectMessage message;  // sender_session: the connection that sent it
+    model::DirectMessage message;  // sender_session: the connection that sent it
 };
 struct Presence {
     std::string node;
@@ -38,9 +38,9 @@ struct NodeGone {
 using Event = std::variant<Message, Dm, Presence, Typing, NodeGone>;
 
 // A message event as two halves around its seq: prefix + seq + suffix.
-std::pair<std::string, std::string> message_event_parts(const chat::ChatMessage& message);
+std::pair<std::string, std::string> message_event_parts(const model::ChatMessage& message);
 // A dm event as two halves around the recipient's nick (a JSON string), which only Redis knows.
-std::pair<std::string, std::string> dm_event_parts(const chat::DirectMessage& message);
+std::pair<std::string, std::string> dm_event_parts(const model::DirectMessage& message);
 std::string encode(const Presence& event);
 std::string encode(const Typing& event);
 std::string encode(const NodeGone& event);
@@ -49,4 +49,4 @@ std::string encode(const NodeGone& event);
 std::optional<Event> decode(std::string_view payload);
 
 }  // namespace bus
-}  // namespace parley::cluster
+}  // namespace parley::redis

@@ -1,10 +1,10 @@
-#include "net/websocket_handshake.hpp"
+#include "ws/handshake.hpp"
 
 #include <openssl/evp.h>
 
 #include <boost/beast/http/field.hpp>
 
-namespace parley::net {
+namespace parley::ws {
 
 namespace http = boost::beast::http;
 
@@ -45,4 +45,4 @@ std::string switching_protocols_response(std::string_view client_key) {
            "\r\n";
 }
 
-}  // namespace parley::net
+}  // namespace parley::ws

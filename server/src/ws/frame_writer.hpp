@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace parley::protocol {
+namespace parley::ws {
 
 // The bytes of one complete server-to-client WebSocket frame, header included. Server frames are
 // never masked, so one frame is byte-for-byte the same for every recipient: a broadcast builds it
@@ -22,4 +22,4 @@ std::string make_pong_frame(std::string_view payload);
 // Code 1005 ("none given") is sent as an empty close frame, as RFC 6455 requires.
 std::string make_close_frame(std::uint16_t code, std::string_view reason);
 
-}  // namespace parley::protocol
+}  // namespace parley::ws

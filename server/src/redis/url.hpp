@@ -5,10 +5,10 @@
 #include <string>
 #include <string_view>
 
-namespace parley::cluster {
+namespace parley::redis {
 
 // Where the cluster's Redis is: `redis://host[:port][/db]`.
-struct RedisEndpoint {
+struct Endpoint {
     std::string host;
     std::uint16_t port = 6379;
     int db = 0;
@@ -17,6 +17,6 @@ struct RedisEndpoint {
 };
 
 // Returns the endpoint, or nullopt with `error` set to a one-line reason.
-std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string& error);
+std::optional<Endpoint> parse_url(std::string_view url, std::string& error);
 
-}  // namespace parley::cluster
+}  // namespace parley::redis

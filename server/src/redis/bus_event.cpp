@@ -1,8 +1,8 @@
-#include "cluster/bus_event.hpp"
+#include "redis/bus_event.hpp"
 
 #include <nlohmann/json.hpp>
 
-namespace parley::cluster::bus {
+namespace parley::redis::bus {
 
 using nlohmann::json;
 
@@ -34,12 +34,12 @@ bool read(const json& object, const char* key, T& out) {
 
 }  // namespace
 
-std::pair<std::string, std::string> message_event_parts(const chat::ChatMessage& m) {
+std::pair<std::string, std::string> message_event_parts(const model::ChatMessage& m) {
     return around_first_field(
         "s", json{{"k", "m"}, {"c", m.channel}, {"f", m.from}, {"t", m.text}, {"ts", m.ts}});
 }
 
-std::pair<std::string, std::string> dm_event_parts(const chat::DirectMessage& m) {
+std::pair<std::string, std::string> dm_event_parts(const model::DirectMessage& m) {
     return around_first_field(
         "to",
         json{{"k", "d"}, {"f", m.from}, {"t", m.text}, {"ts", m.ts}, {"o", m.sender_session}});
@@ -91,4 +91,4 @@ std::optional<Event> decode(std::string_view payload) {
     return std::nullopt;
 }
 
-}  // namespace parley::cluster::bus
+}  // namespace parley::redis::bus

@@ -1,9 +1,9 @@
-#include "protocol/wire_frame.hpp"
+#include "ws/frame_writer.hpp"
 
 #include <algorithm>
 #include <cstdint>
 
-namespace parley::protocol {
+namespace parley::ws {
 
 namespace {
 
@@ -63,4 +63,4 @@ std::string make_close_frame(std::uint16_t code, std::string_view reason) {
     return control_frame(0x88, payload);
 }
 
-}  // namespace parley::protocol
+}  // namespace parley::ws

@@ -1,9 +1,9 @@
-#include "chat/message.hpp"
+#include "model/message.hpp"
 
 #include <algorithm>
 #include <chrono>
 
-namespace parley::chat {
+namespace parley::model {
 
 std::int64_t now_millis() {
     using namespace std::chrono;
@@ -17,4 +17,4 @@ std::string nick_key(const std::string& nick) {
     return key;
 }
 
-}  // namespace parley::chat
+}  // namespace parley::model

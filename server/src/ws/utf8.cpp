@@ -1,9 +1,9 @@
-#include "protocol/utf8.hpp"
+#include "ws/utf8.hpp"
 
 #include <cstdint>
 #include <cstring>
 
-namespace parley::protocol {
+namespace parley::ws {
 
 bool is_valid_utf8(std::string_view text) {
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
@@ -49,4 +49,4 @@ bool is_valid_utf8(std::string_view text) {
     return true;
 }
 
-}  // namespace parley::protocol
+}  // namespace parley::ws

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace parley::protocol {
+namespace parley::ws {
 
 // Parses what a WebSocket client sends (RFC 6455 section 5) into messages and control frames, and
 // names the close code each violation earns. A pure state machine fed with whatever a socket read
@@ -80,4 +80,4 @@ class FrameReader {
     bool release_control_ = false;
 };
 
-}  // namespace parley::protocol
+}  // namespace parley::ws

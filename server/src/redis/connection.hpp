@@ -14,28 +14,28 @@
 #include <string>
 #include <vector>
 
-#include "cluster/redis_url.hpp"
 #include "metrics/metrics.hpp"
+#include "redis/url.hpp"
 
 struct redisAsyncContext;
 
-namespace parley::cluster {
+namespace parley::redis {
 
 // A Redis reply copied out of hiredis, so that a callback may keep it or pass it on.
-struct RedisValue {
+struct Value {
     enum class Type { nil, integer, string, status, error, array };
     Type type = Type::nil;
     std::int64_t integer = 0;
     std::string text;  // string, status or error
-    std::vector<RedisValue> elements;
+    std::vector<Value> elements;
 
     bool is_error() const { return type == Type::error; }
 };
 
 // A Lua script run with EVALSHA. Its SHA-1 is computed here, so a script is loaded once per
 // connection (after every reconnect) and never sent again.
-struct RedisScript {
-    explicit RedisScript(std::string source);
+struct Script {
+    explicit Script(std::string source);
     std::string source;
     std::string sha1;
 };
@@ -48,14 +48,14 @@ struct RedisScript {
 // backoff (100 ms doubling to 5 s, with jitter) and logs each change of state once. Commands
 // sent while it is down fail at once (their callback gets nullopt), so callers can answer
 // `unavailable` instead of waiting.
-class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
+class Connection : public std::enable_shared_from_this<Connection> {
   public:
-    using Reply = std::optional<RedisValue>;  // nullopt: Redis could not be asked
+    using Reply = std::optional<Value>;  // nullopt: Redis could not be asked
     using Callback = std::function<void(Reply)>;
 
-    RedisConnection(boost::asio::any_io_executor executor, RedisEndpoint endpoint, std::string role,
-                    std::size_t max_in_flight, metrics::Metrics& metrics);
-    ~RedisConnection();
+    Connection(boost::asio::any_io_executor executor, Endpoint endpoint, std::string role,
+               std::size_t max_in_flight, metrics::Metrics& metrics);
+    ~Connection();
 
     // Runs on the strand right after every (re)connect, before any queued command: load
     // scripts, subscribe, re-register. Set before start().
@@ -63,7 +63,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
 
     // Loaded on every (re)connect, before anything else is sent. Call before start(); the
     // script must outlive the connection.
-    void preload(const RedisScript& script) { scripts_.push_back(&script); }
+    void preload(const Script& script) { scripts_.push_back(&script); }
     void start();
 
     // Sends a command from any thread. Commands run in the order they were sent and their
@@ -71,8 +71,8 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
     // `done`, when `max_in_flight` commands are already waiting.
     bool command(std::vector<std::string> args, Callback done);
     // Runs a script loaded by on_connected: EVALSHA sha numkeys keys... args...
-    bool eval(const RedisScript& script, std::vector<std::string> keys,
-              std::vector<std::string> args, Callback done);
+    bool eval(const Script& script, std::vector<std::string> keys, std::vector<std::string> args,
+              Callback done);
     // On the strand only (from on_connected): sends at once, ahead of commands still queued.
     void send_now(std::vector<std::string> args, Callback done);
     // On the strand only (from on_connected). `on_confirmed` runs once Redis has subscribed us,
@@ -106,7 +106,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
     static void handle_message(redisAsyncContext* context, void* reply, void* privdata);
 
     boost::asio::strand<boost::asio::any_io_executor> strand_;
-    RedisEndpoint endpoint_;
+    Endpoint endpoint_;
     std::string role_;
     std::size_t max_in_flight_;
     metrics::Metrics& metrics_;
@@ -123,11 +123,11 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
     int failed_attempts_ = 0;
     std::chrono::steady_clock::time_point outage_began_;
     std::vector<std::unique_ptr<Subscription>> subscriptions_;
-    std::vector<const RedisScript*> scripts_;
+    std::vector<const Script*> scripts_;
 
     std::atomic<bool> connected_{false};
     bool abandoned_ = false;
     std::atomic<std::size_t> in_flight_{0};
 };
 
-}  // namespace parley::cluster
+}  // namespace parley::redis

@@ -1,11 +1,11 @@
-#include "protocol/frame_reader.hpp"
+#include "ws/frame_reader.hpp"
 
 #include <algorithm>
 #include <cstring>
 
-#include "protocol/utf8.hpp"
+#include "ws/utf8.hpp"
 
-namespace parley::protocol {
+namespace parley::ws {
 
 namespace {
 
@@ -196,4 +196,4 @@ void FrameReader::unmask(char* data, std::size_t size) {
     mask_offset_ = static_cast<std::uint8_t>((mask_offset_ + size) & 3);
 }
 
-}  // namespace parley::protocol
+}  // namespace parley::ws

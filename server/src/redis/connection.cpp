@@ -1,4 +1,4 @@
-#include "cluster/redis_connection.hpp"
+#include "redis/connection.hpp"
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
@@ -8,29 +8,29 @@
 #include <boost/asio/post.hpp>
 #include <random>
 
-namespace parley::cluster {
+namespace parley::redis {
 
 namespace asio = boost::asio;
 
 namespace {
 
-RedisValue copy_reply(const redisReply* reply) {
-    RedisValue value;
+Value copy_reply(const redisReply* reply) {
+    Value value;
     switch (reply->type) {
         case REDIS_REPLY_INTEGER:
-            value.type = RedisValue::Type::integer;
+            value.type = Value::Type::integer;
             value.integer = reply->integer;
             break;
         case REDIS_REPLY_STRING:
         case REDIS_REPLY_STATUS:
         case REDIS_REPLY_ERROR:
-            value.type = reply->type == REDIS_REPLY_STRING   ? RedisValue::Type::string
-                         : reply->type == REDIS_REPLY_STATUS ? RedisValue::Type::status
-                                                             : RedisValue::Type::error;
+            value.type = reply->type == REDIS_REPLY_STRING   ? Value::Type::string
+                         : reply->type == REDIS_REPLY_STATUS ? Value::Type::status
+                                                             : Value::Type::error;
             value.text.assign(reply->str, reply->len);
             break;
         case REDIS_REPLY_ARRAY:
-            value.type = RedisValue::Type::array;
+            value.type = Value::Type::array;
             value.elements.reserve(reply->elements);
             for (std::size_t i = 0; i < reply->elements; ++i)
                 value.elements.push_back(copy_reply(reply->element[i]));
@@ -50,7 +50,7 @@ std::chrono::milliseconds backoff(int attempt) {
 
 }  // namespace
 
-RedisScript::RedisScript(std::string text) : source(std::move(text)) {
+Script::Script(std::string text) : source(std::move(text)) {
     unsigned char digest[SHA_DIGEST_LENGTH];
     SHA1(reinterpret_cast<const unsigned char*>(source.data()), source.size(), digest);
     static constexpr char hex[] = "0123456789abcdef";
@@ -61,21 +61,20 @@ RedisScript::RedisScript(std::string text) : source(std::move(text)) {
 }
 
 // One command waiting for its reply; hiredis hands it back as privdata.
-struct RedisConnection::Pending {
-    RedisConnection* connection;
+struct Connection::Pending {
+    Connection* connection;
     Callback done;
     std::chrono::steady_clock::time_point sent = std::chrono::steady_clock::now();
 };
 
 // A subscription's handler; hiredis calls it for every message until the context is freed.
-struct RedisConnection::Subscription {
+struct Connection::Subscription {
     std::function<void()> on_confirmed;
     std::function<void(std::string)> on_message;
 };
 
-RedisConnection::RedisConnection(asio::any_io_executor executor, RedisEndpoint endpoint,
-                                 std::string role, std::size_t max_in_flight,
-                                 metrics::Metrics& metrics)
+Connection::Connection(asio::any_io_executor executor, Endpoint endpoint, std::string role,
+                       std::size_t max_in_flight, metrics::Metrics& metrics)
     : strand_(asio::make_strand(executor)),
       endpoint_(std::move(endpoint)),
       role_(std::move(role)),
@@ -85,11 +84,11 @@ RedisConnection::RedisConnection(asio::any_io_executor executor, RedisEndpoint e
       retry_timer_(strand_),
       socket_(strand_) {}
 
-RedisConnection::~RedisConnection() {
+Connection::~Connection() {
     abandon();
 }
 
-void RedisConnection::abandon() {
+void Connection::abandon() {
     abandoned_ = true;
     if (!context_) return;
     context_->data = nullptr;
@@ -97,11 +96,11 @@ void RedisConnection::abandon() {
     context_ = nullptr;
 }
 
-void RedisConnection::start() {
+void Connection::start() {
     asio::post(strand_, [self = shared_from_this()] { self->connect(); });
 }
 
-void RedisConnection::connect() {
+void Connection::connect() {
     // Resolving on Asio's resolver keeps a DNS lookup (a compose service name) off io threads:
     // hiredis would call a blocking getaddrinfo.
     resolver_.async_resolve(
@@ -112,8 +111,8 @@ void RedisConnection::connect() {
         });
 }
 
-void RedisConnection::on_resolved(boost::system::error_code ec,
-                                  const asio::ip::tcp::resolver::results_type& results) {
+void Connection::on_resolved(boost::system::error_code ec,
+                             const asio::ip::tcp::resolver::results_type& results) {
     if (ec || results.empty())
         return schedule_reconnect("cannot resolve " + endpoint_.host + ": " + ec.message());
     auto address = results.begin()->endpoint().address().to_string();
@@ -127,7 +126,7 @@ void RedisConnection::on_resolved(boost::system::error_code ec,
     attach(context);
 }
 
-void RedisConnection::attach(redisAsyncContext* context) {
+void Connection::attach(redisAsyncContext* context) {
     context_ = context;
     // The socket first: setting the connect callback below asks for write readiness at once
     // (a non-blocking connect completes when the socket becomes writable).
@@ -137,27 +136,23 @@ void RedisConnection::attach(redisAsyncContext* context) {
     context->data = this;
     context->ev.data = this;
     context->ev.addRead = [](void* data) {
-        auto* self = static_cast<RedisConnection*>(data);
+        auto* self = static_cast<Connection*>(data);
         self->want_read_ = true;
         self->watch_readable();
     };
-    context->ev.delRead = [](void* data) {
-        static_cast<RedisConnection*>(data)->want_read_ = false;
-    };
+    context->ev.delRead = [](void* data) { static_cast<Connection*>(data)->want_read_ = false; };
     context->ev.addWrite = [](void* data) {
-        auto* self = static_cast<RedisConnection*>(data);
+        auto* self = static_cast<Connection*>(data);
         self->want_write_ = true;
         self->watch_writable();
     };
-    context->ev.delWrite = [](void* data) {
-        static_cast<RedisConnection*>(data)->want_write_ = false;
-    };
-    context->ev.cleanup = [](void* data) { static_cast<RedisConnection*>(data)->detach(); };
-    redisAsyncSetConnectCallback(context, &RedisConnection::handle_connect);
-    redisAsyncSetDisconnectCallback(context, &RedisConnection::handle_disconnect);
+    context->ev.delWrite = [](void* data) { static_cast<Connection*>(data)->want_write_ = false; };
+    context->ev.cleanup = [](void* data) { static_cast<Connection*>(data)->detach(); };
+    redisAsyncSetConnectCallback(context, &Connection::handle_connect);
+    redisAsyncSetDisconnectCallback(context, &Connection::handle_disconnect);
 }
 
-void RedisConnection::watch_readable() {
+void Connection::watch_readable() {
     if (read_waiting_ || !context_) return;
     read_waiting_ = true;
     socket_.async_wait(
@@ -170,7 +165,7 @@ void RedisConnection::watch_readable() {
         });
 }
 
-void RedisConnection::watch_writable() {
+void Connection::watch_writable() {
     if (write_waiting_ || !context_) return;
     write_waiting_ = true;
     socket_.async_wait(
@@ -183,7 +178,7 @@ void RedisConnection::watch_writable() {
         });
 }
 
-void RedisConnection::detach() {
+void Connection::detach() {
     ++generation_;
     want_read_ = want_write_ = false;
     socket_.release();  // cancels the waits; hiredis closes the descriptor itself
@@ -191,8 +186,8 @@ void RedisConnection::detach() {
     subscriptions_.clear();  // hiredis has called each one last with no reply
 }
 
-void RedisConnection::handle_connect(const redisAsyncContext* context, int status) {
-    auto* self = static_cast<RedisConnection*>(context->data);
+void Connection::handle_connect(const redisAsyncContext* context, int status) {
+    auto* self = static_cast<Connection*>(context->data);
     if (!self) return;
     if (status != REDIS_OK) {
         // hiredis frees the context after this returns.
@@ -231,15 +226,15 @@ void RedisConnection::handle_connect(const redisAsyncContext* context, int statu
     self->failed_attempts_ = 0;
 }
 
-void RedisConnection::handle_disconnect(const redisAsyncContext* context, int status) {
-    auto* self = static_cast<RedisConnection*>(context->data);
+void Connection::handle_disconnect(const redisAsyncContext* context, int status) {
+    auto* self = static_cast<Connection*>(context->data);
     if (!self) return;
     if (self->connected_.exchange(false, std::memory_order_acq_rel))
         self->metrics_.redis_connections_up.fetch_sub(1, std::memory_order_relaxed);
     self->schedule_reconnect(status == REDIS_OK ? "closed by Redis" : context->errstr);
 }
 
-void RedisConnection::schedule_reconnect(const std::string& why) {
+void Connection::schedule_reconnect(const std::string& why) {
     if (!outage_logged_) {
         outage_logged_ = true;
         outage_began_ = std::chrono::steady_clock::now();
@@ -253,7 +248,7 @@ void RedisConnection::schedule_reconnect(const std::string& why) {
     });
 }
 
-bool RedisConnection::command(std::vector<std::string> args, Callback done) {
+bool Connection::command(std::vector<std::string> args, Callback done) {
     if (in_flight_.fetch_add(1, std::memory_order_relaxed) >= max_in_flight_) {
         in_flight_.fetch_sub(1, std::memory_order_relaxed);
         return false;
@@ -265,8 +260,8 @@ bool RedisConnection::command(std::vector<std::string> args, Callback done) {
     return true;
 }
 
-bool RedisConnection::eval(const RedisScript& script, std::vector<std::string> keys,
-                           std::vector<std::string> args, Callback done) {
+bool Connection::eval(const Script& script, std::vector<std::string> keys,
+                      std::vector<std::string> args, Callback done) {
     std::vector<std::string> command_args;
     command_args.reserve(3 + keys.size() + args.size());
     command_args.push_back("EVALSHA");
@@ -277,12 +272,12 @@ bool RedisConnection::eval(const RedisScript& script, std::vector<std::string> k
     return command(std::move(command_args), std::move(done));
 }
 
-void RedisConnection::send_now(std::vector<std::string> args, Callback done) {
+void Connection::send_now(std::vector<std::string> args, Callback done) {
     in_flight_.fetch_add(1, std::memory_order_relaxed);
     send(std::move(args), std::move(done));
 }
 
-void RedisConnection::send(std::vector<std::string> args, Callback done) {
+void Connection::send(std::vector<std::string> args, Callback done) {
     if (!context_ || !connected()) {
         in_flight_.fetch_sub(1, std::memory_order_relaxed);
         done(std::nullopt);
@@ -297,7 +292,7 @@ void RedisConnection::send(std::vector<std::string> args, Callback done) {
         lengths.push_back(arg.size());
     }
     auto* pending = new Pending{this, std::move(done)};
-    if (redisAsyncCommandArgv(context_, &RedisConnection::handle_reply, pending,
+    if (redisAsyncCommandArgv(context_, &Connection::handle_reply, pending,
                               static_cast<int>(argv.size()), argv.data(),
                               lengths.data()) != REDIS_OK) {
         in_flight_.fetch_sub(1, std::memory_order_relaxed);
@@ -307,7 +302,7 @@ void RedisConnection::send(std::vector<std::string> args, Callback done) {
     }
 }
 
-void RedisConnection::handle_reply(redisAsyncContext*, void* reply, void* privdata) {
+void Connection::handle_reply(redisAsyncContext*, void* reply, void* privdata) {
     std::unique_ptr<Pending> pending(static_cast<Pending*>(privdata));
     auto* self = pending->connection;
     if (self->abandoned_) return;
@@ -322,25 +317,25 @@ void RedisConnection::handle_reply(redisAsyncContext*, void* reply, void* privda
     pending->done(std::move(value));
 }
 
-void RedisConnection::subscribe(const std::string& channel, std::function<void()> on_confirmed,
-                                std::function<void(std::string)> on_message) {
+void Connection::subscribe(const std::string& channel, std::function<void()> on_confirmed,
+                           std::function<void(std::string)> on_message) {
     if (!context_) return;
     subscriptions_.push_back(std::make_unique<Subscription>(
         Subscription{std::move(on_confirmed), std::move(on_message)}));
     const char* argv[] = {"SUBSCRIBE", channel.c_str()};
     const std::size_t lengths[] = {9, channel.size()};
-    redisAsyncCommandArgv(context_, &RedisConnection::handle_message, subscriptions_.back().get(),
-                          2, argv, lengths);
+    redisAsyncCommandArgv(context_, &Connection::handle_message, subscriptions_.back().get(), 2,
+                          argv, lengths);
 }
 
-void RedisConnection::handle_message(redisAsyncContext* context, void* reply, void* privdata) {
+void Connection::handle_message(redisAsyncContext* context, void* reply, void* privdata) {
     // The first reply confirms the subscription; then ["message", channel, payload] each time.
     auto* r = static_cast<redisReply*>(reply);
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 3) return;
     if (r->element[0]->type != REDIS_REPLY_STRING) return;
     std::string_view kind(r->element[0]->str, r->element[0]->len);
     auto* subscription = static_cast<Subscription*>(privdata);
-    if (static_cast<RedisConnection*>(context->data) == nullptr) return;  // abandoned
+    if (static_cast<Connection*>(context->data) == nullptr) return;  // abandoned
     if (kind == "subscribe") {
         if (subscription->on_confirmed) subscription->on_confirmed();
     } else if (kind == "message" && r->element[2]->type == REDIS_REPLY_STRING) {
@@ -348,4 +343,4 @@ void RedisConnection::handle_message(redisAsyncContext* context, void* reply, vo
     }
 }
 
-}  // namespace parley::cluster
+}  // namespace parley::redis

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace parley::net {
+namespace parley::ws {
 
 // The server's side of the WebSocket opening handshake (RFC 6455 section 4.2), done without
 // Beast's websocket::stream so that a session need not carry one.
@@ -28,4 +28,4 @@ std::string websocket_accept_key(std::string_view client_key);
 // The complete 101 response to a request that passed check_upgrade().
 std::string switching_protocols_response(std::string_view client_key);
 
-}  // namespace parley::net
+}  // namespace parley::ws

@@ -5,7 +5,7 @@
 
 // Every Redis key a Parley cluster uses. Scripts get the key names from here (as KEYS or, for
 // keys a script finds as it goes, as a prefix in ARGV), so the layout lives in one place.
-namespace parley::cluster::keys {
+namespace parley::redis::keys {
 
 inline constexpr std::string_view bus = "parley:bus";            // pub/sub: every event
 inline constexpr std::string_view nodes = "parley:nodes";        // set: node ids seen
@@ -61,4 +61,4 @@ local function nick_holders(key, node_prefix, self)
 end
 )lua";
 
-}  // namespace parley::cluster::keys
+}  // namespace parley::redis::keys

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-namespace parley::chat {
+namespace parley::model {
 
 // A channel message as stored and as every member sees it. `seq` is assigned by storage.
 struct ChatMessage {
@@ -28,4 +28,4 @@ std::int64_t now_millis();
 // Nicks are unique case-insensitively: this is the key they are compared by.
 std::string nick_key(const std::string& nick);
 
-}  // namespace parley::chat
+}  // namespace parley::model
