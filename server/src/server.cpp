@@ -193,7 +193,7 @@ int Server::run() {
         };
     signals.async_wait(on_signal);
 
-    if (cluster_) cluster_->start(*hub_);
+    if (cluster_) cluster_->start(hub_->cluster_listener());
     listener_->run();
     registry_->start_sweeping(std::chrono::milliseconds(250));
     auto endpoint = listener_->local_endpoint();

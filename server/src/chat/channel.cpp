@@ -9,15 +9,22 @@ std::size_t Channel::index_of(const Participant* participant) const {
     return it == index_.end() ? members_.size() : it->second;
 }
 
-void Channel::add_pending(const ParticipantPtr& participant, const std::string& nick) {
+void Channel::add_pending(const ParticipantPtr& participant, const std::string& nick,
+                          std::uint64_t ticket) {
     if (index_.count(participant.get())) return;
     index_[participant.get()] = members_.size();
-    members_.push_back({participant, nick, false});
+    members_.push_back({participant, nick, false, ticket});
 }
 
-bool Channel::activate(const Participant* participant, std::int64_t history_through) {
+bool Channel::is_pending(const Participant* participant, std::uint64_t ticket) const {
     auto i = index_of(participant);
-    if (i == members_.size() || members_[i].active) return false;
+    return i != members_.size() && !members_[i].active && members_[i].ticket == ticket;
+}
+
+bool Channel::activate(const Participant* participant, std::uint64_t ticket,
+                       std::int64_t history_through) {
+    if (!is_pending(participant, ticket)) return false;
+    auto i = index_of(participant);
     members_[i].active = true;
     members_[i].history_through = history_through;
     const auto& nick = members_[i].nick;

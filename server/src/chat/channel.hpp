@@ -27,11 +27,15 @@ class Channel {
     const std::string& name() const { return name_; }
 
     // A member starts pending (its history is being read) and receives nothing until activated,
-    // so that no message reaches it both in `joined.history` and live.
-    void add_pending(const ParticipantPtr& participant, const std::string& nick);
-    // Returns false when the participant is no longer a pending member (it left meanwhile).
-    // Messages up to `history_through` were in its `joined` history: it gets only later ones.
-    bool activate(const Participant* participant, std::int64_t history_through);
+    // so that no message reaches it both in `joined.history` and live. `ticket` names the join.
+    void add_pending(const ParticipantPtr& participant, const std::string& nick,
+                     std::uint64_t ticket);
+    // Whether the participant is pending by the join `ticket` (not left, nor joined again since).
+    bool is_pending(const Participant* participant, std::uint64_t ticket) const;
+    // Returns false unless the participant is pending by the join `ticket`. Messages up to
+    // `history_through` were in its `joined` history: it gets only later ones.
+    bool activate(const Participant* participant, std::uint64_t ticket,
+                  std::int64_t history_through);
     // Returns false when the participant was not a member.
     bool remove(const Participant* participant);
     bool has_member(const Participant* participant) const;
@@ -91,6 +95,7 @@ class Channel {
         ParticipantPtr participant;
         std::string nick;
         bool active = false;
+        std::uint64_t ticket = 0;
         std::size_t presence_from = 0;  // first entry of presence_log_ this member has not seen
         std::int64_t history_through = 0;
     };

@@ -1,8 +1,11 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -10,6 +13,51 @@
 #include "ws/frame_writer.hpp"
 
 namespace parley::chat {
+
+// What the hub remembers about one connection. Every accessor takes the state's own mutex, so
+// any thread may call any of them; only the hub's parts can reach the state (through
+// HubAccess), while anyone may read the nick.
+class ParticipantState {
+  public:
+    std::string nick() const;  // empty until hello succeeds
+    std::string key() const;   // the nick's case-insensitive key
+    bool identified() const;
+
+    enum class Identify { identified, already, gone };
+    // Sets the nick unless the connection has one already or has disconnected.
+    Identify identify(const std::string& nick, const std::string& key);
+
+    enum class Reserve { added, already_member, too_many };
+    // Counts a channel as joined (its history may still be on its way). `ticket` numbers this
+    // join, so a join overtaken by a leave (and perhaps another join) can tell it was.
+    Reserve reserve_channel(const std::string& name, std::size_t at_most, std::uint64_t& ticket);
+    bool release_channel(const std::string& name);  // false: was not a member
+    // Gives a failed join's channel back, unless a later join of it has taken its place.
+    bool release_join(const std::string& name, std::uint64_t ticket);
+    bool in_channel(const std::string& name) const;
+
+    struct Departure {
+        std::string key;  // empty: never said hello
+        std::map<std::string, std::uint64_t> channels;
+    };
+    // The first call marks the connection gone and hands over what it held; later calls get
+    // nothing, so a disconnect is handled once.
+    std::optional<Departure> depart();
+    bool gone() const;
+
+    // History requests waiting for storage, at most `at_most` at a time.
+    bool begin_history_read(int at_most);
+    void end_history_read();
+
+  private:
+    mutable std::mutex mutex_;
+    std::string nick_;
+    std::string key_;
+    bool gone_ = false;
+    std::map<std::string, std::uint64_t> channels_;  // name -> ticket of the join
+    std::uint64_t next_ticket_ = 0;
+    std::atomic<int> history_reads_{0};
+};
 
 // Anyone the hub can deliver frames to. The hub knows nothing of sockets: a WebSocket session
 // implements this, and so could a test double or a bridge.
@@ -21,19 +69,19 @@ class Participant {
     virtual void deliver(const ws::Frame& frame) = 0;
     virtual std::string_view session_id() const = 0;
 
-    // What the hub remembers about this participant. Only the hub reads or writes it, under
-    // `mutex`; keeping it here saves a global participant map and its lock.
-    struct HubState {
-        std::mutex mutex;
-        std::string nick;      // empty until hello succeeds
-        std::string nick_key;  // lower-case nick, the key of uniqueness
-        bool gone = false;     // disconnected: late storage callbacks must not re-add it
-        std::set<std::string> channels;
-        std::atomic<int> history_reads{0};  // history requests waiting for storage
-    };
-    HubState hub_state;
+    // The nick this connection said hello as, or empty; any thread.
+    std::string nick() const { return state_.nick(); }
+
+  private:
+    friend struct HubAccess;
+    ParticipantState state_;  // kept here, it saves a global participant map and its lock
 };
 
 using ParticipantPtr = std::shared_ptr<Participant>;
+
+// The hub's way in to a participant's state: for the hub's parts only (chat/).
+struct HubAccess {
+    static ParticipantState& state(Participant& participant) { return participant.state_; }
+};
 
 }  // namespace parley::chat

@@ -29,6 +29,9 @@ namespace parley::net {
 using boost::system::error_code;
 
 std::string make_session_id();
+inline std::string nick_or_dash(std::string nick) {
+    return nick.empty() ? "-" : nick;
+}
 std::int64_t steady_millis();
 
 template <class Socket>
@@ -73,8 +76,7 @@ void WebSocketSession<Socket>::run(std::string response, std::string early) {
 
 template <class Socket>
 bool WebSocketSession<Socket>::identified() {
-    std::lock_guard lock(hub_state.mutex);
-    return !hub_state.nick.empty();
+    return !this->nick().empty();
 }
 
 template <class Socket>
@@ -269,7 +271,7 @@ void WebSocketSession<Socket>::on_slow_consumer() {
     }
     context_.metrics.slow_consumers_total.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("slow consumer {} nick={} session={}: send queue passed {} bytes, closing 1013",
-                 remote(), hub_state.nick, id_, context_.options.max_queue_bytes);
+                 remote(), this->nick(), id_, context_.options.max_queue_bytes);
     close_with(1013, "slow consumer");
 }
 
@@ -361,7 +363,7 @@ void WebSocketSession<Socket>::end_session(std::uint16_t code, std::string_view 
     context_.registry.release(remote_ip_);
     auto lived = std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_).count();
     spdlog::info("close {} nick={} session={} code={} reason=\"{}\" after {:.1f}s", remote(),
-                 hub_state.nick.empty() ? "-" : hub_state.nick, id_, code, reason, lived);
+                 nick_or_dash(this->nick()), id_, code, reason, lived);
     if (!linger) {
         close_socket();
         return;

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <array>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "chat/channel.hpp"
+#include "metrics/metrics.hpp"
+
+namespace parley::chat {
+
+using ChannelPtr = std::shared_ptr<Channel>;
+
+// The channels that have members on this node, by name. A channel is created by its first
+// member and forgotten when its last one leaves (its history stays in storage); a Channel
+// object marked dead is never used again, and a new one takes its name.
+//
+// Threading: 16 shards, each a mutex around its map. A shard's mutex may be held while taking a
+// channel's mutex, never the other way round.
+class ChannelDirectory {
+  public:
+    explicit ChannelDirectory(metrics::Metrics& metrics) : metrics_(metrics) {}
+
+    ChannelPtr find(const std::string& name) const;
+    ChannelPtr get_or_create(const std::string& name);
+    std::vector<ChannelPtr> all() const;
+
+    // What a removal did, for the caller to announce: the member's nick, and whether it was the
+    // nick's last connection in the channel here.
+    struct Removal {
+        std::string nick;
+        bool nick_left = false;
+    };
+    // Removes the participant and forgets the channel when it empties. `then` runs with the
+    // channel's mutex held, after the removal, when the participant was a member.
+    void remove_member(const std::string& name, const Participant* participant,
+                       const std::function<void(const ChannelPtr&, const Removal&)>& then);
+
+  private:
+    struct Shard {
+        mutable std::mutex mutex;
+        std::unordered_map<std::string, ChannelPtr> channels;
+    };
+    static constexpr std::size_t shard_count = 16;
+
+    Shard& shard(const std::string& name);
+    const Shard& shard(const std::string& name) const;
+
+    metrics::Metrics& metrics_;
+    std::array<Shard, shard_count> shards_;
+};
+
+}  // namespace parley::chat

@@ -1,0 +1,43 @@
+#include "chat/direct_messages.hpp"
+
+namespace parley::chat {
+
+using protocol::ErrorCode;
+
+void DirectMessages::send(const ParticipantPtr& p, const protocol::RequestId& id,
+                          const std::string& from, const protocol::Dm& dm) {
+    // In a cluster the recipient may be on any node: storage checks, atomically with storing.
+    std::string to = dm.to;
+    if (!cluster_) to = nicks_.holder(model::nick_key(dm.to)).value_or("");
+    if (to.empty()) {
+        replies_.fail(p, id, ErrorCode::no_such_user, dm.to + " is not connected");
+        return;
+    }
+    model::DirectMessage message{from, to, dm.text, model::now_millis(),
+                                 std::string(p->session_id())};
+    auto done = [this, p, id, to = dm.to](storage::DmAppendResult r) {
+        if (r.no_such_user) {
+            replies_.fail(p, id, ErrorCode::no_such_user, to + " is not connected");
+            return;
+        }
+        if (!r.committed) {
+            replies_.fail(p, id, ErrorCode::unavailable,
+                          "the message could not be stored, try again");
+            return;
+        }
+        if (!cluster_) deliver(r.message, p->session_id());
+        metrics_.dms_total.fetch_add(1, std::memory_order_relaxed);
+        if (id) replies_.send(p, protocol::encode_ok(id, std::nullopt, r.message.ts));
+    };
+    if (!history_.append_dm(std::move(message), std::move(done))) replies_.busy(p, id);
+}
+
+void DirectMessages::deliver(const model::DirectMessage& message, std::string_view origin_session) {
+    auto frame = ws::make_text_frame(protocol::encode_dm(message));
+    auto from_key = model::nick_key(message.from);
+    auto to_key = model::nick_key(message.to);
+    nicks_.deliver(to_key, frame, {});
+    if (from_key != to_key) nicks_.deliver(from_key, frame, origin_session);
+}
+
+}  // namespace parley::chat

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "protocol/events.hpp"
+
+namespace parley::chat {
+
+struct HubOptions {
+    std::string node;
+    protocol::ClientLimits limits;
+    std::size_t max_channels_per_session = 100;
+    std::size_t presence_limit = 1000;
+    std::chrono::milliseconds presence_window{200};
+    int join_history = 50;
+    int since_cap = 500;
+    int welcome_dms = 50;
+    int max_history_reads_per_session = 4;  // history requests in flight per connection
+};
+
+}  // namespace parley::chat

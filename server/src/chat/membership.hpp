@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "chat/channel_directory.hpp"
+#include "chat/cluster_link.hpp"
+#include "chat/fan_out.hpp"
+#include "chat/hub_options.hpp"
+#include "chat/presence_batcher.hpp"
+#include "chat/replies.hpp"
+#include "storage/history.hpp"
+
+namespace parley::chat {
+
+// Joining and leaving channels. A join reads the channel's history first (and, in a cluster,
+// who is there on other nodes); the member stays pending until the read is back, then gets
+// `joined` with that history and, live, only the messages after it, so it sees every message
+// once. Every join with an id is answered exactly once, however a leave and another join
+// overtake it.
+class Membership {
+  public:
+    Membership(const HubOptions& options, ChannelDirectory& channels, FanOut& fan_out,
+               PresenceBatcher& presence, storage::History& history, ClusterLink* cluster,
+               const Replies& replies)
+        : options_(options),
+          channels_(channels),
+          fan_out_(fan_out),
+          presence_(presence),
+          history_(history),
+          cluster_(cluster),
+          replies_(replies) {}
+
+    void join(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
+              const protocol::Join& join);
+    void leave(const ParticipantPtr& p, const protocol::RequestId& id,
+               const protocol::Leave& leave);
+    // Takes a departing connection out of a channel it was in.
+    void drop(const ParticipantPtr& p, const std::string& channel);
+
+  private:
+    struct Pending {
+        ParticipantPtr p;
+        protocol::RequestId id;
+        ChannelPtr channel;
+        std::uint64_t ticket;
+    };
+    void answer_already_member(const ParticipantPtr& p, const protocol::RequestId& id,
+                               const std::string& name);
+    void read_history(Pending join, std::optional<std::int64_t> since);
+    // Makes the member active once its history is read, then sends it live messages.
+    void activate(Pending join, storage::Page page);
+    // A join that could not finish: its member goes, and its id gets the error.
+    void abandon(const Pending& join, protocol::ErrorCode code, const std::string& message);
+
+    const HubOptions& options_;
+    ChannelDirectory& channels_;
+    FanOut& fan_out_;
+    PresenceBatcher& presence_;
+    storage::History& history_;
+    ClusterLink* cluster_;
+    const Replies& replies_;
+};
+
+}  // namespace parley::chat
