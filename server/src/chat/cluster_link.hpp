@@ -25,7 +25,7 @@ class ClusterLink {
     virtual ~ClusterLink() = default;
 
     // Claims the nick for one more connection on this node. Several connections may share it
-    // only when every one of them proved it with a token.
+    // only when every one of them proved the same identity (the exact nick) with a token.
     virtual void claim_nick(const std::string& key, const std::string& nick, bool authenticated,
                             std::function<void(NickClaim)> done) = 0;
     virtual void release_nick(const std::string& key) = 0;

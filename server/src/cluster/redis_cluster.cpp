@@ -39,11 +39,12 @@ return 1
 }
 
 // KEYS: the nick's hash. ARGV: node key prefix, this node, nick, authenticated (0/1).
-// Returns 1 when claimed. Holders on dead nodes are dropped first.
+// Returns 1 when claimed: the nick is free, or held by tokens for the very same nick (a token
+// for ANN does not share ann's). Holders on dead nodes are dropped first.
 const redis::Script& claim_script() {
     static const redis::Script script(std::string(redis::keys::nick_holders_lua) + R"lua(
 local holders, nick, auth = nick_holders(KEYS[1], ARGV[1], ARGV[2])
-if holders > 0 and not (ARGV[4] == '1' and auth == '1') then return 0 end
+if holders > 0 and not (ARGV[4] == '1' and auth == '1' and nick == ARGV[3]) then return 0 end
 if holders == 0 then redis.call('HSET', KEYS[1], 'nick', ARGV[3], 'auth', ARGV[4]) end
 redis.call('HINCRBY', KEYS[1], 'n:' .. ARGV[2], 1)
 return 1
