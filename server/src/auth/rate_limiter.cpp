@@ -39,17 +39,17 @@ void RateLimiter::advance_to(Clock::time_point now) {
     recent_messages_ *= std::exp(-elapsed / flood_window_sec_);
 }
 
-RateDecision RateLimiter::on_message(Clock::time_point now) {
+RateDecision RateLimiter::on_message(Clock::time_point now, double weight) {
     if (flooded_) return RateDecision::flood;
     advance_to(now);
 
-    recent_messages_ += 1;
+    recent_messages_ += weight;
     if (recent_messages_ > flood_threshold_) {
         flooded_ = true;
         return RateDecision::flood;
     }
-    if (tokens_ >= 1) {
-        tokens_ -= 1;
+    if (tokens_ >= weight) {
+        tokens_ -= weight;
         return RateDecision::allow;
     }
     return RateDecision::rate_limited;

@@ -36,7 +36,9 @@ class RateLimiter {
     // smallest usable ones rather than dividing by zero.
     explicit RateLimiter(const RateLimits& limits = {});
 
-    RateDecision on_message(Clock::time_point now);
+    // `weight`: what this message costs, 1 for the usual one; heavier requests use up more of
+    // the bucket and count more towards a flood.
+    RateDecision on_message(Clock::time_point now, double weight = 1);
 
     // Messages that could be sent right now without being limited (for tests and metrics).
     double available_tokens() const { return tokens_; }

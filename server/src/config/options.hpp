@@ -39,6 +39,8 @@ struct Options {
     Duration idle_timeout{60'000};              // silence before the connection is dropped
     double rate_per_sec = 20;                   // say/dm/typing per connection
     double burst = 40;
+    double command_rate = 50;    // other commands per connection per second, weighted by cost
+    double command_burst = 400;  // of those allowed at once (a reconnect rejoins its channels)
 
     // Channels
     std::size_t presence_limit = 1000;  // larger channels get no presence events or member lists

@@ -14,8 +14,9 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "config/parse_number.hpp"
+#include "net/plain_websocket_session.hpp"
 #include "net/static_files.hpp"
-#include "net/websocket_session.hpp"
+#include "net/tls_websocket_session.hpp"
 #include "protocol/events.hpp"
 #include "ws/handshake.hpp"
 

@@ -1,5 +1,7 @@
 #include "net/session_registry.hpp"
 
+#include <malloc.h>
+
 #include <boost/asio/post.hpp>
 #include <functional>
 #include <vector>
@@ -82,9 +84,20 @@ void SessionRegistry::stop_sweeping() {
     });
 }
 
+void SessionRegistry::note_peak_queue(std::size_t bytes) {
+    // Smaller queues reuse each other's memory; a large one leaves a hole worth returning.
+    constexpr std::size_t large = 256 * 1024;
+    if (bytes >= large) trim_wanted_.store(true, std::memory_order_relaxed);
+}
+
 void SessionRegistry::sweep() {
     if (!sweeping_) return;
     auto now = std::chrono::steady_clock::now();
+    if (now - last_trim_ >= std::chrono::seconds(1) &&
+        trim_wanted_.exchange(false, std::memory_order_relaxed)) {
+        last_trim_ = now;
+        malloc_trim(0);
+    }
     for (auto& shard : shards_) {
         std::lock_guard lock(shard.mutex);
         for (auto& [key, session] : shard.sessions) session->check_deadlines(now);

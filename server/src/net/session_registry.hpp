@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -45,6 +46,10 @@ class SessionRegistry {
     std::size_t size() const;
     std::size_t queued_bytes() const;
 
+    // A session that ended had this many bytes queued at its peak. After large ones the sweep
+    // gives freed memory back to the system (glibc keeps it otherwise), at most once a second.
+    void note_peak_queue(std::size_t bytes);
+
     void start_sweeping(std::chrono::milliseconds period);
     void stop_sweeping();
     void shut_down_all();
@@ -64,6 +69,9 @@ class SessionRegistry {
     std::size_t admitted_ = 0;
     std::size_t max_connections_;
     std::size_t max_per_ip_;
+
+    std::atomic<bool> trim_wanted_{false};
+    std::chrono::steady_clock::time_point last_trim_{};
 
     boost::asio::steady_timer sweep_timer_;
     std::chrono::milliseconds sweep_period_{500};

@@ -1,9 +1,22 @@
-#include "net/websocket_session_reads.hpp"
+#include "net/websocket_session.hpp"
 
-#include <atomic>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
 #include <cstdio>
+#include <random>
 
 namespace parley::net {
+
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto relaxed = std::memory_order_relaxed;
+
+// Frames one wakeup handles at most before the session lets the thread's other sessions have a
+// turn: a client cannot buy a long stretch of an io thread with one big read of small commands.
+constexpr int max_frames_per_wakeup = 64;
 
 std::string make_session_id() {
     // A random per-process prefix keeps ids from two runs or two nodes apart.
@@ -14,11 +27,284 @@ std::string make_session_id() {
     return id;
 }
 
+}  // namespace
+
 std::int64_t steady_millis() {
     using namespace std::chrono;
     return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-template class WebSocketSession<boost::asio::ip::tcp::socket>;  // TLS: websocket_session_tls.cpp
+WebSocketSession::WebSocketSession(ServerContext& context, boost::asio::any_io_executor strand,
+                                   std::string remote_ip, std::uint16_t remote_port,
+                                   std::string url_token)
+    : context_(context),
+      strand_(std::move(strand)),
+      reader_(context.options.max_frame_bytes),
+      queue_(context.options.max_queue_bytes),
+      id_(make_session_id()),
+      remote_ip_(std::move(remote_ip)),
+      url_token_(url_token.empty() ? nullptr : std::make_unique<std::string>(std::move(url_token))),
+      metrics_(context.metrics),
+      message_limiter_(auth::RateLimits{context.options.rate_per_sec, context.options.burst}),
+      command_limiter_(
+          auth::RateLimits{context.options.command_rate, context.options.command_burst}),
+      opened_ms_(steady_millis()),
+      remote_port_(remote_port),
+      last_read_ms_(opened_ms_) {
+    metrics_.connections_open.fetch_add(1, relaxed);
+    metrics_.connections_total.fetch_add(1, relaxed);
+}
+
+WebSocketSession::~WebSocketSession() {
+    // Only metrics here: at shutdown a session can outlive the context, released by the
+    // io_context's destructor.
+    metrics_.connections_open.fetch_sub(1, relaxed);
+}
+
+void WebSocketSession::run(std::string response, std::string early) {
+    context_.registry.add(self());
+    spdlog::info("open {} session={}", remote(), id_);
+    queued(queue_.push_control(std::move(response)));
+    if (context_.shutting_down.load()) close_with(1001, "server shutting down");
+    if (!early.empty() && on_bytes({early.data(), early.size()}) == Input::stop) return;
+    read_more();
+}
+
+// ---- read path -----------------------------------------------------------------------------
+
+WebSocketSession::Input WebSocketSession::on_bytes(std::span<char> bytes) {
+    last_read_ms_.store(steady_millis(), relaxed);
+    using Kind = ws::FrameReader::Kind;
+    for (int handled = 0;; ++handled) {
+        if (handled == max_frames_per_wakeup && !bytes.empty()) {
+            // Let the thread's other sessions have a turn; the rest waits on the strand.
+            backlog_.assign(bytes.data(), bytes.size());
+            boost::asio::post(strand_, [self = self()] { self->resume_backlog(); });
+            return Input::stop;
+        }
+        auto event = reader_.next(bytes);
+        switch (event.kind) {
+            case Kind::need_more:
+                return Input::read_on;
+            case Kind::text:
+                metrics_.messages_in_total.fetch_add(1, relaxed);
+                if (close_.reads_commands()) handle_frame(event.payload);
+                break;
+            case Kind::binary:
+                metrics_.messages_in_total.fetch_add(1, relaxed);
+                close_with(1003, "binary frames are not supported");
+                break;
+            case Kind::ping:
+                // A ping costs its sender like a command; a flood of them is closed 1008.
+                if (close_.reads_commands() && admit_command({}, protocol::Ping{}))
+                    queued(queue_.push_pong(event.payload));
+                break;
+            case Kind::pong:  // its bytes have already counted as a sign of life
+                break;
+            case Kind::close:
+                apply(close_.peer_close(event.code, event.payload));
+                return Input::stop;
+            case Kind::error:
+                spdlog::debug("protocol error from {} session={}: {}", remote(), id_,
+                              event.payload);
+                apply(close_.protocol_error(event.code, event.payload));
+                return Input::stop;
+        }
+        if (close_.ended()) return Input::stop;
+    }
+}
+
+void WebSocketSession::resume_backlog() {
+    if (close_.ended()) return;
+    std::string input = std::move(backlog_);
+    backlog_.clear();
+    if (on_bytes({input.data(), input.size()}) == Input::read_on) read_more();
+}
+
+void WebSocketSession::on_read_error(error_code ec) {
+    if (close_.ended()) return;
+    apply(close_.read_failed(ec.message()));
+}
+
+// ---- write path ----------------------------------------------------------------------------
+
+void WebSocketSession::deliver(const ws::Frame& frame) {
+    queued(queue_.push(frame));
+}
+
+void WebSocketSession::queued(ws::WriteQueue::Push pushed) {
+    if (pushed == ws::WriteQueue::Push::queued_flush)
+        boost::asio::post(strand_, [self = self()] { self->do_write(); });
+    else if (pushed == ws::WriteQueue::Push::over_limit)
+        boost::asio::post(strand_, [self = self()] { self->on_slow_consumer(); });
+}
+
+void WebSocketSession::do_write() {
+    if (writing_) return;  // on_write comes back here
+    if (close_.stage() == ws::CloseState::Stage::draining ||
+        close_.stage() == ws::CloseState::Stage::closed) {
+        // Past the close frame and the shutdown: these frames could only fail to send.
+        queue_.discard_pending();
+        return;
+    }
+    const auto& batch = queue_.take();
+    if (batch.empty()) {
+        if (drain_after_flush_ && close_.begin_draining()) finish_sending();
+        return;
+    }
+    buffers_.clear();
+    for (const auto& frame : batch) buffers_.emplace_back(frame->data(), frame->size());
+    writing_ = true;
+    write_started_ms_.store(steady_millis(), relaxed);
+    write(buffers_);
+}
+
+void WebSocketSession::on_write(error_code ec, std::size_t bytes) {
+    writing_ = false;
+    write_started_ms_.store(0, relaxed);
+    metrics_.bytes_out_total.fetch_add(bytes, relaxed);
+    metrics_.frames_out_total.fetch_add(queue_.written(), relaxed);
+    metrics_.socket_writes_total.fetch_add(1, relaxed);
+    if (ec) return close_socket();
+    do_write();
+}
+
+void WebSocketSession::on_slow_consumer() {
+    queue_.discard_pending();
+    metrics_.slow_consumers_total.fetch_add(1, relaxed);
+    spdlog::warn("slow consumer {} nick={} session={}: send queue passed {} bytes, closing 1013",
+                 remote(), nick(), id_, queue_.max_bytes());
+    close_with(1013, "slow consumer");
+}
+
+// ---- closing -------------------------------------------------------------------------------
+
+void WebSocketSession::close_with(std::uint16_t code, std::string_view reason) {
+    auto step = close_.close(code, reason);
+    // The peer's answering close frame ends the session; the sweep gives up on it after the
+    // HTTP timeout.
+    if (step.send_close) close_sent_ms_.store(steady_millis(), relaxed);
+    apply(step);
+}
+
+void WebSocketSession::apply(const ws::CloseState::Step& step) {
+    if (step.send_close) {
+        auto pushed =
+            queue_.push_close(ws::make_close_frame(close_.close_code(), close_.close_reason()));
+        if (pushed == ws::WriteQueue::Push::queued_flush) do_write();
+    }
+    if (step.end) end_session(step.linger);
+    if (step.drain_after_flush) {
+        drain_after_flush_ = true;
+        if (!writing_) do_write();
+    }
+    if (step.close_socket) close_socket();
+}
+
+void WebSocketSession::end_session(bool linger) {
+    metrics_.count_close(close_.code());
+    context_.hub.disconnect(self());
+    context_.registry.remove(this);
+    context_.registry.release(remote_ip_);
+    context_.registry.note_peak_queue(queue_.peak_bytes());
+    auto lived = (steady_millis() - opened_ms_) / 1000.0;
+    auto nick = this->nick();
+    spdlog::info("close {} nick={} session={} code={} reason=\"{}\" after {:.1f}s", remote(),
+                 nick.empty() ? "-" : nick, id_, close_.code(), close_.reason(), lived);
+    if (!linger || !tcp_socket().is_open()) return;
+    // The close frame is on its way: the socket closes once it is out and the peer has closed
+    // too, or after the write timeout.
+    linger_timer_ =
+        std::make_unique<boost::asio::steady_timer>(strand_, context_.options.write_timeout);
+    linger_timer_->async_wait([self = self()](error_code ec) {
+        if (!ec) self->close_socket();
+    });
+}
+
+void WebSocketSession::half_close_and_drain() {
+    // Closing with unread input makes the kernel send a reset, which can destroy the close
+    // frame before the peer reads it. Half-close instead, and read until the peer closes too.
+    error_code ignored;
+    tcp_socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+    drain();
+}
+
+void WebSocketSession::drain() {
+    // What is drained is thrown away: one buffer serves every session.
+    static char discarded[512];
+    tcp_socket().async_read_some(boost::asio::buffer(discarded),
+                                 [self = self()](error_code ec, std::size_t) {
+                                     if (ec) return self->close_socket();
+                                     self->drain();
+                                 });
+}
+
+void WebSocketSession::close_socket() {
+    error_code ignored;
+    if (linger_timer_) linger_timer_->cancel();
+    auto& socket = tcp_socket();
+    socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+    close_.socket_closed();
+}
+
+void WebSocketSession::shut_down() {
+    boost::asio::post(strand_, [self = self()] { self->close_with(1001, "server shutting down"); });
+}
+
+// ---- deadlines -----------------------------------------------------------------------------
+
+void WebSocketSession::check_deadlines(std::chrono::steady_clock::time_point now) {
+    if (deadline_hit_.load(relaxed)) return;
+    const auto& options = context_.options;
+    const ws::DeadlineLimits limits{options.write_timeout.count(), options.http_timeout.count(),
+                                    options.idle_timeout.count(), options.hello_timeout.count()};
+    const ws::DeadlineTimes times{opened_ms_, write_started_ms_.load(relaxed),
+                                  close_sent_ms_.load(relaxed), last_read_ms_.load(relaxed)};
+    auto now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    auto due = ws::due(limits, times, now_ms, pinged_for_ms_, said_hello_.load(relaxed));
+    using ws::Due;
+    switch (due) {
+        case Due::nothing:
+            return;
+        case Due::ping:
+            // Half the idle timeout of silence: a ping asks for a sign of life, once.
+            pinged_for_ms_ = times.last_read_ms;
+            boost::asio::post(strand_, [self = self()] {
+                if (self->close_.reads_commands())
+                    self->queued(self->queue_.push_control(ws::make_ping_frame()));
+            });
+            return;
+        case Due::hello:
+            // Remembered once seen, so the sweep stops asking. (Until close_with runs, later
+            // sweeps may post it again: it is idempotent.)
+            if (!nick().empty())
+                said_hello_.store(true, relaxed);
+            else
+                boost::asio::post(strand_,
+                                  [self = self()] { self->close_with(1008, "hello timeout"); });
+            return;
+        case Due::write:
+        case Due::close_answer:
+        case Due::idle:
+            break;
+    }
+    deadline_hit_.store(true, relaxed);
+    using Overdue = ws::CloseState::Overdue;
+    auto what = due == Due::write          ? Overdue::write
+                : due == Due::close_answer ? Overdue::close_answer
+                                           : Overdue::idle;
+    boost::asio::post(strand_, [self = self(), what] {
+        if (what == Overdue::write) {
+            // The peer has not taken a byte for the whole write timeout: a close frame would
+            // never get through either.
+            self->metrics_.slow_consumers_total.fetch_add(1, relaxed);
+            spdlog::warn("slow consumer {} session={}: a write was pending for over {} ms",
+                         self->remote(), self->id_, self->context_.options.write_timeout.count());
+        }
+        self->apply(self->close_.deadline(what));
+    });
+}
 
 }  // namespace parley::net

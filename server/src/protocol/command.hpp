@@ -72,4 +72,7 @@ std::size_t count_code_points(std::string_view text);
 // Whether a command counts against the per-connection message rate.
 bool is_rate_limited(const Command& command);
 
+// What a command weighs against the per-connection command budget (a `say` is 1).
+double command_cost(const Command& command);
+
 }  // namespace parley::protocol

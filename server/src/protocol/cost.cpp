@@ -1,0 +1,21 @@
+#include <type_traits>
+
+#include "protocol/command.hpp"
+
+namespace parley::protocol {
+
+double command_cost(const Command& command) {
+    // Roughly what a command costs the server, relative to a `say`: reads that touch storage or
+    // list many things weigh more, so a client can ask for them only a few times a second.
+    return std::visit(
+        [](const auto& c) -> double {
+            using T = std::decay_t<decltype(c)>;
+            if constexpr (std::is_same_v<T, HistoryQuery>) return 4;
+            if constexpr (std::is_same_v<T, ListChannels>) return 10;
+            if constexpr (std::is_same_v<T, Who>) return 2;
+            return 1;
+        },
+        command);
+}
+
+}  // namespace parley::protocol
