@@ -25,6 +25,10 @@ namespace {
 // Descriptors kept back from --max-connections' default: HTTP connections that have not
 // upgraded yet, the database and its journal, the listening socket, logs.
 constexpr std::size_t reserved_descriptors = 128;
+// Of the open-files limit, what connections of any kind may never take (the database, Redis,
+// logs, the listener), and the last ones before that, kept for health checks.
+constexpr std::size_t process_descriptors = 32;
+constexpr std::size_t health_descriptors = 16;
 
 // The node's name plus a random suffix: two processes on one host, or a node restarted before
 // its old self timed out, never share an id.
@@ -33,6 +37,12 @@ std::string unique_node_id(const std::string& node) {
     char suffix[9];
     std::snprintf(suffix, sizeof suffix, "%08x", random());
     return node + "-" + suffix;
+}
+
+bool is_loopback(const std::string& host) {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(host, ec);
+    return !ec && address.is_loopback();
 }
 
 std::string host_name() {
@@ -67,6 +77,10 @@ Server::Server(config::Options options) : options_(std::move(options)) {
     for (const auto& line : config::describe(options_)) spdlog::info("config {}", line);
     spdlog::info("open files limit {}: up to {} WebSocket connections", open_files,
                  options_.max_connections);
+    limits_ = std::make_unique<net::ConnectionLimits>(net::ConnectionLimits::Limits{
+        options_.max_connections, options_.max_connections_per_ip,
+        open_files > process_descriptors * 2 ? open_files - process_descriptors : open_files / 2,
+        health_descriptors});
 
     if (!options_.auth_secret_file.empty()) {
         std::string error;
@@ -76,14 +90,17 @@ Server::Server(config::Options options) : options_(std::move(options)) {
     } else {
         auth_secret_ = options_.auth_secret;
     }
-    {
-        std::string error;
-        auto policy = net::OriginPolicy::from_lists(options_.allowed_origins, error);
-        if (!policy) throw StartupError("--allowed-origins: " + error);
-        origins_ = *policy;
-        if (origins_.allows_all())
-            spdlog::warn("--allowed-origins '*': any web page may open a WebSocket here");
-    }
+    auto origins = net::OriginPolicy::from_lists(options_.allowed_origins);
+    if (!origins) throw StartupError("--allowed-origins: " + origins.error().message);
+    if (origins->allows_all())
+        spdlog::warn("--allowed-origins '*': any web page may open a WebSocket here");
+    auto hosts = net::HostPolicy::from_lists(options_.allowed_hosts);
+    if (!hosts) throw StartupError("--allowed-hosts: " + hosts.error().message);
+    if (hosts->allows_any() && !is_loopback(options_.host))
+        spdlog::warn(
+            "listening on {} with no --allowed-hosts: a page that points its own DNS name at "
+            "this address can read what this server serves (DNS rebinding)",
+            options_.host);
     if (!options_.tls_cert.empty()) {
         std::string error;
         tls_ = net::make_tls_context(options_.tls_cert, options_.tls_key, error);
@@ -91,9 +108,8 @@ Server::Server(config::Options options) : options_(std::move(options)) {
     }
 
     if (!options_.redis.empty()) {
-        std::string error;
-        auto endpoint = redis::parse_url(options_.redis, error);
-        if (!endpoint) throw StartupError("--redis: " + error);
+        auto endpoint = redis::parse_url(options_.redis);
+        if (!endpoint) throw StartupError("--redis: " + endpoint.error().message);
         auto node_id = unique_node_id(options_.node);
         redis_commands_ = std::make_shared<redis::Connection>(
             io_.get_executor(), *endpoint, "commands", options_.storage_queue, metrics_);
@@ -129,16 +145,15 @@ Server::Server(config::Options options) : options_(std::move(options)) {
     hub_options.since_cap = options_.since_cap;
     hub_ = std::make_unique<chat::Hub>(io_.get_executor(), hub_options, *history_, metrics_,
                                        cluster_.get());
-    registry_ = std::make_unique<net::SessionRegistry>(
-        asio::make_strand(io_), options_.max_connections, options_.max_connections_per_ip);
+    registry_ = std::make_unique<net::SessionRegistry>(asio::make_strand(io_));
 
     std::error_code ec;
     auto web_root = std::filesystem::canonical(options_.web_root, ec);
     if (ec) throw StartupError("--web-root " + options_.web_root + ": " + ec.message());
 
-    context_.reset(new net::ServerContext{options_, *hub_, metrics_, *registry_, web_root,
+    context_.reset(new net::ServerContext{options_, *hub_, metrics_, *registry_, *limits_, web_root,
                                           protocol::DecodeLimits{options_.max_text_chars, 100},
-                                          nullptr, nullptr});
+                                          std::move(*origins), std::move(*hosts), nullptr});
     if (!auth_secret_.empty()) {
         context_->verify_token =
             [secret = auth_secret_](std::string_view token) -> std::optional<std::string> {
@@ -149,10 +164,6 @@ Server::Server(config::Options options) : options_(std::move(options)) {
         };
         spdlog::info("token mode: hello needs an HS256 token whose sub is the nick");
     }
-    context_->origin_allowed = [this](std::optional<std::string_view> origin,
-                                      std::string_view host) {
-        return origins_.allows(origin, host);
-    };
 
     boost::system::error_code address_error;
     auto address = asio::ip::make_address(options_.host, address_error);

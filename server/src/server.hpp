@@ -9,8 +9,8 @@
 #include "cluster/redis_cluster.hpp"
 #include "config/options.hpp"
 #include "metrics/metrics.hpp"
+#include "net/connection_limits.hpp"
 #include "net/listener.hpp"
-#include "net/origin_policy.hpp"
 #include "net/server_context.hpp"
 #include "net/session_registry.hpp"
 #include "storage/history.hpp"
@@ -37,6 +37,8 @@ class Server {
 
     config::Options options_;
     metrics::Metrics metrics_;  // first: everything else counts into it until destroyed
+    // Before io_: sessions still queued in it when it is destroyed release their slots here.
+    std::unique_ptr<net::ConnectionLimits> limits_;
     boost::asio::io_context io_;
     std::shared_ptr<redis::Connection> redis_commands_;  // cluster mode only
     std::shared_ptr<redis::Connection> redis_bus_;
@@ -44,7 +46,6 @@ class Server {
     std::unique_ptr<storage::History> history_;
     std::unique_ptr<chat::Hub> hub_;
     std::unique_ptr<net::SessionRegistry> registry_;
-    net::OriginPolicy origins_;
     std::string auth_secret_;
     std::unique_ptr<boost::asio::ssl::context> tls_;  // null: plain HTTP and ws://
     std::unique_ptr<net::ServerContext> context_;

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "net/static_files.hpp"
+#include "net/http/static_files.hpp"
 
 namespace {
 

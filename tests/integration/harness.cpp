@@ -180,13 +180,35 @@ CommandResult run_parley(const std::vector<std::string>& args, std::chrono::mill
     return {decode_status(status), output};
 }
 
+// ---- source addresses ----------------------------------------------------------------------
+
+namespace {
+thread_local std::string source_address;  // empty: let the kernel choose (127.0.0.1)
+}  // namespace
+
+FromAddress::FromAddress(std::string address) : previous_(std::move(source_address)) {
+    source_address = std::move(address);
+}
+
+FromAddress::~FromAddress() {
+    source_address = std::move(previous_);
+}
+
+void connect_to_server(asio::ip::tcp::socket& socket, std::uint16_t port) {
+    asio::ip::tcp::endpoint server(asio::ip::make_address("127.0.0.1"), port);
+    if (!source_address.empty()) {
+        socket.open(server.protocol());
+        socket.bind({asio::ip::make_address(source_address), 0});
+    }
+    socket.connect(server);
+}
+
 // ---- WebSocket client ----------------------------------------------------------------------
 
 Client::Client(std::uint16_t port, const std::string& target,
                std::vector<std::pair<std::string, std::string>> headers)
     : ws_(io_) {
-    asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port);
-    socket().connect(endpoint);
+    connect_to_server(socket(), port);
     ws_.set_option(websocket::stream_base::decorator([headers](websocket::request_type& request) {
         for (const auto& [name, value] : headers) request.set(name, value);
     }));
@@ -354,7 +376,7 @@ std::string raw_request(std::uint16_t port, const std::string& bytes,
                         std::chrono::milliseconds timeout) {
     asio::io_context io;
     asio::ip::tcp::socket socket(io);
-    socket.connect({asio::ip::make_address("127.0.0.1"), port});
+    connect_to_server(socket, port);
     asio::write(socket, asio::buffer(bytes));
     std::string answer;
     char chunk[4096];
@@ -406,7 +428,7 @@ int upgrade_status(std::uint16_t port, const std::string& target,
 
     asio::io_context io;
     asio::ip::tcp::socket socket(io);
-    socket.connect({asio::ip::make_address("127.0.0.1"), port});
+    connect_to_server(socket, port);
     asio::write(socket, asio::buffer(request));
     // Only the status line matters, and after a 101 the server keeps the connection open.
     std::string answer;

@@ -84,6 +84,20 @@ struct Closed {
     std::string reason;
 };
 
+// While one lives, this thread's clients and requests connect from `address` (another loopback
+// address such as 127.0.0.2), as a different client machine would.
+class FromAddress {
+  public:
+    explicit FromAddress(std::string address);
+    ~FromAddress();
+    FromAddress(const FromAddress&) = delete;
+    FromAddress& operator=(const FromAddress&) = delete;
+
+  private:
+    std::string previous_;
+};
+void connect_to_server(boost::asio::ip::tcp::socket& socket, std::uint16_t port);
+
 // A WebSocket client with timeouts. Frames that a `next_*` call skips are kept, so that a test
 // waiting for one type does not lose another that arrived first.
 class Client {

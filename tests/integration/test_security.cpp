@@ -442,17 +442,22 @@ TEST(RateLimit, AFlooderIsRateLimitedThenClosed1008WhileOthersChatOnTime) {
 
 // ---- connection limits ---------------------------------------------------------------------
 
-TEST(ConnectionLimits, AThirdConnectionFromOneAddressGets503AndIsCounted) {
+TEST(ConnectionLimits, AThirdConnectionFromOneAddressIsClosedAtOnceAndCounted) {
     ServerProcess server{{"--max-connections-per-ip", "2"}};
     auto port = server.port();
     auto first = std::make_unique<Client>(port);
     Client second(port);
     first->hello("ann");
     second.hello("bob");
-    EXPECT_EQ(upgrade_status(port), 503);
-    EXPECT_EQ(scrape(port)["parley_refused_upgrades_total{reason=\"max_connections_per_ip\"}"], 1);
-    // Plain HTTP is not a WebSocket connection and is not limited.
-    EXPECT_EQ(http_get(port, "/healthz").status, 200);
+    // Every connection counts, upgraded or not: the third is closed before it is read.
+    EXPECT_EQ(upgrade_status(port), 0);
+    EXPECT_EQ(http_get(port, "/healthz").status, 0);
+    {
+        // Another address is not held back by this one.
+        FromAddress elsewhere("127.0.0.2");
+        EXPECT_EQ(http_get(port, "/healthz").status, 200);
+        EXPECT_EQ(scrape(port)["parley_refused_connections_total{limit=\"per_ip\"}"], 2);
+    }
 
     // Once one leaves, a new one is admitted (the release is asynchronous: retry a while).
     first.reset();

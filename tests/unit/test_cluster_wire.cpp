@@ -53,13 +53,12 @@ TEST(BusEvent, AnythingMalformedIsRefused) {
 }
 
 TEST(RedisUrl, ReadsHostPortAndDatabase) {
-    std::string error;
-    auto endpoint = parse_url("redis://cache.internal:6380/2", error);
-    ASSERT_TRUE(endpoint) << error;
+    auto endpoint = parse_url("redis://cache.internal:6380/2");
+    ASSERT_TRUE(endpoint) << endpoint.error().message;
     EXPECT_EQ(endpoint->host, "cache.internal");
     EXPECT_EQ(endpoint->port, 6380);
     EXPECT_EQ(endpoint->db, 2);
-    auto plain = parse_url("redis://redis", error);
+    auto plain = parse_url("redis://redis");
     ASSERT_TRUE(plain);
     EXPECT_EQ(plain->port, 6379);
     EXPECT_EQ(plain->db, 0);
@@ -69,9 +68,9 @@ TEST(RedisUrl, RefusesWhatItCannotUseWithAReason) {
     for (const char* url :
          {"http://redis:6379", "redis://", "redis://:6379", "redis://host:0", "redis://host:99999",
           "redis://host:6379/16", "redis://host:6379/x", "redis://user:secret@host:6379"}) {
-        std::string error;
-        EXPECT_FALSE(parse_url(url, error)) << url;
-        EXPECT_FALSE(error.empty()) << url;
+        auto endpoint = parse_url(url);
+        ASSERT_FALSE(endpoint) << url;
+        EXPECT_FALSE(endpoint.error().message.empty()) << url;
     }
 }
 

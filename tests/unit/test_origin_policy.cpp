@@ -1,4 +1,4 @@
-#include "net/origin_policy.hpp"
+#include "net/http/origin_policy.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,10 +8,9 @@ using parley::net::normalize_origin;
 using parley::net::OriginPolicy;
 
 OriginPolicy policy_from(std::string_view list) {
-    std::string error;
-    auto policy = OriginPolicy::from_list(list, error);
-    EXPECT_TRUE(policy) << error;
-    return policy.value_or(OriginPolicy{});
+    auto policy = OriginPolicy::from_list(list);
+    EXPECT_TRUE(policy) << policy.error().message;
+    return policy ? *policy : OriginPolicy{};
 }
 
 TEST(OriginPolicy, NoOriginHeaderIsAllowed) {
@@ -73,10 +72,9 @@ TEST(OriginPolicy, ListEntriesIgnoreCaseTrailingSlashAndDefaultPort) {
 }
 
 TEST(OriginPolicy, SeveralListsAreMerged) {
-    std::string error;
-    auto policy = OriginPolicy::from_lists(
-        {"https://a.example", "https://b.example,https://a.example"}, error);
-    ASSERT_TRUE(policy) << error;
+    auto policy =
+        OriginPolicy::from_lists({"https://a.example", "https://b.example,https://a.example"});
+    ASSERT_TRUE(policy) << policy.error().message;
     EXPECT_EQ(policy->allowed_origins().size(), 2u);
     EXPECT_TRUE(policy->allows("https://b.example", "backend"));
 }
@@ -93,9 +91,9 @@ TEST(OriginPolicy, NullOriginIsRefusedUnlessStar) {
     OriginPolicy policy;
     EXPECT_FALSE(policy.allows("null", "chat.example.com"));
     EXPECT_FALSE(policy_from("https://a.example").allows("null", "chat.example.com"));
-    std::string error;
-    EXPECT_FALSE(OriginPolicy::from_list("null", error));
-    EXPECT_NE(error.find("null"), std::string::npos);
+    auto listed = OriginPolicy::from_list("null");
+    ASSERT_FALSE(listed);
+    EXPECT_NE(listed.error().message.find("null"), std::string::npos);
 }
 
 TEST(OriginPolicy, MalformedOriginIsRefused) {
@@ -112,10 +110,10 @@ TEST(OriginPolicy, MalformedOriginIsRefused) {
 TEST(OriginPolicy, MalformedListEntryIsAnError) {
     for (const char* list : {"chat.example.com", "https://chat.example.com/app", "https://",
                              "https://a.example, ftp//b.example", "http://a.example:99999"}) {
-        std::string error;
-        EXPECT_FALSE(OriginPolicy::from_list(list, error)) << list;
-        EXPECT_FALSE(error.empty());
-        EXPECT_EQ(error.find('\n'), std::string::npos);
+        auto policy = OriginPolicy::from_list(list);
+        ASSERT_FALSE(policy) << list;
+        EXPECT_FALSE(policy.error().message.empty());
+        EXPECT_EQ(policy.error().message.find('\n'), std::string::npos);
     }
 }
 

@@ -1,6 +1,6 @@
 #include "config/options.hpp"
 
-#include "config/parse_number.hpp"
+#include "model/parse_number.hpp"
 #include "redis/url.hpp"
 
 #include <algorithm>
@@ -124,8 +124,8 @@ Spec list(std::string_view name, std::string_view help, std::vector<std::string>
 Spec redis_url(std::string_view name, std::string_view help, std::string Options::*field) {
     return {name, help,
             [field](Options& o, std::string_view v) -> std::optional<std::string> {
-                std::string error;
-                if (!v.empty() && !redis::parse_url(v, error)) return error;
+                if (v.empty()) return std::nullopt;
+                if (auto endpoint = redis::parse_url(v); !endpoint) return endpoint.error().message;
                 o.*field = std::string(v);
                 return std::nullopt;
             },
@@ -199,6 +199,9 @@ const std::vector<Spec>& specs() {
         text("auth-secret-file", "file holding the HS256 secret", &Options::auth_secret_file),
         list("allowed-origins", "extra allowed Origins, comma separated (* allows all)",
              &Options::allowed_origins),
+        list("allowed-hosts",
+             "host names this server answers to, comma separated (default: any; 421 for others)",
+             &Options::allowed_hosts),
         text("metrics-token", "bearer token required for /metrics", &Options::metrics_token, true),
         text("tls-cert", "PEM certificate chain; serves https and wss", &Options::tls_cert),
         text("tls-key", "PEM private key for --tls-cert", &Options::tls_key),

@@ -64,6 +64,7 @@ struct Options {
     std::string auth_secret;  // HS256 secret; empty: guest mode
     std::string auth_secret_file;
     std::vector<std::string> allowed_origins;
+    std::vector<std::string> allowed_hosts;  // Host header values answered; empty: any
     std::string metrics_token;
     std::string tls_cert;
     std::string tls_key;

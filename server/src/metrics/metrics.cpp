@@ -14,8 +14,6 @@ const char* reason_name(RefusedReason reason) {
             return "origin";
         case RefusedReason::max_connections:
             return "max_connections";
-        case RefusedReason::max_connections_per_ip:
-            return "max_connections_per_ip";
         case RefusedReason::unauthorized:
             return "unauthorized";
         case RefusedReason::count_:
@@ -74,6 +72,10 @@ void Metrics::count_close(std::uint16_t code) {
     closes_total[static_cast<std::size_t>(it - counted_close_codes.begin())].fetch_add(1, relaxed);
 }
 
+void Metrics::count_refused_connection(ConnectionRefusal reason) {
+    refused_connections_total[static_cast<std::size_t>(reason)].fetch_add(1, relaxed);
+}
+
 void Metrics::count_refused(RefusedReason reason) {
     refused_total[static_cast<std::size_t>(reason)].fetch_add(1, relaxed);
 }
@@ -128,6 +130,15 @@ std::string Metrics::render_prometheus() const {
         out += std::string("parley_refused_upgrades_total{reason=\"") +
                reason_name(static_cast<RefusedReason>(i)) + "\"} " +
                std::to_string(refused_total[i].load(relaxed)) + "\n";
+
+    header(out, "parley_refused_connections_total", "counter",
+           "TCP connections closed as soon as accepted, by limit");
+    const char* limits[] = {"per_ip", "open_limit"};
+    for (std::size_t i = 0; i < refused_connections_total.size(); ++i)
+        out += std::string("parley_refused_connections_total{limit=\"") + limits[i] + "\"} " +
+               std::to_string(refused_connections_total[i].load(relaxed)) + "\n";
+    single(out, "parley_tcp_connections_open", "gauge",
+           "TCP connections open, upgraded or not (set when scraped)", tcp_connections_open);
 
     storage_commit_seconds.render(out, "parley_storage_commit_seconds",
                                   "time to commit one group of messages");

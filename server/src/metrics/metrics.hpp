@@ -10,7 +10,10 @@
 namespace parley::metrics {
 
 // Why an HTTP upgrade or connection was turned away.
-enum class RefusedReason { origin, max_connections, max_connections_per_ip, unauthorized, count_ };
+enum class RefusedReason { origin, max_connections, unauthorized, count_ };
+
+// Why a TCP connection was closed as soon as it was accepted.
+enum class ConnectionRefusal { per_ip, open_limit, count_ };
 
 // The close codes Parley sends or sees, each counted by name.
 inline constexpr std::array<std::uint16_t, 10> counted_close_codes = {1000, 1001, 1002, 1003, 1006,
@@ -50,8 +53,11 @@ struct Metrics {
     std::array<std::atomic<std::uint64_t>, counted_close_codes.size() + 1> closes_total{};
     std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(RefusedReason::count_)>
         refused_total{};
-    Histogram storage_commit_seconds;  // one group commit
-    Histogram say_to_ok_seconds;       // a say, from decode to durable
+    std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(ConnectionRefusal::count_)>
+        refused_connections_total{};
+    std::atomic<std::int64_t> tcp_connections_open{0};  // of any kind, upgraded or not
+    Histogram storage_commit_seconds;                   // one group commit
+    Histogram say_to_ok_seconds;                        // a say, from decode to durable
 
     // Cluster mode (--redis); all zero on a single node.
     std::atomic<std::int64_t> redis_connections_up{0};  // of 2: commands and the bus
@@ -63,6 +69,7 @@ struct Metrics {
     void count_error(protocol::ErrorCode code);
     void count_close(std::uint16_t code);
     void count_refused(RefusedReason reason);
+    void count_refused_connection(ConnectionRefusal reason);
 
     std::string render_prometheus() const;
 };

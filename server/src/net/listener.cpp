@@ -51,7 +51,7 @@ void Listener::on_accept(error_code ec, asio::ip::tcp::socket socket) {
         // Out of file descriptors: wait for some to be released instead of spinning.
         if (!out_of_descriptors_logged_)
             spdlog::warn("accept paused: {} (connections open: {})", ec.message(),
-                         context_.metrics.connections_open.load());
+                         context_.limits.open());
         out_of_descriptors_logged_ = true;
         backoff_.expires_after(std::chrono::milliseconds(100));
         backoff_.async_wait([self = shared_from_this()](error_code wait_ec) {
@@ -61,16 +61,35 @@ void Listener::on_accept(error_code ec, asio::ip::tcp::socket socket) {
     }
     if (!ec) {
         out_of_descriptors_logged_ = false;
-        error_code ignored;
-        socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-        if (tls_)
-            std::make_shared<TlsHttpSession>(TlsStream(std::move(socket), *tls_), context_)->run();
-        else
-            std::make_shared<PlainHttpSession>(boost::beast::tcp_stream(std::move(socket)),
-                                               context_)
-                ->run();
+        admit(std::move(socket));
     }
     do_accept();
+}
+
+void Listener::admit(asio::ip::tcp::socket socket) {
+    error_code ec;
+    auto peer = socket.remote_endpoint(ec);
+    if (ec) return;  // gone already
+    // Counted before a byte is read: one address cannot hold more than its share of
+    // descriptors, and the last few are kept for health checks.
+    ConnectionLimits::Accept verdict;
+    auto slot = context_.limits.accept(peer.address().to_string(), verdict);
+    if (!slot) {
+        context_.metrics.count_refused_connection(verdict == ConnectionLimits::Accept::over_per_ip
+                                                      ? metrics::ConnectionRefusal::per_ip
+                                                      : metrics::ConnectionRefusal::open_limit);
+        return;  // the socket closes here, at once
+    }
+    bool health_only = verdict == ConnectionLimits::Accept::health_only;
+    socket.set_option(asio::ip::tcp::no_delay(true), ec);
+    if (tls_)
+        std::make_shared<TlsHttpSession>(TlsStream(std::move(socket), *tls_), context_,
+                                         std::move(slot), health_only)
+            ->run();
+    else
+        std::make_shared<PlainHttpSession>(boost::beast::tcp_stream(std::move(socket)), context_,
+                                           std::move(slot), health_only)
+            ->run();
 }
 
 }  // namespace parley::net

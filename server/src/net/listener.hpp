@@ -10,8 +10,9 @@
 
 namespace parley::net {
 
-// Accepts TCP connections and hands each to an HttpSession on its own strand: a TLS one for
-// every connection when there is a TLS context, a plain one otherwise.
+// Accepts TCP connections, counts them against the connection limits (refusing at once those
+// over), and hands each to an HttpSession on its own strand: a TLS one for every connection
+// when there is a TLS context, a plain one otherwise.
 class Listener : public std::enable_shared_from_this<Listener> {
   public:
     // Throws boost::system::system_error when the address cannot be bound.
@@ -24,6 +25,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   private:
     void do_accept();
     void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+    void admit(boost::asio::ip::tcp::socket socket);
 
     boost::asio::io_context& io_;
     boost::asio::ip::tcp::acceptor acceptor_;

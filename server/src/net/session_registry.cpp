@@ -8,30 +8,7 @@
 
 namespace parley::net {
 
-SessionRegistry::SessionRegistry(boost::asio::any_io_executor executor, std::size_t max_connections,
-                                 std::size_t max_per_ip)
-    : max_connections_(max_connections), max_per_ip_(max_per_ip), sweep_timer_(executor) {}
-
-SessionRegistry::Admission SessionRegistry::admit(const std::string& ip) {
-    std::lock_guard lock(admission_mutex_);
-    if (admitted_ >= max_connections_) return Admission::over_total;
-    auto& count = per_ip_[ip];
-    if (count >= max_per_ip_) {
-        if (count == 0) per_ip_.erase(ip);
-        return Admission::over_per_ip;
-    }
-    ++count;
-    ++admitted_;
-    return Admission::admitted;
-}
-
-void SessionRegistry::release(const std::string& ip) {
-    std::lock_guard lock(admission_mutex_);
-    auto it = per_ip_.find(ip);
-    if (it == per_ip_.end()) return;
-    --admitted_;
-    if (--it->second == 0) per_ip_.erase(it);
-}
+SessionRegistry::SessionRegistry(boost::asio::any_io_executor executor) : sweep_timer_(executor) {}
 
 SessionRegistry::Shard& SessionRegistry::shard_for(const SessionControl* session) {
     return shards_[std::hash<const SessionControl*>{}(session) % shard_count];

@@ -28,18 +28,11 @@ class SessionControl {
     virtual std::size_t queued_bytes() const = 0;
 };
 
-// Every open WebSocket session: admission against the connection limits, one sweeper timer for
-// all sessions' deadlines and keepalive (instead of a timer per session), and shutdown.
+// Every open WebSocket session: one sweeper timer for all sessions' deadlines and keepalive
+// (instead of a timer per session), and shutdown.
 class SessionRegistry {
   public:
-    enum class Admission { admitted, over_total, over_per_ip };
-
-    SessionRegistry(boost::asio::any_io_executor executor, std::size_t max_connections,
-                    std::size_t max_per_ip);
-
-    // Reserves a connection slot for this address; pair each admitted call with release().
-    Admission admit(const std::string& ip);
-    void release(const std::string& ip);
+    explicit SessionRegistry(boost::asio::any_io_executor executor);
 
     void add(const std::shared_ptr<SessionControl>& session);
     void remove(const SessionControl* session);
@@ -64,11 +57,6 @@ class SessionRegistry {
     void sweep();
 
     std::array<Shard, shard_count> shards_;
-    std::mutex admission_mutex_;
-    std::unordered_map<std::string, std::size_t> per_ip_;
-    std::size_t admitted_ = 0;
-    std::size_t max_connections_;
-    std::size_t max_per_ip_;
 
     std::atomic<bool> trim_wanted_{false};
     std::chrono::steady_clock::time_point last_trim_{};

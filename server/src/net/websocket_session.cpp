@@ -61,6 +61,11 @@ WebSocketSession::~WebSocketSession() {
     metrics_.connections_open.fetch_sub(1, relaxed);
 }
 
+void WebSocketSession::hold(ConnectionLimits::Slot connection, ConnectionLimits::Slot session) {
+    connection_slot_ = std::move(connection);
+    session_slot_ = std::move(session);
+}
+
 void WebSocketSession::run(std::string response, std::string early) {
     context_.registry.add(self());
     spdlog::info("open {} session={}", remote(), id_);
@@ -205,8 +210,8 @@ void WebSocketSession::end_session(bool linger) {
     metrics_.count_close(close_.code());
     context_.hub.disconnect(self());
     context_.registry.remove(this);
-    context_.registry.release(remote_ip_);
     context_.registry.note_peak_queue(queue_.peak_bytes());
+    session_slot_.reset();
     auto lived = (steady_millis() - opened_ms_) / 1000.0;
     auto nick = this->nick();
     spdlog::info("close {} nick={} session={} code={} reason=\"{}\" after {:.1f}s", remote(),
@@ -246,6 +251,7 @@ void WebSocketSession::close_socket() {
     socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
     close_.socket_closed();
+    connection_slot_.reset();
 }
 
 void WebSocketSession::shut_down() {

@@ -13,6 +13,7 @@
 
 #include "auth/rate_limiter.hpp"
 #include "chat/participant.hpp"
+#include "net/connection_limits.hpp"
 #include "net/remote_address.hpp"
 #include "net/server_context.hpp"
 #include "net/session_registry.hpp"
@@ -43,6 +44,9 @@ class WebSocketSession : public chat::Participant,
   public:
     ~WebSocketSession() override;
 
+    // Keeps the connection's place under the connection limits: `connection` until the socket
+    // closes, `session` until the session ends.
+    void hold(ConnectionLimits::Slot connection, ConnectionLimits::Slot session);
     // Sends the handshake's 101 `response` and reads frames, starting with `early`: whatever the
     // client sent after its upgrade request without waiting for the answer.
     void run(std::string response, std::string early);
@@ -104,7 +108,7 @@ class WebSocketSession : public chat::Participant,
     ws::WriteQueue queue_;
     ws::CloseState close_;
     std::string id_;
-    std::string remote_ip_;                   // the key of the per-address connection count
+    std::string remote_ip_;
     std::unique_ptr<std::string> url_token_;  // the ?token= of the upgrade, until hello
     metrics::Metrics& metrics_;
     auth::RateLimiter message_limiter_;  // say, dm, typing
@@ -114,6 +118,8 @@ class WebSocketSession : public chat::Participant,
     bool writing_ = false;
     bool drain_after_flush_ = false;
     std::unique_ptr<boost::asio::steady_timer> linger_timer_;  // only after the session ended
+    ConnectionLimits::Slot connection_slot_;
+    ConnectionLimits::Slot session_slot_;
     const std::int64_t opened_ms_;
     std::uint16_t remote_port_;
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "model/expected.hpp"
+
 namespace parley::redis {
 
 // Where the cluster's Redis is: `redis://host[:port][/db]`.
@@ -16,7 +18,7 @@ struct Endpoint {
     std::string display() const;  // host:port/db, for logs
 };
 
-// Returns the endpoint, or nullopt with `error` set to a one-line reason.
-std::optional<Endpoint> parse_url(std::string_view url, std::string& error);
+// The endpoint, or a one-line reason why there is none.
+Expected<Endpoint> parse_url(std::string_view url);
 
 }  // namespace parley::redis

@@ -8,13 +8,29 @@ namespace parley::ws {
 
 namespace http = boost::beast::http;
 
+namespace {
+
+// RFC 6455 4.2.1: the key is 16 bytes in base64, so 22 characters and "==". The last of the 22
+// carries only two bits of the 16th byte; the other four must be zero.
+bool is_sixteen_bytes_of_base64(std::string_view key) {
+    constexpr std::string_view alphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if (key.size() != 24 || key.substr(22) != "==") return false;
+    for (std::size_t i = 0; i < 22; ++i)
+        if (alphabet.find(key[i]) == std::string_view::npos) return false;
+    return (alphabet.find(key[21]) & 0x0f) == 0;
+}
+
+}  // namespace
+
 std::optional<UpgradeRefusal> check_upgrade(const http::request<http::string_body>& request) {
     if (request.find(http::field::host) == request.end())
         return UpgradeRefusal{http::status::bad_request, "missing Host"};
-    auto key = request.find(http::field::sec_websocket_key);
-    // A key is 16 random bytes in base64: 24 characters.
-    if (key == request.end() || key->value().empty() || key->value().size() > 24)
-        return UpgradeRefusal{http::status::bad_request, "missing or bad Sec-WebSocket-Key"};
+    auto keys = request.equal_range(http::field::sec_websocket_key);
+    if (keys.first == keys.second || std::next(keys.first) != keys.second ||
+        !is_sixteen_bytes_of_base64(keys.first->value()))
+        return UpgradeRefusal{http::status::bad_request,
+                              "Sec-WebSocket-Key must be one 16-byte value in base64"};
     auto version = request.find(http::field::sec_websocket_version);
     if (version == request.end())
         return UpgradeRefusal{http::status::bad_request, "missing Sec-WebSocket-Version"};

@@ -1,11 +1,12 @@
 #pragma once
 
 #include <charconv>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 #include <system_error>
 
-namespace parley::config {
+namespace parley {
 
 // The whole of `text` as a number of type T, or nullopt: no sign or space is skipped, and
 // nothing may follow the digits. Flags, URLs and query parameters all read numbers this way.
@@ -17,4 +18,11 @@ std::optional<T> parse_number(std::string_view text) {
     return value;
 }
 
-}  // namespace parley::config
+// A TCP port, 1 to 65535, written as digits only.
+inline std::optional<std::uint16_t> parse_port(std::string_view text) {
+    auto port = parse_number<std::uint32_t>(text);
+    if (!port || *port == 0 || *port > 65535) return std::nullopt;
+    return static_cast<std::uint16_t>(*port);
+}
+
+}  // namespace parley

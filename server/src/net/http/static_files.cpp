@@ -1,16 +1,10 @@
-#include "net/static_files.hpp"
+#include "net/http/static_files.hpp"
 
+#include <boost/url/parse.hpp>
 #include <string>
 
 namespace parley::net {
 namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 bool is_inside(const std::filesystem::path& root, const std::filesystem::path& candidate) {
     auto r = root.begin();
@@ -22,52 +16,31 @@ bool is_inside(const std::filesystem::path& root, const std::filesystem::path& c
 
 }  // namespace
 
-std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
-    std::string decoded;
-    decoded.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        char c = text[i];
-        if (c == '%') {
-            if (i + 2 >= text.size()) return std::nullopt;
-            int high = hex_value(text[i + 1]);
-            int low = hex_value(text[i + 2]);
-            if (high < 0 || low < 0) return std::nullopt;
-            c = static_cast<char>(high * 16 + low);
-            i += 2;
-        } else if (c == '+' && plus_is_space) {
-            c = ' ';
-        }
-        if (c == '\0') return std::nullopt;
-        decoded.push_back(c);
-    }
-    return decoded;
-}
-
 std::optional<std::filesystem::path> resolve_static_path(
     const std::filesystem::path& canonical_root, std::string_view target) {
     namespace fs = std::filesystem;
-    auto path_part = target.substr(0, target.find_first_of("?#"));
-    if (path_part.empty() || path_part[0] != '/') return std::nullopt;
-    auto decoded = percent_decode(path_part);
-    if (!decoded) return std::nullopt;
+    auto url = boost::urls::parse_origin_form(target);
+    if (!url || url->encoded_path().empty() || url->encoded_path().front() != '/')
+        return std::nullopt;
 
     // Refuse any dot segment outright instead of normalising it away: no legitimate client
-    // file name needs one, and it is the shape of every traversal attempt.
+    // file name needs one, and it is the shape of every traversal attempt. Segments are
+    // decoded, so an escaped slash, backslash or NUL inside one is refused too.
     fs::path relative;
-    std::size_t start = 1;
-    while (start <= decoded->size()) {
-        auto end = decoded->find('/', start);
-        if (end == std::string::npos) end = decoded->size();
-        std::string_view segment(decoded->data() + start, end - start);
-        if (segment == "." || segment == ".." || segment.find('\\') != std::string_view::npos)
+    for (auto segment : url->segments()) {
+        if (segment == "." || segment == ".." ||
+            segment.find_first_of(std::string_view("/\\\0", 3)) != std::string::npos)
             return std::nullopt;
-        if (!segment.empty()) relative /= std::string(segment);
-        start = end + 1;
+        if (!segment.empty()) relative /= segment;
     }
+    bool trailing_slash = url->encoded_path().size() > 1 && url->encoded_path().back() == '/';
 
     std::error_code ec;
     fs::path candidate = canonical_root / relative;
-    if (fs::is_directory(candidate, ec)) candidate /= "index.html";
+    if (fs::is_directory(candidate, ec))
+        candidate /= "index.html";
+    else if (trailing_slash)
+        return std::nullopt;
     // Canonical form resolves symlinks, so a link that points out of the root is caught here.
     fs::path resolved = fs::canonical(candidate, ec);
     if (ec || !is_inside(canonical_root, resolved)) return std::nullopt;

@@ -1,10 +1,11 @@
 #pragma once
 
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "model/expected.hpp"
 
 namespace parley::net {
 
@@ -19,10 +20,9 @@ class OriginPolicy {
 
     // From `--allowed-origins` values: each string may itself be a comma separated list of
     // origins such as https://chat.example.com or http://localhost:3000, or `*` for every origin.
-    // Nothing, with a one-line `error`, when an entry is not an origin (a path, no scheme, `null`).
-    static std::optional<OriginPolicy> from_lists(const std::vector<std::string>& lists,
-                                                  std::string& error);
-    static std::optional<OriginPolicy> from_list(std::string_view list, std::string& error);
+    // Fails with a one-line reason when an entry is not an origin (a path, no scheme, `null`).
+    static Expected<OriginPolicy> from_lists(const std::vector<std::string>& lists);
+    static Expected<OriginPolicy> from_list(std::string_view list);
 
     // `origin_header` is the Origin request header if there was one; `host_header` the Host.
     bool allows(std::optional<std::string_view> origin_header, std::string_view host_header) const;
@@ -36,6 +36,24 @@ class OriginPolicy {
   private:
     bool allow_all_ = false;
     std::vector<std::string> allowed_;
+};
+
+// Which Host header values this server answers (`--allowed-hosts`). A page that rebinds its own
+// DNS name to this server's address is same-origin with itself, so the Origin check lets it
+// through; its Host header still names the attacker's domain, and that is what this refuses.
+class HostPolicy {
+  public:
+    HostPolicy() = default;  // any host
+
+    // Host names or addresses, comma separated, matched without the port and ignoring case;
+    // `*` (or nothing) allows any.
+    static Expected<HostPolicy> from_lists(const std::vector<std::string>& lists);
+
+    bool allows(std::string_view host_header) const;
+    bool allows_any() const { return hosts_.empty(); }
+
+  private:
+    std::vector<std::string> hosts_;  // lower case; empty: any
 };
 
 // scheme://host:port in lower case with the scheme's default port filled in, or nothing when

@@ -1,0 +1,63 @@
+// GET /api/channels/{name}/messages: a page of a channel's history, as the `history` command
+// gives it.
+#include "model/parse_number.hpp"
+#include "net/http/routes.hpp"
+#include "protocol/command.hpp"
+#include "protocol/events.hpp"
+
+namespace parley::net::http {
+
+namespace {
+
+constexpr int max_api_limit = 100;
+
+// The value of a query parameter that is present and not empty.
+std::optional<std::string> parameter(const boost::urls::url_view& url, std::string_view name) {
+    auto it = url.params().find(name);
+    if (it == url.params().end() || (*it).value.empty()) return std::nullopt;
+    return std::string((*it).value);
+}
+
+}  // namespace
+
+void history_api(ServerContext& context, const Request& request, const boost::urls::url_view& url,
+                 const std::string& channel, const Respond& respond) {
+    auto shape = RequestShape::of(request);
+    auto bad = [&](std::string_view code, std::string_view message) {
+        respond(json_error(shape, beast_http::status::bad_request, code, message));
+    };
+    if (!protocol::is_valid_channel(channel))
+        return bad("channel_invalid", "not a valid channel name");
+    std::optional<std::int64_t> before;
+    int limit = 50;
+    if (auto text = parameter(url, "before")) {
+        before = parse_number<std::int64_t>(*text);
+        if (!before || *before < 1) return bad("bad_request", "before must be a positive integer");
+    }
+    if (auto text = parameter(url, "limit")) {
+        auto value = parse_number<std::int64_t>(*text);
+        if (!value || *value < 1 || *value > max_api_limit)
+            return bad("bad_request", "limit must be between 1 and 100");
+        limit = static_cast<int>(*value);
+    }
+    if (!context.hub.channel_known(channel))
+        return respond(json_error(shape, beast_http::status::not_found, "no_such_channel",
+                                  "no channel with that name"));
+
+    auto& hub = context.hub;
+    auto answer = [&hub, respond, shape, channel](storage::Page page) {
+        if (!page.ok)
+            return respond(json_error(shape, beast_http::status::service_unavailable, "unavailable",
+                                      "history could not be read"));
+        if (!page.channel_exists && !hub.has_members(channel))
+            return respond(json_error(shape, beast_http::status::not_found, "no_such_channel",
+                                      "no channel with that name"));
+        respond(text_response(shape, beast_http::status::ok, "application/json",
+                              protocol::encode_messages_page(channel, page.messages)));
+    };
+    if (!hub.history_store().before(channel, before, limit, answer))
+        respond(json_error(shape, beast_http::status::service_unavailable, "busy",
+                           "the server is busy, try again"));
+}
+
+}  // namespace parley::net::http
