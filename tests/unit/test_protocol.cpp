@@ -16,17 +16,15 @@ Decoded decode_text(const std::string& text) {
 
 ErrorCode error_of(const std::string& text) {
     auto decoded = decode_text(text);
-    auto* error = std::get_if<Error>(&decoded.result);
-    EXPECT_NE(error, nullptr) << text;
-    return error ? error->code : ErrorCode::bad_request;
+    EXPECT_FALSE(decoded.result) << text;
+    return decoded.result ? ErrorCode::bad_request : decoded.result.error().code;
 }
 
 template <class T>
 T command_of(const std::string& text) {
     auto decoded = decode_text(text);
-    auto* command = std::get_if<Command>(&decoded.result);
-    EXPECT_NE(command, nullptr) << text;
-    return std::get<T>(*command);
+    EXPECT_TRUE(decoded.result) << text << ": " << decoded.result.error().message;
+    return std::get<T>(*decoded.result);
 }
 
 TEST(Decode, EveryCommand) {

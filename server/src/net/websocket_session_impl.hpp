@@ -88,11 +88,11 @@ template <class Socket>
 void WebSocketSession<Socket>::handle_frame(std::string_view text) {
     auto decoded = protocol::decode(text, context_.decode_limits);
     const auto& id = decoded.id;
-    if (auto* error = std::get_if<protocol::Error>(&decoded.result)) {
-        send_error(id, error->code, error->message);
+    if (!decoded.result) {
+        send_error(id, decoded.result.error().code, decoded.result.error().message);
         return;
     }
-    auto& command = std::get<protocol::Command>(decoded.result);
+    auto& command = *decoded.result;
     if (auto* hello = std::get_if<protocol::Hello>(&command)) {
         handle_hello(id, *hello);
         return;

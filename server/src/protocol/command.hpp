@@ -6,6 +6,7 @@
 #include <string_view>
 #include <variant>
 
+#include "model/expected.hpp"
 #include "protocol/error_code.hpp"
 
 namespace parley::protocol {
@@ -58,7 +59,7 @@ struct DecodeLimits {
 
 struct Decoded {
     RequestId id;  // set whenever the frame carried a valid id, also when decoding failed
-    std::variant<Command, Error> result;
+    Expected<Command, Error> result;
 };
 
 // One text frame to one typed command, or to the error the client gets back.
