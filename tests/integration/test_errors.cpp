@@ -38,6 +38,21 @@ TEST_F(Errors, MalformedFrames) {
               "bad_request");
 }
 
+TEST_F(Errors, BytesAfterTheObjectAreBadJson) {
+    Client ann(server.port());
+    ann.hello("ann");
+    // The reply is the error, not the pong the object alone would get.
+    ann.send(std::string("{\"type\":\"ping\",\"id\":8}\0garbage", 29));
+    auto reply = ann.next();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ((*reply)["type"], "error") << *reply;
+    EXPECT_EQ((*reply)["code"], "bad_json") << *reply;
+    EXPECT_EQ(error_for(ann, std::string("{\"type\":\"ping\"}\0", 16))["code"], "bad_json");
+    EXPECT_EQ(error_for(ann, R"({"type":"ping"} {"type":"ping"})")["code"], "bad_json");
+    ann.send(std::string("{\"type\":\"ping\",\"id\":9} \r\n"));
+    EXPECT_EQ(ann.next_of_type("pong")["id"], 9);
+}
+
 TEST_F(Errors, HelloRules) {
     Client ann(server.port()), other(server.port());
     auto before = error_for(ann, R"({"type":"join","channel":"general","id":1})");

@@ -90,6 +90,23 @@ TEST(Decode, Errors) {
     EXPECT_EQ(error_of(R"({"type":"history","channel":"c","limit":"5"})"), ErrorCode::bad_request);
 }
 
+TEST(Decode, OnlyWhitespaceMayFollowTheObject) {
+    using namespace std::string_literals;
+    // A NUL byte used to end parsing, so whatever followed it was ignored.
+    auto nul_then_garbage = decode_text("{\"type\":\"ping\",\"id\":8}\0garbage"s);
+    ASSERT_FALSE(nul_then_garbage.result);
+    EXPECT_EQ(nul_then_garbage.result.error().code, ErrorCode::bad_json);
+    EXPECT_FALSE(nul_then_garbage.id);
+    EXPECT_EQ(error_of("{\"type\":\"ping\"}\0"s), ErrorCode::bad_json);
+    EXPECT_EQ(error_of("{\"type\":\"ping\"} \0 "s), ErrorCode::bad_json);
+    EXPECT_EQ(error_of("\0{\"type\":\"ping\"}"s), ErrorCode::bad_json);
+    EXPECT_EQ(error_of(R"({"type":"ping"} {})"), ErrorCode::bad_json);
+    EXPECT_EQ(error_of(R"({"type":"ping"}x)"), ErrorCode::bad_json);
+    EXPECT_EQ(error_of("{\"type\":\"ping\"}\f"), ErrorCode::bad_json);
+    // JSON whitespace around the object is fine.
+    command_of<Ping>(" \t\r\n{\"type\":\"ping\"} \t\r\n");
+}
+
 TEST(Decode, TextLengthCountsCharactersNotBytes) {
     std::string four_thousand_euros;
     for (int i = 0; i < 4000; ++i) four_thousand_euros += "\u20ac";

@@ -160,8 +160,14 @@ Expected<Command, Error> decode_body(const std::string& type, const json& object
 }  // namespace
 
 Decoded decode(std::string_view frame, const DecodeLimits& limits) {
+    // nlohmann's parser takes a NUL byte for the end of its input (for C strings), so whatever
+    // follows one would be ignored. A NUL is never valid anywhere in JSON text (inside a string it
+    // must be escaped), so a frame holding one is not JSON; everything else after the value but
+    // whitespace already fails the parse.
+    auto not_json = [] { return Error{ErrorCode::bad_json, "frame is not valid JSON"}; };
+    if (frame.find('\0') != std::string_view::npos) return {{}, not_json()};
     json object = json::parse(frame, nullptr, /*allow_exceptions=*/false);
-    if (object.is_discarded()) return {{}, Error{ErrorCode::bad_json, "frame is not valid JSON"}};
+    if (object.is_discarded()) return {{}, not_json()};
     if (!object.is_object())
         return {{}, Error{ErrorCode::bad_request, "frame must be one JSON object"}};
 
