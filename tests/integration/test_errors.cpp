@@ -109,6 +109,11 @@ TEST_F(Errors, HistoryArgumentsAreChecked) {
               "bad_request");
     EXPECT_EQ(error_for(ann, R"({"type":"history","channel":"general","before":-1})")["code"],
               "bad_request");
+    // 0 is refused as over HTTP, not taken for "no bound": a pager would loop on the newest page.
+    auto zero = error_for(ann, R"({"type":"history","channel":"general","before":0,"id":"h"})");
+    EXPECT_EQ(zero["code"], "bad_request");
+    EXPECT_EQ(zero["id"], "h");
+    EXPECT_EQ(zero["message"], "before must be a positive integer");
     EXPECT_EQ(error_for(ann, R"({"type":"history","channel":"nowhere"})")["code"],
               "no_such_channel");
 }

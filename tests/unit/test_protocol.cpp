@@ -90,6 +90,20 @@ TEST(Decode, Errors) {
     EXPECT_EQ(error_of(R"({"type":"history","channel":"c","limit":"5"})"), ErrorCode::bad_request);
 }
 
+TEST(Decode, HistoryBeforeMustBePositive) {
+    // before: 0 used to mean "no bound", so a pager that reached 0 got the newest page again.
+    auto zero = decode_text(R"({"type":"history","channel":"c","before":0})");
+    ASSERT_FALSE(zero.result);
+    EXPECT_EQ(zero.result.error().code, ErrorCode::bad_request);
+    EXPECT_EQ(zero.result.error().message, "before must be a positive integer");
+    EXPECT_EQ(error_of(R"({"type":"history","channel":"c","before":-1})"), ErrorCode::bad_request);
+    EXPECT_EQ(command_of<HistoryQuery>(R"({"type":"history","channel":"c","before":1})").before, 1);
+    EXPECT_FALSE(command_of<HistoryQuery>(R"({"type":"history","channel":"c","before":null})")
+                     .before.has_value());
+    // since: 0 on join still means "everything".
+    EXPECT_EQ(command_of<Join>(R"({"type":"join","channel":"c","since":0})").since, 0);
+}
+
 TEST(Decode, OnlyWhitespaceMayFollowTheObject) {
     using namespace std::string_literals;
     // A NUL byte used to end parsing, so whatever followed it was ignored.

@@ -43,16 +43,21 @@ Expected<std::string, Error> read_string(const json& object, const char* field) 
     return it->get<std::string>();
 }
 
-// An optional integer that is not negative; nothing when absent or null.
+// An optional seq, at least 0 (join's `since`: 0 means everything) or 1 (history's `before`: a
+// bound of 0 would name no message, and a pager that sent it would get the newest page again);
+// nothing when absent or null.
 Expected<std::optional<std::int64_t>, Error> read_optional_seq(const json& object,
-                                                               const char* field) {
+                                                               const char* field,
+                                                               std::int64_t minimum) {
     auto it = object.find(field);
     if (it == object.end() || it->is_null()) return std::optional<std::int64_t>{};
     if (!it->is_number_integer()) return bad_request(std::string(field) + " must be an integer");
     auto value = it->get<std::int64_t>();
     if (it->is_number_unsigned() && it->get<std::uint64_t>() > INT64_MAX)
         return bad_request(std::string(field) + " is out of range");
-    if (value < 0) return bad_request(std::string(field) + " must not be negative");
+    if (value < minimum)
+        return bad_request(std::string(field) +
+                           (minimum > 0 ? " must be a positive integer" : " must not be negative"));
     return std::optional<std::int64_t>{value};
 }
 
@@ -121,7 +126,7 @@ Expected<Command, Error> decode_body(const std::string& type, const json& object
     if (type == "join") {
         auto channel = read_channel(object);
         if (!channel) return std::move(channel).error();
-        auto since = read_optional_seq(object, "since");
+        auto since = read_optional_seq(object, "since", 0);
         if (!since) return std::move(since).error();
         return Command{Join{*std::move(channel), *since}};
     }
@@ -144,7 +149,7 @@ Expected<Command, Error> decode_body(const std::string& type, const json& object
     if (type == "history") {
         auto channel = read_channel(object);
         if (!channel) return std::move(channel).error();
-        auto before = read_optional_seq(object, "before");
+        auto before = read_optional_seq(object, "before", 1);
         if (!before) return std::move(before).error();
         auto limit = read_history_limit(object, limits);
         if (!limit) return std::move(limit).error();
