@@ -5,6 +5,7 @@
 
 #include "protocol/command.hpp"
 #include "protocol/events.hpp"
+#include "protocol/text.hpp"
 #include "ws/frame_writer.hpp"
 
 namespace parley::protocol {
@@ -128,6 +129,74 @@ TEST(Decode, TextLengthCountsCharactersNotBytes) {
         command_of<Say>(R"({"type":"say","channel":"c","text":")" + four_thousand_euros + "\"}")
             .text.size(),
         12000u);
+}
+
+TEST(Decode, TextNeedsAVisibleCharacter) {
+    auto say_with = [](const std::string& text) {
+        return R"({"type":"say","channel":"c","text":")" + text + "\"}";
+    };
+    // NBSP, other Unicode spaces, zero-width and format characters, a variation selector, a tag,
+    // Hangul fillers, combining marks without a base: all used to be stored as messages.
+    for (std::string blank :
+         {R"(\u00a0)", R"(\u3000\u2003\u202f\u205f\u1680)", R"(\u0085\u2028\u2029)",
+          R"(\u200b\u200c\u200d\u2060\ufeff)", R"(\u180e\u034f)", R"(\ufe0f)", R"(\udb40\udc41)",
+          R"(\udb40\udd00)", R"(\u3164\u115f\u1160\uffa0)", R"(\u0301\u0302)",
+          R"(\u1ab0\u1dc0\u20d0\ufe20)", R"( \u0301\u00a0)", R"(\u0001)", R"(\u2800)"}) {
+        auto decoded = decode_text(say_with(blank));
+        ASSERT_FALSE(decoded.result) << blank;
+        EXPECT_EQ(decoded.result.error().code, ErrorCode::text_invalid) << blank;
+        EXPECT_EQ(decoded.result.error().message, "text must have a visible character") << blank;
+        EXPECT_EQ(error_of(R"({"type":"dm","to":"bob","text":")" + blank + "\"}"),
+                  ErrorCode::text_invalid)
+            << blank;
+    }
+    // One visible character is enough, whatever surrounds it.
+    EXPECT_EQ(command_of<Say>(say_with(R"(e\u0301)")).text, "e\xcc\x81");
+    EXPECT_EQ(command_of<Say>(say_with(R"(\u00a0x\u00a0)")).text, "\xc2\xa0x\xc2\xa0");
+    EXPECT_EQ(command_of<Say>(say_with(R"(\ud83d\udc4d\ufe0f)")).text,
+              "\xf0\x9f\x91\x8d\xef\xb8\x8f");
+    EXPECT_EQ(command_of<Dm>(R"({"type":"dm","to":"bob","text":"\u4e2d"})").text, "\xe4\xb8\xad");
+}
+
+TEST(VisibleText, InvisibleCodePointsAtTheEdgesOfTheirRanges) {
+    // White_Space
+    for (char32_t c : {0x09, 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000, 0x200A, 0x2028, 0x2029, 0x202F,
+                       0x205F, 0x3000})
+        EXPECT_TRUE(is_invisible(c)) << std::hex << static_cast<unsigned>(c);
+    // controls, default-ignorables and format characters, the Braille blank
+    for (char32_t c : {0x00,   0x1F,    0x7F,    0x9F,    0xAD,    0x034F,  0x061C,  0x115F,
+                       0x1160, 0x180E,  0x200B,  0x200F,  0x202A,  0x202E,  0x2060,  0x2064,
+                       0x206F, 0x2800,  0x3164,  0xFE00,  0xFE0F,  0xFEFF,  0xFFA0,  0xFFF9,
+                       0xFFFB, 0x1D173, 0xE0000, 0xE0001, 0xE007F, 0xE0100, 0xE01EF, 0xE0FFF})
+        EXPECT_TRUE(is_invisible(c)) << std::hex << static_cast<unsigned>(c);
+    // combining marks: the blocks, and marks of other scripts (Hebrew, Arabic, Devanagari)
+    for (char32_t c : {0x0300, 0x036F, 0x1AB0, 0x1AFF, 0x1DC0, 0x1DFF, 0x20D0, 0x20FF, 0xFE20,
+                       0xFE2F, 0x05B4, 0x064B, 0x093F, 0x094D, 0x0E31})
+        EXPECT_TRUE(is_invisible(c)) << std::hex << static_cast<unsigned>(c);
+    // their neighbours and ordinary characters show
+    for (char32_t c : {0x21,   0x7E,   0xA1,   0x02FF, 0x0370,  0x05D0,  0x0627,  0x0915, 0x1AAF,
+                       0x1DBF, 0x1FFF, 0x2010, 0x2027, 0x2030,  0x20CF,  0x2100,  0x2801, 0x3001,
+                       0x4E2D, 0xFE10, 0xFE30, 0xFFFD, 0x1F600, 0xE1000, 0x10FFFF})
+        EXPECT_FALSE(is_invisible(c)) << std::hex << static_cast<unsigned>(c);
+}
+
+TEST(VisibleText, ATextShowsWhenOneCharacterDoes) {
+    EXPECT_FALSE(has_visible_character(""));
+    EXPECT_FALSE(has_visible_character(" \t\r\n"));
+    EXPECT_FALSE(has_visible_character("\xc2\xa0\xe3\x80\x80"));      // NBSP, ideographic space
+    EXPECT_FALSE(has_visible_character("\xe2\x80\x8b\xef\xbb\xbf"));  // ZWSP, BOM
+    EXPECT_FALSE(has_visible_character("\xcc\x81\xcc\x82\xcc\x83"));  // marks alone
+    EXPECT_FALSE(has_visible_character("\xf3\xa0\x81\x81\xf3\xa0\x84\x80"));  // a tag, VS17
+    EXPECT_TRUE(has_visible_character("a"));
+    EXPECT_TRUE(has_visible_character("e\xcc\x81"));
+    EXPECT_TRUE(has_visible_character("\xc2\xa0\xc2\xa0!"));
+    EXPECT_TRUE(has_visible_character("\xf0\x9f\x98\x80"));  // an emoji, four bytes
+    // Bytes that are not UTF-8 would be shown as replacement characters.
+    EXPECT_TRUE(has_visible_character("\xff"));
+    EXPECT_TRUE(has_visible_character(" \xe2\x80"));         // cut short
+    EXPECT_TRUE(has_visible_character("\xc0\xa0"));          // overlong space
+    EXPECT_TRUE(has_visible_character("\xed\xa0\x80"));      // a UTF-16 surrogate
+    EXPECT_TRUE(has_visible_character("\xf4\x90\x80\x80"));  // above U+10FFFF
 }
 
 TEST(Names, NickAndChannelSyntax) {

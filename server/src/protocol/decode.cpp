@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/command.hpp"
+#include "protocol/text.hpp"
 
 namespace parley::protocol {
 namespace {
@@ -69,19 +70,14 @@ Expected<std::string, Error> read_channel(const json& object) {
     return channel;
 }
 
-bool only_whitespace(std::string_view text) {
-    for (char c : text)
-        if (!(c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'))
-            return false;
-    return true;
-}
-
 Expected<std::string, Error> read_text(const json& object, const DecodeLimits& limits) {
     auto text = read_string(object, "text");
     if (!text) return text;
+    // A text with nothing that shows (only spaces of any script, zero-width characters, marks
+    // without a base) would be stored and shown as a blank message.
+    if (!has_visible_character(*text))
+        return Error{ErrorCode::text_invalid, "text must have a visible character"};
     auto chars = count_code_points(*text);
-    if (chars == 0 || only_whitespace(*text))
-        return Error{ErrorCode::text_invalid, "text must not be empty or only whitespace"};
     if (chars > limits.max_text_chars)
         return Error{
             ErrorCode::text_invalid,
