@@ -49,9 +49,19 @@ TEST(Decode, EveryCommand) {
     command_of<Ping>(R"({"type":"ping"})");
 }
 
-TEST(Decode, IdsAreEchoedVerbatim) {
+TEST(Decode, IdsAreEchoedAsTheSameJsonValue) {
     EXPECT_EQ(decode_text(R"({"type":"ping","id":"a\"b"})").id, R"("a\"b")");
     EXPECT_EQ(decode_text(R"({"type":"ping","id":42})").id, "42");
+    // The same value, not the same bytes: escapes are written back as nlohmann writes them.
+    EXPECT_EQ(decode_text(R"({"type":"ping","id":"\u0041\/"})").id, R"("A/")");
+    EXPECT_EQ(decode_text(R"({"type":"ping","id":-0})").id, "0");
+    for (std::string id :
+         {R"("\u00e9\ud83d\ude00\t")", R"("")", "-9223372036854775808", "18446744073709551615"}) {
+        auto decoded = decode_text(R"({"type":"ping","id":)" + id + "}");
+        ASSERT_TRUE(decoded.id) << id;
+        EXPECT_EQ(nlohmann::json::parse(encode_pong(decoded.id))["id"], nlohmann::json::parse(id))
+            << id;
+    }
     EXPECT_FALSE(decode_text(R"({"type":"ping"})").id);
     // An error still carries the id when the id itself was fine.
     EXPECT_EQ(decode_text(R"({"type":"zap","id":7})").id, "7");

@@ -11,8 +11,10 @@
 
 namespace parley::protocol {
 
-// A client's request id, kept as the JSON text it arrived as ("\"a1\"" or "42") so that every
-// reply echoes it byte for byte without re-parsing.
+// A client's request id as JSON text ("\"a1\"" or "42"), cheap to carry to a deferred reply.
+// It is the id as nlohmann writes it back, not the bytes the client sent: replies carry the same
+// JSON value ("\u0041" comes back as "A", -0 as 0), which is what the protocol promises. Finding
+// the original bytes would take a second scanner of the frame, since nlohmann reports no offsets.
 using RequestId = std::optional<std::string>;
 
 struct Hello {
