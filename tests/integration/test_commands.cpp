@@ -101,6 +101,24 @@ TEST_F(Commands, LeaveWhoChannelsAndPing) {
     EXPECT_EQ(ann.next_of_type("pong")["id"], "p");
 }
 
+TEST_F(Commands, IdsComeBackAsTheSameJsonValue) {
+    Client ann(server.port());
+    ann.hello("ann");
+    // Escapes, -0 and the largest integer: the reply's id is the same value, perhaps written
+    // differently ("A/" for "\u0041\/", 0 for -0).
+    const std::vector<std::string> ids = {R"("\u0041\/")", R"("\ud83d\ude00 \u00e9\"")", "-0",
+                                          "18446744073709551615", "-9223372036854775808"};
+    for (const auto& id : ids) {
+        ann.send(R"({"type":"ping","id":)" + id + "}");
+        auto pong = ann.next();
+        ASSERT_TRUE(pong) << id;
+        EXPECT_EQ((*pong)["type"], "pong") << *pong;
+        EXPECT_EQ((*pong)["id"], json::parse(id)) << *pong;
+    }
+    ann.send(std::string(R"({"type":"zap","id":"\u00e9"})"));
+    EXPECT_EQ(ann.next_of_type("error")["id"], "\xc3\xa9");
+}
+
 TEST_F(Commands, PresenceTellsOtherMembersWhoJoined) {
     Client ann(server.port()), bob(server.port());
     ann.hello("ann");

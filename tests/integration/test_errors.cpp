@@ -38,6 +38,21 @@ TEST_F(Errors, MalformedFrames) {
               "bad_request");
 }
 
+TEST_F(Errors, BytesAfterTheObjectAreBadJson) {
+    Client ann(server.port());
+    ann.hello("ann");
+    // The reply is the error, not the pong the object alone would get.
+    ann.send(std::string("{\"type\":\"ping\",\"id\":8}\0garbage", 29));
+    auto reply = ann.next();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ((*reply)["type"], "error") << *reply;
+    EXPECT_EQ((*reply)["code"], "bad_json") << *reply;
+    EXPECT_EQ(error_for(ann, std::string("{\"type\":\"ping\"}\0", 16))["code"], "bad_json");
+    EXPECT_EQ(error_for(ann, R"({"type":"ping"} {"type":"ping"})")["code"], "bad_json");
+    ann.send(std::string("{\"type\":\"ping\",\"id\":9} \r\n"));
+    EXPECT_EQ(ann.next_of_type("pong")["id"], 9);
+}
+
 TEST_F(Errors, HelloRules) {
     Client ann(server.port()), other(server.port());
     auto before = error_for(ann, R"({"type":"join","channel":"general","id":1})");
@@ -82,6 +97,34 @@ TEST_F(Errors, ChannelAndTextRules) {
     EXPECT_EQ(error_for(ann, R"({"type":"join","channel":"third"})")["code"], "too_many_channels");
 }
 
+TEST_F(Errors, TextWithNothingVisibleIsRefused) {
+    Client ann(server.port()), bob(server.port());
+    ann.hello("ann");
+    bob.hello("bob");
+    ann.join("general");
+    bob.join("general");
+    // NBSP, other spaces, zero-width characters, a BOM, a Hangul filler, combining marks with no
+    // base, a variation selector, a tag: each used to be stored and shown as a blank message.
+    for (std::string blank :
+         {R"(\u00a0)", R"(\u3000 \u2003)", R"(\u200b\u2060)", R"(\ufeff)", R"(\u3164)",
+          R"(\u0301\u0302\u20d0)", R"(\ufe0f)", R"(\udb40\udc41)"}) {
+        auto said = error_for(ann, R"({"type":"say","channel":"general","text":")" + blank + "\"}");
+        EXPECT_EQ(said["code"], "text_invalid") << blank;
+        EXPECT_EQ(said["message"], "text must have a visible character") << blank;
+        auto sent = error_for(ann, R"({"type":"dm","to":"bob","text":")" + blank + "\"}");
+        EXPECT_EQ(sent["code"], "text_invalid") << blank;
+    }
+    // A mark on a base letter is text. Nothing blank reached bob before it: this is the first
+    // message of the channel, and the first dm bob gets.
+    ann.send(json{{"type", "say"}, {"channel", "general"}, {"text", "e\xcc\x81"}, {"id", 1}});
+    EXPECT_EQ(ann.next_of_type("ok")["seq"], 1);
+    auto message = bob.next_of_type("message");
+    EXPECT_EQ(message["text"], "e\xcc\x81");
+    EXPECT_EQ(message["seq"], 1);
+    ann.send(json{{"type", "dm"}, {"to", "bob"}, {"text", "\xc2\xa0hi"}});
+    EXPECT_EQ(bob.next_of_type("dm")["text"], "\xc2\xa0hi");
+}
+
 TEST_F(Errors, HistoryArgumentsAreChecked) {
     Client ann(server.port());
     ann.hello("ann");
@@ -94,6 +137,11 @@ TEST_F(Errors, HistoryArgumentsAreChecked) {
               "bad_request");
     EXPECT_EQ(error_for(ann, R"({"type":"history","channel":"general","before":-1})")["code"],
               "bad_request");
+    // 0 is refused as over HTTP, not taken for "no bound": a pager would loop on the newest page.
+    auto zero = error_for(ann, R"({"type":"history","channel":"general","before":0,"id":"h"})");
+    EXPECT_EQ(zero["code"], "bad_request");
+    EXPECT_EQ(zero["id"], "h");
+    EXPECT_EQ(zero["message"], "before must be a positive integer");
     EXPECT_EQ(error_for(ann, R"({"type":"history","channel":"nowhere"})")["code"],
               "no_such_channel");
 }

@@ -239,6 +239,9 @@ TEST(History, TheHttpApiReturnsTheSamePages) {
     EXPECT_EQ(older["messages"][3]["seq"], 4);
     EXPECT_EQ(http_get(server.port(), "/api/channels/general/messages?limit=0").status, 400);
     EXPECT_EQ(http_get(server.port(), "/api/channels/general/messages?before=x").status, 400);
+    auto zero = http_get(server.port(), "/api/channels/general/messages?before=0");
+    EXPECT_EQ(zero.status, 400);
+    EXPECT_EQ(json::parse(zero.body)["error"]["code"], "bad_request");
     EXPECT_EQ(http_get(server.port(), "/api/channels/-bad/messages").status, 400);
     auto missing = http_get(server.port(), "/api/channels/nowhere/messages");
     EXPECT_EQ(missing.status, 404);

@@ -42,12 +42,13 @@ bool WebSocketSession::admit_command(const protocol::RequestId& id,
 void WebSocketSession::handle_frame(std::string_view text) {
     auto decoded = protocol::decode(text, context_.decode_limits);
     const auto& id = decoded.id;
-    if (auto* error = std::get_if<protocol::Error>(&decoded.result)) {
+    if (!decoded.result) {
         // A malformed frame costs like a command: it was parsed all the same.
-        if (admit_command(id, protocol::Ping{})) send_error(id, error->code, error->message);
+        const auto& error = decoded.result.error();
+        if (admit_command(id, protocol::Ping{})) send_error(id, error.code, error.message);
         return;
     }
-    auto& command = std::get<protocol::Command>(decoded.result);
+    auto& command = *decoded.result;
     if (!admit_command(id, command)) return;
     if (auto* hello = std::get_if<protocol::Hello>(&command)) {
         handle_hello(id, *hello);

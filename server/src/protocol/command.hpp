@@ -6,12 +6,15 @@
 #include <string_view>
 #include <variant>
 
+#include "model/expected.hpp"
 #include "protocol/error_code.hpp"
 
 namespace parley::protocol {
 
-// A client's request id, kept as the JSON text it arrived as ("\"a1\"" or "42") so that every
-// reply echoes it byte for byte without re-parsing.
+// A client's request id as JSON text ("\"a1\"" or "42"), cheap to carry to a deferred reply.
+// It is the id as nlohmann writes it back, not the bytes the client sent: replies carry the same
+// JSON value ("\u0041" comes back as "A", -0 as 0), which is what the protocol promises. Finding
+// the original bytes would take a second scanner of the frame, since nlohmann reports no offsets.
 using RequestId = std::optional<std::string>;
 
 struct Hello {
@@ -58,7 +61,7 @@ struct DecodeLimits {
 
 struct Decoded {
     RequestId id;  // set whenever the frame carried a valid id, also when decoding failed
-    std::variant<Command, Error> result;
+    Expected<Command, Error> result;
 };
 
 // One text frame to one typed command, or to the error the client gets back.

@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/command.hpp"
+#include "protocol/text.hpp"
 
 namespace parley::protocol {
 namespace {
@@ -22,7 +23,7 @@ bool is_word_char(char c) {
 
 // Reads an id: a string of at most 64 characters or an integer. Anything else is refused
 // instead of silently dropped, so a client never waits for a reply that cannot be matched.
-std::variant<RequestId, Error> read_id(const json& object) {
+Expected<RequestId, Error> read_id(const json& object) {
     auto it = object.find("id");
     if (it == object.end() || it->is_null()) return RequestId{};
     if (it->is_string()) {
@@ -35,68 +36,83 @@ std::variant<RequestId, Error> read_id(const json& object) {
     return bad_request("id must be a string or an integer");
 }
 
-// Field readers return an error message naming the field, or nothing when the field is valid.
-std::optional<Error> read_string(const json& object, const char* field, std::string& out) {
+// Field readers return the field's value, or the error naming the field.
+Expected<std::string, Error> read_string(const json& object, const char* field) {
     auto it = object.find(field);
     if (it == object.end()) return bad_request(std::string("missing field: ") + field);
     if (!it->is_string()) return bad_request(std::string(field) + " must be a string");
-    out = it->get<std::string>();
-    return std::nullopt;
+    return it->get<std::string>();
 }
 
-std::optional<Error> read_optional_seq(const json& object, const char* field,
-                                       std::optional<std::int64_t>& out) {
+// An optional seq, at least 0 (join's `since`: 0 means everything) or 1 (history's `before`: a
+// bound of 0 would name no message, and a pager that sent it would get the newest page again);
+// nothing when absent or null.
+Expected<std::optional<std::int64_t>, Error> read_optional_seq(const json& object,
+                                                               const char* field,
+                                                               std::int64_t minimum) {
     auto it = object.find(field);
-    if (it == object.end() || it->is_null()) return std::nullopt;
+    if (it == object.end() || it->is_null()) return std::optional<std::int64_t>{};
     if (!it->is_number_integer()) return bad_request(std::string(field) + " must be an integer");
     auto value = it->get<std::int64_t>();
     if (it->is_number_unsigned() && it->get<std::uint64_t>() > INT64_MAX)
         return bad_request(std::string(field) + " is out of range");
-    if (value < 0) return bad_request(std::string(field) + " must not be negative");
-    out = value;
-    return std::nullopt;
+    if (value < minimum)
+        return bad_request(std::string(field) +
+                           (minimum > 0 ? " must be a positive integer" : " must not be negative"));
+    return std::optional<std::int64_t>{value};
 }
 
-std::optional<Error> read_channel(const json& object, std::string& out) {
-    if (auto error = read_string(object, "channel", out)) return error;
-    if (!is_valid_channel(out))
+Expected<std::string, Error> read_channel(const json& object) {
+    auto channel = read_string(object, "channel");
+    if (channel && !is_valid_channel(*channel))
         return Error{ErrorCode::channel_invalid,
                      "channel must be 1-64 of A-Z a-z 0-9 _ - . starting with a letter or digit"};
-    return std::nullopt;
+    return channel;
 }
 
-bool only_whitespace(std::string_view text) {
-    for (char c : text)
-        if (!(c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'))
-            return false;
-    return true;
-}
-
-std::optional<Error> read_text(const json& object, const DecodeLimits& limits, std::string& out) {
-    if (auto error = read_string(object, "text", out)) return error;
-    auto chars = count_code_points(out);
-    if (chars == 0 || only_whitespace(out))
-        return Error{ErrorCode::text_invalid, "text must not be empty or only whitespace"};
+Expected<std::string, Error> read_text(const json& object, const DecodeLimits& limits) {
+    auto text = read_string(object, "text");
+    if (!text) return text;
+    // A text with nothing that shows (only spaces of any script, zero-width characters, marks
+    // without a base) would be stored and shown as a blank message.
+    if (!has_visible_character(*text))
+        return Error{ErrorCode::text_invalid, "text must have a visible character"};
+    auto chars = count_code_points(*text);
     if (chars > limits.max_text_chars)
         return Error{
             ErrorCode::text_invalid,
             "text is longer than " + std::to_string(limits.max_text_chars) + " characters"};
-    return std::nullopt;
+    return text;
 }
 
+// 1 to the server's maximum, 50 when absent or null.
+Expected<int, Error> read_history_limit(const json& object, const DecodeLimits& limits) {
+    auto it = object.find("limit");
+    if (it == object.end() || it->is_null()) return 50;
+    if (!it->is_number_integer()) return bad_request("limit must be an integer");
+    if (it->get<std::int64_t>() < 1 || it->get<std::int64_t>() > limits.max_history_limit ||
+        (it->is_number_unsigned() && it->get<std::uint64_t>() > INT64_MAX))
+        return bad_request("limit must be between 1 and " +
+                           std::to_string(limits.max_history_limit));
+    return static_cast<int>(it->get<std::int64_t>());
+}
+
+// A command with one channel field and nothing else.
 template <class T>
-std::variant<Command, Error> command_or(std::optional<Error> error, T&& command) {
-    if (error) return *std::move(error);
-    return Command{std::forward<T>(command)};
+Expected<Command, Error> channel_command(const json& object) {
+    auto channel = read_channel(object);
+    if (!channel) return std::move(channel).error();
+    return Command{T{*std::move(channel)}};
 }
 
-std::variant<Command, Error> decode_body(const std::string& type, const json& object,
-                                         const DecodeLimits& limits) {
+Expected<Command, Error> decode_body(const std::string& type, const json& object,
+                                     const DecodeLimits& limits) {
     if (type == "hello") {
-        Hello hello;
-        if (auto error = read_string(object, "nick", hello.nick)) return *error;
-        if (!is_valid_nick(hello.nick))
+        auto nick = read_string(object, "nick");
+        if (!nick) return std::move(nick).error();
+        if (!is_valid_nick(*nick))
             return Error{ErrorCode::nick_invalid, "nick must be 1-32 of A-Z a-z 0-9 _ -"};
+        Hello hello{*std::move(nick), std::nullopt};
         if (auto it = object.find("token"); it != object.end() && !it->is_null()) {
             if (!it->is_string()) return bad_request("token must be a string");
             hello.token = it->get<std::string>();
@@ -104,57 +120,40 @@ std::variant<Command, Error> decode_body(const std::string& type, const json& ob
         return Command{std::move(hello)};
     }
     if (type == "join") {
-        Join join;
-        auto error = read_channel(object, join.channel);
-        if (!error) error = read_optional_seq(object, "since", join.since);
-        return command_or(std::move(error), std::move(join));
+        auto channel = read_channel(object);
+        if (!channel) return std::move(channel).error();
+        auto since = read_optional_seq(object, "since", 0);
+        if (!since) return std::move(since).error();
+        return Command{Join{*std::move(channel), *since}};
     }
-    if (type == "leave") {
-        Leave leave;
-        return command_or(read_channel(object, leave.channel), std::move(leave));
-    }
+    if (type == "leave") return channel_command<Leave>(object);
     if (type == "say") {
-        Say say;
-        auto error = read_channel(object, say.channel);
-        if (!error) error = read_text(object, limits, say.text);
-        return command_or(std::move(error), std::move(say));
+        auto channel = read_channel(object);
+        if (!channel) return std::move(channel).error();
+        auto text = read_text(object, limits);
+        if (!text) return std::move(text).error();
+        return Command{Say{*std::move(channel), *std::move(text)}};
     }
     if (type == "dm") {
-        Dm dm;
-        auto error = read_string(object, "to", dm.to);
-        if (!error && !is_valid_nick(dm.to))
-            error = Error{ErrorCode::nick_invalid, "to must be a valid nick"};
-        if (!error) error = read_text(object, limits, dm.text);
-        return command_or(std::move(error), std::move(dm));
+        auto to = read_string(object, "to");
+        if (!to) return std::move(to).error();
+        if (!is_valid_nick(*to)) return Error{ErrorCode::nick_invalid, "to must be a valid nick"};
+        auto text = read_text(object, limits);
+        if (!text) return std::move(text).error();
+        return Command{Dm{*std::move(to), *std::move(text)}};
     }
     if (type == "history") {
-        HistoryQuery query;
-        auto error = read_channel(object, query.channel);
-        if (!error) error = read_optional_seq(object, "before", query.before);
-        if (!error) {
-            if (auto it = object.find("limit"); it != object.end() && !it->is_null()) {
-                if (!it->is_number_integer())
-                    error = bad_request("limit must be an integer");
-                else if (it->get<std::int64_t>() < 1 ||
-                         it->get<std::int64_t>() > limits.max_history_limit ||
-                         (it->is_number_unsigned() && it->get<std::uint64_t>() > INT64_MAX))
-                    error = bad_request("limit must be between 1 and " +
-                                        std::to_string(limits.max_history_limit));
-                else
-                    query.limit = static_cast<int>(it->get<std::int64_t>());
-            }
-        }
-        return command_or(std::move(error), std::move(query));
+        auto channel = read_channel(object);
+        if (!channel) return std::move(channel).error();
+        auto before = read_optional_seq(object, "before", 1);
+        if (!before) return std::move(before).error();
+        auto limit = read_history_limit(object, limits);
+        if (!limit) return std::move(limit).error();
+        return Command{HistoryQuery{*std::move(channel), *before, *limit}};
     }
-    if (type == "who") {
-        Who who;
-        return command_or(read_channel(object, who.channel), std::move(who));
-    }
+    if (type == "who") return channel_command<Who>(object);
     if (type == "channels") return Command{ListChannels{}};
-    if (type == "typing") {
-        Typing typing;
-        return command_or(read_channel(object, typing.channel), std::move(typing));
-    }
+    if (type == "typing") return channel_command<Typing>(object);
     if (type == "ping") return Command{Ping{}};
     return Error{ErrorCode::unknown_type, "unknown type: " + type.substr(0, 32)};
 }
@@ -162,24 +161,24 @@ std::variant<Command, Error> decode_body(const std::string& type, const json& ob
 }  // namespace
 
 Decoded decode(std::string_view frame, const DecodeLimits& limits) {
+    // nlohmann's parser takes a NUL byte for the end of its input (for C strings), so whatever
+    // follows one would be ignored. A NUL is never valid anywhere in JSON text (inside a string it
+    // must be escaped), so a frame holding one is not JSON; everything else after the value but
+    // whitespace already fails the parse.
+    auto not_json = [] { return Error{ErrorCode::bad_json, "frame is not valid JSON"}; };
+    if (frame.find('\0') != std::string_view::npos) return {{}, not_json()};
     json object = json::parse(frame, nullptr, /*allow_exceptions=*/false);
-    if (object.is_discarded()) return {{}, Error{ErrorCode::bad_json, "frame is not valid JSON"}};
+    if (object.is_discarded()) return {{}, not_json()};
     if (!object.is_object())
         return {{}, Error{ErrorCode::bad_request, "frame must be one JSON object"}};
 
     auto id = read_id(object);
-    if (auto* error = std::get_if<Error>(&id)) return {{}, std::move(*error)};
-    Decoded decoded{std::get<RequestId>(std::move(id)), Error{}};
+    if (!id) return {{}, std::move(id).error()};
 
     auto type = object.find("type");
-    if (type == object.end()) {
-        decoded.result = bad_request("missing field: type");
-    } else if (!type->is_string()) {
-        decoded.result = bad_request("type must be a string");
-    } else {
-        decoded.result = decode_body(type->get_ref<const std::string&>(), object, limits);
-    }
-    return decoded;
+    if (type == object.end()) return {*std::move(id), bad_request("missing field: type")};
+    if (!type->is_string()) return {*std::move(id), bad_request("type must be a string")};
+    return {*std::move(id), decode_body(type->get_ref<const std::string&>(), object, limits)};
 }
 
 bool is_valid_nick(std::string_view nick) {
