@@ -9,17 +9,16 @@ namespace parley::ws {
 
 namespace {
 
-constexpr std::uint8_t op_continuation = 0x0, op_text = 0x1, op_binary = 0x2, op_close = 0x8,
-                       op_ping = 0x9, op_pong = 0xa;
+// The opcode bytes as they are held while a frame is read, before they are known to be valid.
+constexpr auto op_continuation = static_cast<std::uint8_t>(Opcode::continuation);
+constexpr auto op_text = static_cast<std::uint8_t>(Opcode::text);
+constexpr auto op_ping = static_cast<std::uint8_t>(Opcode::ping);
+constexpr auto op_pong = static_cast<std::uint8_t>(Opcode::pong);
 constexpr std::uint16_t protocol_error = 1002, invalid_payload = 1007, too_big = 1009;
 
 // Assigning an empty string would keep the old allocation; swapping with one frees it.
 void release(std::string& buffer) {
     std::string().swap(buffer);
-}
-
-bool is_control(std::uint8_t opcode) {
-    return (opcode & 0x8) != 0;
 }
 
 // The codes a peer may put in its close frame: 1004-1006 and 1015 are reserved for reporting
@@ -57,7 +56,7 @@ FrameReader::Event FrameReader::next(std::span<char>& input) {
             if (!collect_header(input, 2)) return {};
             // Rejected from the first two bytes already, without waiting for the rest.
             if (const char* why = check_start()) return fail(protocol_error, why);
-            if (!collect_header(input, header_length())) return {};
+            if (!collect_header(input, header_size<Role::server>(header_[1]))) return {};
             if (auto error = check_length(); error.kind == Kind::error) return error;
         }
         const bool control = is_control(opcode_);
@@ -108,50 +107,32 @@ bool FrameReader::collect_header(std::span<char>& input, std::size_t want) {
     return header_size_ == want;
 }
 
-std::size_t FrameReader::header_length() const {
-    const std::uint8_t length7 = header_[1] & 0x7f;
-    return 2 + (length7 == 126 ? 2 : length7 == 127 ? 8 : 0) + 4;  // the mask is always there
-}
-
+// The checks of ws/frame_header.hpp, then those that need the message in progress. They come
+// before the rest of the header, which may be long in coming.
 const char* FrameReader::check_start() const {
-    const unsigned char first = header_[0], second = header_[1];
-    const std::uint8_t opcode = first & 0x0f;
-    const std::size_t length7 = second & 0x7f;
-    if ((first & 0x70) != 0) return "reserved bits set";
-    if (opcode > op_binary && opcode != op_close && opcode != op_ping && opcode != op_pong)
-        return "unknown opcode";
-    if ((second & 0x80) == 0) return "client frames must be masked";
-    if (is_control(opcode)) {
-        if ((first & 0x80) == 0) return "fragmented control frame";
-        if (length7 > 125) return "control frame over 125 bytes";
-        if (opcode == op_close && length7 == 1) return "close frame with a one-byte payload";
-    } else if (opcode == op_continuation && message_opcode_ == 0) {
+    if (const char* why = check_first_bytes<Role::server>(header_[0], header_[1])) return why;
+    const std::uint8_t opcode = header_[0] & 0x0f;
+    if (is_control(opcode)) return nullptr;
+    if (opcode == op_continuation && message_opcode_ == 0)
         return "continuation frame outside a message";
-    } else if (opcode != op_continuation && message_opcode_ != 0) {
+    if (opcode != op_continuation && message_opcode_ != 0)
         return "new message inside a fragmented one";
-    }
     return nullptr;
 }
 
 FrameReader::Event FrameReader::check_length() {
-    const std::uint8_t length7 = header_[1] & 0x7f;
-    std::uint64_t length = length7;
-    std::size_t at = 2;
-    if (length7 >= 126) {
-        std::size_t bytes = length7 == 126 ? 2 : 8;
-        length = 0;
-        for (std::size_t i = 0; i < bytes; ++i) length = (length << 8) | header_[at + i];
-        at += bytes;
-        // RFC 6455 5.2: the shortest form must be used, and the top bit of 64 is zero.
-        std::uint64_t smallest = length7 == 126 ? 126 : 0x10000;
-        if (length < smallest || (length >> 63) != 0)
-            return fail(protocol_error, "frame length not minimally encoded");
-    }
-    std::memcpy(mask_, header_ + at, 4);
+    // The header is complete here and its first bytes passed check_start, so the parse is either
+    // complete or rejects the length's encoding.
+    const auto parsed = parse_header<Role::server>(
+        std::string_view(reinterpret_cast<const char*>(header_), header_size_));
+    if (parsed.status != HeaderStatus::complete) return fail(protocol_error, parsed.why);
+    const FrameHeader& header = parsed.header;
+    const std::uint64_t length = header.payload_size;
+    mask_ = header.mask;
     header_size_ = 0;
 
-    opcode_ = header_[0] & 0x0f;
-    fin_ = (header_[0] & 0x80) != 0;
+    opcode_ = static_cast<std::uint8_t>(header.opcode);
+    fin_ = header.fin;
     if (!is_control(opcode_)) {
         std::size_t so_far = held_ ? held_->message.size() : 0;
         if (length > max_message_bytes_ - std::min(so_far, max_message_bytes_))
@@ -191,8 +172,7 @@ FrameReader::Event FrameReader::fail(std::uint16_t code, const char* why) {
 }
 
 void FrameReader::unmask(char* data, std::size_t size) {
-    for (std::size_t i = 0; i < size; ++i)
-        data[i] = static_cast<char>(data[i] ^ mask_[(mask_offset_ + i) & 3]);
+    apply_mask(data, size, mask_, mask_offset_);
     mask_offset_ = static_cast<std::uint8_t>((mask_offset_ + size) & 3);
 }
 

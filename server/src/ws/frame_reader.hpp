@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "ws/frame_header.hpp"
+
 namespace parley::ws {
 
 // Parses what a WebSocket client sends (RFC 6455 section 5) into messages and control frames, and
@@ -53,7 +55,6 @@ class FrameReader {
     };
 
     bool collect_header(std::span<char>& input, std::size_t want);
-    std::size_t header_length() const;
     const char* check_start() const;  // the first two header bytes: why they are wrong, or null
     Event check_length();             // the whole header
     Event finish_control(std::string_view payload);
@@ -67,8 +68,8 @@ class FrameReader {
     std::uint64_t frame_left_ = 0;   // payload bytes of the current frame still to come
     const char* failure_ = nullptr;  // why, once failed
     std::uint16_t failed_code_ = 0;
-    unsigned char header_[14] = {};
-    unsigned char mask_[4] = {};
+    unsigned char header_[max_header_size] = {};
+    MaskKey mask_ = {};
     std::uint8_t header_size_ = 0;  // header bytes collected so far
     std::uint8_t mask_offset_ = 0;  // payload bytes unmasked so far, mod 4
     std::uint8_t opcode_ = 0;

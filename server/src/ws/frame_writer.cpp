@@ -3,55 +3,42 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "ws/frame_header.hpp"
+
 namespace parley::ws {
 
 namespace {
 
-constexpr std::size_t max_control_payload = 125;
-
-std::string control_frame(unsigned char fin_opcode, std::string_view payload) {
-    payload = payload.substr(0, max_control_payload);
+// One allocation of the frame's exact size: the header is built on the stack first.
+std::string server_frame(Opcode opcode, std::string_view payload) {
+    const auto header = encode_header<Role::server>(opcode, payload.size());
     std::string bytes;
-    bytes.reserve(2 + payload.size());
-    bytes.push_back(static_cast<char>(fin_opcode));
-    bytes.push_back(static_cast<char>(payload.size()));
+    bytes.reserve(header.size + payload.size());
+    bytes.append(header.view());
     bytes.append(payload);
     return bytes;
+}
+
+std::string control_frame(Opcode opcode, std::string_view payload) {
+    return server_frame(opcode, payload.substr(0, max_control_payload));
 }
 
 }  // namespace
 
 Frame make_text_frame(std::string_view payload) {
-    constexpr unsigned char fin_text = 0x81;
-    const std::uint64_t size = payload.size();
-    std::string bytes;
-    bytes.reserve(payload.size() + 10);
-    bytes.push_back(static_cast<char>(fin_text));
-    if (size < 126) {
-        bytes.push_back(static_cast<char>(size));
-    } else if (size <= 0xffff) {
-        bytes.push_back(static_cast<char>(126));
-        bytes.push_back(static_cast<char>((size >> 8) & 0xff));
-        bytes.push_back(static_cast<char>(size & 0xff));
-    } else {
-        bytes.push_back(static_cast<char>(127));
-        for (int shift = 56; shift >= 0; shift -= 8)
-            bytes.push_back(static_cast<char>((size >> shift) & 0xff));
-    }
-    bytes.append(payload);
-    return std::make_shared<const std::string>(std::move(bytes));
+    return std::make_shared<const std::string>(server_frame(Opcode::text, payload));
 }
 
 std::string make_ping_frame() {
-    return control_frame(0x89, {});
+    return control_frame(Opcode::ping, {});
 }
 
 std::string make_pong_frame(std::string_view payload) {
-    return control_frame(0x8a, payload);
+    return control_frame(Opcode::pong, payload);
 }
 
 std::string make_close_frame(std::uint16_t code, std::string_view reason) {
-    if (code == 1005) return control_frame(0x88, {});
+    if (code == 1005) return control_frame(Opcode::close, {});
     auto cut = std::min(reason.size(), max_control_payload - 2);
     // Back up over continuation bytes so that no UTF-8 sequence is split.
     if (cut < reason.size())
@@ -60,7 +47,7 @@ std::string make_close_frame(std::uint16_t code, std::string_view reason) {
     payload.push_back(static_cast<char>(code >> 8));
     payload.push_back(static_cast<char>(code & 0xff));
     payload.append(reason.substr(0, cut));
-    return control_frame(0x88, payload);
+    return control_frame(Opcode::close, payload);
 }
 
 }  // namespace parley::ws

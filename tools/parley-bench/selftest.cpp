@@ -81,6 +81,13 @@ void test_parser_rejects_bad_frames() {
     CHECK(ping.status == ParseStatus::complete && ping.frame.opcode == bench::Opcode::ping);
     const auto fragment = bench::parse_server_frame(server_frame(0x01, "abc"), 1024);
     CHECK(fragment.status == ParseStatus::complete && !fragment.frame.fin);
+    // A server must use the shortest length form, and a close payload is empty or holds a code.
+    const std::string long_form_of_5 = std::string("\x81\x7e\x00\x05", 4) + "hello";
+    CHECK(bench::parse_server_frame(long_form_of_5, 1024).status == ParseStatus::invalid);
+    std::string long_form_of_200 = std::string("\x81\x7f", 2) + std::string(7, '\0') + "\xc8";
+    long_form_of_200 += std::string(200, 'p');
+    CHECK(bench::parse_server_frame(long_form_of_200, 1024).status == ParseStatus::invalid);
+    CHECK(bench::parse_server_frame(server_frame(0x88, "x"), 1024).status == ParseStatus::invalid);
 }
 
 void test_client_frames_are_masked() {

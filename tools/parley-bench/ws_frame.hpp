@@ -5,16 +5,14 @@
 #include <string>
 #include <string_view>
 
+#include "ws/frame_header.hpp"
+
 namespace bench {
 
-enum class Opcode : std::uint8_t {
-    continuation = 0x0,
-    text = 0x1,
-    binary = 0x2,
-    close = 0x8,
-    ping = 0x9,
-    pong = 0xA,
-};
+// The header rules, opcodes and masking are the server's own (ws/frame_header.hpp, header-only,
+// standard C++ only), in the client's role. What stays here is how the tool uses them: parsing
+// whole frames in place out of its read buffer and appending masked frames to its send buffers.
+using Opcode = parley::ws::Opcode;
 
 // One complete server frame, viewed in place: the payload points into the caller's buffer.
 struct FrameView {
