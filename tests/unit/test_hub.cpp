@@ -171,13 +171,31 @@ TEST_F(HubTest, LeavingAndDisconnectingUpdateMembership) {
     hub->join(ann, std::nullopt, {"room", std::nullopt});
     hub->join(bob, std::nullopt, {"room", std::nullopt});
     bob->wait_for("joined");
+    EXPECT_EQ(ann->wait_for("presence")["joined"], json::array({"bob"}));
     EXPECT_EQ(metrics.channels.load(), 1);
     hub->leave(bob, "1", {"room"});
     EXPECT_EQ(bob->wait_for("left")["channel"], "room");
-    auto presence = ann->wait_for("presence");
+    EXPECT_EQ(ann->wait_for("presence", 1)["left"], json::array({"bob"}));
     hub->disconnect(ann);
     EXPECT_EQ(metrics.channels.load(), 0);
     EXPECT_FALSE(hub->channel_known("room")) << "no members and no history";
+}
+
+TEST_F(HubTest, AJoinAndLeaveWithinOneWindowAnnounceNothing) {
+    auto ann = connect("ann"), bob = connect("bob");
+    hub->join(ann, std::nullopt, {"room", std::nullopt});
+    ann->wait_for("joined");
+    hub->join(bob, std::nullopt, {"room", std::nullopt});
+    bob->wait_for("joined");
+    hub->leave(bob, "1", {"room"});
+    bob->wait_for("left");
+    // Ann never saw bob arrive, so she is not told he left either: the first presence she gets
+    // is carol's arrival, alone.
+    auto carol = connect("carol");
+    hub->join(carol, std::nullopt, {"room", std::nullopt});
+    auto presence = ann->wait_for("presence");
+    EXPECT_EQ(presence["joined"], json::array({"carol"}));
+    EXPECT_EQ(presence["left"], json::array());
 }
 
 }  // namespace

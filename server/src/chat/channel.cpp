@@ -170,11 +170,21 @@ void Channel::drop_presence_changes() {
 
 std::pair<std::vector<std::string>, std::vector<std::string>> Channel::presence_since(
     std::size_t from) const {
-    std::map<std::string, bool> last;
-    for (auto i = from; i < presence_log_.size(); ++i)
-        last[presence_log_[i].first] = presence_log_[i].second;
+    // The net change per nick over the window: a nick that joined and left within it (or left
+    // and came back) is where it was, and announcing its leave would tell members of a departure
+    // from somewhere they never saw it arrive.
+    std::map<std::string, std::pair<bool, bool>> first_last;  // nick -> (first, last) joined
+    for (auto i = from; i < presence_log_.size(); ++i) {
+        const auto& [nick, joined] = presence_log_[i];
+        auto [it, added] = first_last.try_emplace(nick, joined, joined);
+        it->second.second = joined;
+    }
     std::pair<std::vector<std::string>, std::vector<std::string>> lists;
-    for (const auto& [nick, joined] : last) (joined ? lists.first : lists.second).push_back(nick);
+    for (const auto& [nick, change] : first_last) {
+        auto [first, last] = change;
+        if (first != last) continue;  // back where it started
+        (last ? lists.first : lists.second).push_back(nick);
+    }
     return lists;
 }
 

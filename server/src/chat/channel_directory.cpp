@@ -1,5 +1,9 @@
 #include "chat/channel_directory.hpp"
 
+#include <algorithm>
+
+#include "protocol/events.hpp"
+
 namespace parley::chat {
 
 ChannelDirectory::Shard& ChannelDirectory::shard(const std::string& name) {
@@ -60,6 +64,41 @@ void ChannelDirectory::remove_member(
         metrics_.channels.fetch_sub(1, std::memory_order_relaxed);
     }
     then(channel, removal);
+}
+
+}  // namespace parley::chat
+
+namespace parley::chat {
+
+std::shared_ptr<const std::string> ChannelDirectory::listing(std::size_t at_most,
+                                                             std::chrono::milliseconds max_age) {
+    auto now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard lock(listing_mutex_);
+        if (listing_ && (now - listed_at_ < max_age || listing_busy_)) return listing_;
+        listing_busy_ = true;
+    }
+    std::vector<protocol::ChannelSummary> list;
+    for (const auto& channel : all()) {
+        std::lock_guard lock(channel->mutex);
+        if (channel->active_count() > 0) list.push_back({channel->name(), channel->active_count()});
+    }
+    auto by_size = [](const auto& a, const auto& b) {
+        return a.member_count != b.member_count ? a.member_count > b.member_count : a.name < b.name;
+    };
+    if (list.size() > at_most) {
+        std::partial_sort(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(at_most),
+                          list.end(), by_size);
+        list.resize(at_most);
+    } else {
+        std::sort(list.begin(), list.end(), by_size);
+    }
+    auto built = std::make_shared<const std::string>(protocol::encode_channel_list(list));
+    std::lock_guard lock(listing_mutex_);
+    listing_ = built;
+    listed_at_ = now;
+    listing_busy_ = false;
+    return built;
 }
 
 }  // namespace parley::chat

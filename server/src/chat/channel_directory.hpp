@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -40,6 +41,12 @@ class ChannelDirectory {
     void remove_member(const std::string& name, const Participant* participant,
                        const std::function<void(const ChannelPtr&, const Removal&)>& then);
 
+    // The `channels` answer: the largest channels (at most `at_most`), as the JSON array the
+    // reply carries. Building it visits every channel, so it is built at most once per `max_age`
+    // and shared; while one thread rebuilds it, others are given the previous one.
+    std::shared_ptr<const std::string> listing(std::size_t at_most,
+                                               std::chrono::milliseconds max_age);
+
   private:
     struct Shard {
         mutable std::mutex mutex;
@@ -52,6 +59,11 @@ class ChannelDirectory {
 
     metrics::Metrics& metrics_;
     std::array<Shard, shard_count> shards_;
+
+    std::mutex listing_mutex_;  // a leaf: taken with no other lock held
+    std::shared_ptr<const std::string> listing_;
+    std::chrono::steady_clock::time_point listed_at_{};
+    bool listing_busy_ = false;
 };
 
 }  // namespace parley::chat

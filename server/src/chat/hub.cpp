@@ -2,7 +2,6 @@
 
 #include <boost/asio/post.hpp>
 
-#include <algorithm>
 
 namespace parley::chat {
 
@@ -156,16 +155,8 @@ void Hub::who(const ParticipantPtr& p, const protocol::RequestId& id, const prot
 void Hub::channels(const ParticipantPtr& p, const protocol::RequestId& id) {
     if (identified_nick(p, id).empty()) return;
     constexpr std::size_t max_listed = 1000;
-    std::vector<protocol::ChannelSummary> list;
-    for (const auto& channel : channels_.all()) {
-        std::lock_guard lock(channel->mutex);
-        if (channel->active_count() > 0) list.push_back({channel->name(), channel->active_count()});
-    }
-    std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) {
-        return a.member_count != b.member_count ? a.member_count > b.member_count : a.name < b.name;
-    });
-    if (list.size() > max_listed) list.resize(max_listed);
-    replies_.send(p, protocol::encode_channels(id, list));
+    constexpr std::chrono::seconds max_age{1};
+    replies_.send(p, protocol::encode_channels(id, *channels_.listing(max_listed, max_age)));
 }
 
 void Hub::history(const ParticipantPtr& p, const protocol::RequestId& id,

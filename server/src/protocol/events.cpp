@@ -104,13 +104,20 @@ std::string encode_who(const RequestId& id, const std::string& channel, std::siz
     return dump(object);
 }
 
-std::string encode_channels(const RequestId& id, const std::vector<ChannelSummary>& channels) {
+std::string encode_channel_list(const std::vector<ChannelSummary>& channels) {
     json list = json::array();
     for (const auto& channel : channels)
         list.push_back({{"name", channel.name}, {"member_count", channel.member_count}});
-    json object = reply("channels", id);
-    object["channels"] = std::move(list);
-    return dump(object);
+    return dump(list);
+}
+
+std::string encode_channels(const RequestId& id, const std::string& channel_list) {
+    // Keys in the order the other encoders' sorted objects have them: channels, id, type.
+    std::string text = R"({"channels":)";
+    text += channel_list;
+    if (id) text += R"(,"id":)" + *id;
+    text += R"(,"type":"channels"})";
+    return text;
 }
 
 std::string encode_pong(const RequestId& id) {

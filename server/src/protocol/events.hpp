@@ -51,7 +51,10 @@ std::string encode_history(const RequestId& id, const std::string& channel,
                            const std::vector<model::ChatMessage>& messages);
 std::string encode_who(const RequestId& id, const std::string& channel, std::size_t member_count,
                        const std::vector<std::string>& members);
-std::string encode_channels(const RequestId& id, const std::vector<ChannelSummary>& channels);
+// The `channels` reply around a list made once by encode_channel_list and shared by every
+// request for a while.
+std::string encode_channel_list(const std::vector<ChannelSummary>& channels);
+std::string encode_channels(const RequestId& id, const std::string& channel_list);
 std::string encode_pong(const RequestId& id);
 
 std::string encode_message(const model::ChatMessage& message);
