@@ -83,9 +83,8 @@ Server::Server(config::Options options) : options_(std::move(options)) {
         health_descriptors});
 
     if (!options_.auth_secret_file.empty()) {
-        std::string error;
-        auto secret = auth::read_secret_file(options_.auth_secret_file, error);
-        if (!secret) throw StartupError("--auth-secret-file: " + error);
+        auto secret = auth::read_secret_file(options_.auth_secret_file);
+        if (!secret) throw StartupError("--auth-secret-file: " + secret.error().message);
         auth_secret_ = *secret;
     } else {
         auth_secret_ = options_.auth_secret;
@@ -102,9 +101,9 @@ Server::Server(config::Options options) : options_(std::move(options)) {
             "this address can read what this server serves (DNS rebinding)",
             options_.host);
     if (!options_.tls_cert.empty()) {
-        std::string error;
-        tls_ = net::make_tls_context(options_.tls_cert, options_.tls_key, error);
-        if (!tls_) throw StartupError(error);
+        auto tls = net::make_tls_context(options_.tls_cert, options_.tls_key);
+        if (!tls) throw StartupError(tls.error().message);
+        tls_ = std::move(*tls);
     }
 
     if (!options_.redis.empty()) {
@@ -157,10 +156,9 @@ Server::Server(config::Options options) : options_(std::move(options)) {
     if (!auth_secret_.empty()) {
         context_->verify_token =
             [secret = auth_secret_](std::string_view token) -> std::optional<std::string> {
-            auto result = auth::verify_token(token, secret, auth::unix_now());
-            if (auto* verified = std::get_if<auth::VerifiedToken>(&result))
-                return verified->subject;
-            return std::nullopt;
+            auto verified = auth::verify_token(token, secret, auth::unix_now());
+            if (!verified) return std::nullopt;
+            return verified->subject;
         };
         spdlog::info("token mode: hello needs an HS256 token whose sub is the nick");
     }

@@ -34,18 +34,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string_view input(reinterpret_cast<const char*>(data), size);
 
     auto result = verify_token(input, secret, now);
-    if (const auto* token = std::get_if<VerifiedToken>(&result)) {
+    if (const auto* token = result ? &*result : nullptr) {
         require(!token->subject.empty());
         require(token->expires_at > now - token_clock_leeway_seconds);
     }
     // Nobody can produce a MAC for a secret they do not know, not even a fuzzer.
-    require(std::holds_alternative<TokenError>(verify_token(input, "another secret", now)));
+    require(!verify_token(input, "another secret", now));
 
     // Kept short enough that even \u-escaped control characters fit in max_token_bytes.
     if (!input.empty() && size <= 512) {
         auto signed_token = sign_token(secret, input, std::chrono::hours(1), now);
         auto round_trip = verify_token(signed_token, secret, now);
-        const auto* verified = std::get_if<VerifiedToken>(&round_trip);
+        const auto* verified = round_trip ? &*round_trip : nullptr;
         require(verified != nullptr);
         // Bytes that are not UTF-8 are replaced when signing, so only ASCII must come back as is.
         if (is_ascii(input)) require(verified->subject == input);

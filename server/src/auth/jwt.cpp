@@ -89,7 +89,7 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
     return true;
 }
 
-std::optional<TokenError> check_header(const json& header) {
+Expected<void, TokenError> check_header(const json& header) {
     auto alg = header.find("alg");
     if (alg == header.end()) return TokenError{"missing alg"};
     // Only the one algorithm we sign with: "none" and the RSA/EC families would let a client
@@ -102,12 +102,11 @@ std::optional<TokenError> check_header(const json& header) {
     }
     // RFC 7515 §4.1.11: extensions we do not understand must make the token invalid.
     if (header.contains("crit")) return TokenError{"unsupported crit"};
-    return std::nullopt;
+    return {};
 }
 
-std::variant<VerifiedToken, TokenError> verify_or_throw(std::string_view token,
-                                                        std::string_view secret,
-                                                        std::int64_t now_unix) {
+Expected<VerifiedToken, TokenError> verify_or_throw(std::string_view token, std::string_view secret,
+                                                    std::int64_t now_unix) {
     if (secret.empty()) return TokenError{"no secret configured"};
     if (token.size() > max_token_bytes) return TokenError{"token too long"};
 
@@ -121,7 +120,7 @@ std::variant<VerifiedToken, TokenError> verify_or_throw(std::string_view token,
 
     auto header = decode_json_object(header_segment);
     if (!header) return TokenError{"malformed header"};
-    if (auto error = check_header(*header)) return *error;
+    if (auto checked = check_header(*header); !checked) return checked.error();
 
     // The MAC covers the segments exactly as sent, padding included, so no re-encoding here.
     auto signature = base64url_decode(signature_segment);
@@ -222,9 +221,8 @@ std::string sign_token(std::string_view secret, std::string_view subject, std::c
     return signing_input + '.' + base64url_encode(mac_bytes);
 }
 
-std::variant<VerifiedToken, TokenError> verify_token(std::string_view token,
-                                                     std::string_view secret,
-                                                     std::int64_t now_unix) {
+Expected<VerifiedToken, TokenError> verify_token(std::string_view token, std::string_view secret,
+                                                 std::int64_t now_unix) {
     try {
         return verify_or_throw(token, secret, now_unix);
     } catch (...) {
@@ -239,30 +237,19 @@ std::int64_t unix_now() {
         .count();
 }
 
-std::optional<std::string> read_secret_file(const std::filesystem::path& path, std::string& error) {
+Expected<std::string> read_secret_file(const std::filesystem::path& path) {
     std::ifstream file(path, std::ios::binary);
-    if (!file) {
-        error = "cannot read secret file " + path.string();
-        return std::nullopt;
-    }
+    if (!file) return Failure{"cannot read secret file " + path.string()};
     std::string secret(max_secret_file_bytes + 1, '\0');
     file.read(secret.data(), static_cast<std::streamsize>(secret.size()));
-    if (file.bad()) {
-        error = "cannot read secret file " + path.string();
-        return std::nullopt;
-    }
+    if (file.bad()) return Failure{"cannot read secret file " + path.string()};
     secret.resize(static_cast<std::size_t>(file.gcount()));
-    if (secret.size() > max_secret_file_bytes) {
-        error = "secret file " + path.string() + " is larger than 64 KiB";
-        return std::nullopt;
-    }
+    if (secret.size() > max_secret_file_bytes)
+        return Failure{"secret file " + path.string() + " is larger than 64 KiB"};
     while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' ||
                                secret.back() == ' ' || secret.back() == '\t'))
         secret.pop_back();
-    if (secret.empty()) {
-        error = "secret file " + path.string() + " is empty";
-        return std::nullopt;
-    }
+    if (secret.empty()) return Failure{"secret file " + path.string() + " is empty"};
     return secret;
 }
 

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <variant>
 
+#include "model/expected.hpp"
+
 // HS256 JSON Web Tokens (RFC 7519), just the subset Parley needs: a `sub` naming the user and an
 // `exp` bounding the token's life. Nothing here ever throws on hostile input.
 namespace parley::auth {
@@ -37,17 +39,16 @@ std::string sign_token(std::string_view secret, std::string_view subject, std::c
 // Checks the signature (constant-time), the header (alg must be HS256, typ absent or JWT, no
 // crit) and the claims (sub a non-empty string, exp an integer in the future, nbf if present in
 // the past). An empty secret verifies nothing.
-std::variant<VerifiedToken, TokenError> verify_token(std::string_view token,
-                                                     std::string_view secret,
-                                                     std::int64_t now_unix);
+Expected<VerifiedToken, TokenError> verify_token(std::string_view token, std::string_view secret,
+                                                 std::int64_t now_unix);
 
 // Seconds since the Unix epoch from the system clock, for callers outside tests.
 std::int64_t unix_now();
 
 // Reads a secret from a file, dropping trailing line breaks and spaces so that `echo s > file`
-// gives the same secret as `--secret s`. Nothing when the file is unreadable or the secret empty;
-// `error` then says why in one line.
-std::optional<std::string> read_secret_file(const std::filesystem::path& path, std::string& error);
+// gives the same secret as `--secret s`. Fails, with why in one line, when the file is
+// unreadable or the secret empty.
+Expected<std::string> read_secret_file(const std::filesystem::path& path);
 
 // base64url (RFC 4648 §5). Encoding never pads; decoding accepts input with or without padding
 // but refuses other alphabets, stray characters and non-zero leftover bits.

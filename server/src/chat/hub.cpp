@@ -2,7 +2,6 @@
 
 #include <boost/asio/post.hpp>
 
-
 namespace parley::chat {
 
 using protocol::ErrorCode;

@@ -12,16 +12,16 @@ extern char** environ;
 namespace parley::cli {
 
 int run_serve(int argc, char** argv) {
-    auto parsed = config::parse_serve_options(argc, argv, environ);
-    if (std::holds_alternative<config::HelpRequested>(parsed)) {
+    if (config::wants_help(argc, argv)) {
         std::cout << config::serve_help();
         return 0;
     }
-    if (auto* error = std::get_if<config::ParseError>(&parsed)) {
-        std::cerr << "parley serve: " << error->message << " (see parley serve --help)\n";
+    auto parsed = config::parse_serve_options(argc, argv, environ);
+    if (!parsed) {
+        std::cerr << "parley serve: " << parsed.error().message << " (see parley serve --help)\n";
         return 2;
     }
-    auto& options = std::get<config::Options>(parsed);
+    auto& options = *parsed;
     config::setup_logging(options.log_level, options.log_format);
     try {
         Server server(std::move(options));

@@ -144,9 +144,8 @@ int run_token(int argc, char** argv) {
     if (args.secret) {
         secret = *args.secret;
     } else if (args.secret_file) {
-        std::string error;
-        auto from_file = auth::read_secret_file(*args.secret_file, error);
-        if (!from_file) return fail(error);
+        auto from_file = auth::read_secret_file(*args.secret_file);
+        if (!from_file) return fail(from_file.error().message);
         secret = std::move(*from_file);
     } else if (const char* from_env = std::getenv("PARLEY_AUTH_SECRET")) {
         secret = from_env;

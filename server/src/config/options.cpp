@@ -289,8 +289,17 @@ std::optional<std::uint64_t> parse_byte_size(std::string_view text) {
     return std::nullopt;
 }
 
-std::variant<Options, ParseError, HelpRequested> parse_serve_options(int argc, char** argv,
-                                                                     char** envp) {
+bool wants_help(int argc, char** argv) {
+    for (int i = 0; i < argc; ++i) {
+        std::string_view arg(argv[i]);
+        if (arg == "--help" || arg == "-h") return true;
+        // Every option takes a value: the next argument is it, unless given as --flag=value.
+        if (arg.rfind("--", 0) == 0 && arg.find('=') == std::string_view::npos) ++i;
+    }
+    return false;
+}
+
+Expected<Options> parse_serve_options(int argc, char** argv, char** envp) {
     Options options;
     options.web_root = PARLEY_DEFAULT_WEB_ROOT;
 
@@ -302,14 +311,13 @@ std::variant<Options, ParseError, HelpRequested> parse_serve_options(int argc, c
         for (const auto& spec : specs()) {
             if (env_name(spec.name) != key) continue;
             if (auto error = apply(options, spec, entry.substr(eq + 1), key))
-                return ParseError{*error};
+                return Failure{*error};
         }
     }
 
     for (int i = 0; i < argc; ++i) {
         std::string_view arg(argv[i]);
-        if (arg == "--help" || arg == "-h") return HelpRequested{};
-        if (arg.rfind("--", 0) != 0) return ParseError{"unexpected argument: " + std::string(arg)};
+        if (arg.rfind("--", 0) != 0) return Failure{"unexpected argument: " + std::string(arg)};
         arg.remove_prefix(2);
         std::string_view value;
         bool inline_value = false;
@@ -319,16 +327,16 @@ std::variant<Options, ParseError, HelpRequested> parse_serve_options(int argc, c
             inline_value = true;
         }
         const Spec* spec = find_spec(arg);
-        if (!spec) return ParseError{"unknown option: --" + std::string(arg)};
+        if (!spec) return Failure{"unknown option: --" + std::string(arg)};
         if (!inline_value) {
-            if (i + 1 >= argc) return ParseError{"--" + std::string(arg) + " needs a value"};
+            if (i + 1 >= argc) return Failure{"--" + std::string(arg) + " needs a value"};
             value = argv[++i];
         }
         if (auto error = apply(options, *spec, value, "--" + std::string(arg)))
-            return ParseError{*error};
+            return Failure{*error};
     }
 
-    if (auto error = check(options)) return ParseError{*error};
+    if (auto error = check(options)) return Failure{*error};
     return options;
 }
 

@@ -8,6 +8,8 @@
 #include <variant>
 #include <vector>
 
+#include "model/expected.hpp"
+
 namespace parley::config {
 
 using Duration = std::chrono::milliseconds;
@@ -75,15 +77,12 @@ struct Options {
     std::string log_format = "text";
 };
 
-struct ParseError {
-    std::string message;  // one line, for stderr
-};
+// Whether the arguments ask for the help text (--help or -h).
+bool wants_help(int argc, char** argv);
 
-struct HelpRequested {};
-
-// Reads flags over environment variables over defaults, then checks every value.
-std::variant<Options, ParseError, HelpRequested> parse_serve_options(int argc, char** argv,
-                                                                     char** envp);
+// Reads flags over environment variables over defaults, then checks every value. A failure is
+// one line for stderr.
+Expected<Options> parse_serve_options(int argc, char** argv, char** envp);
 
 // The text of `parley serve --help`.
 std::string serve_help();

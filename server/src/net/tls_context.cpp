@@ -17,19 +17,12 @@ namespace ssl = boost::asio::ssl;
 
 namespace {
 
-std::optional<std::string> read_file(const std::string& flag, const std::string& path,
-                                     std::string& error) {
+Expected<std::string> read_file(const std::string& flag, const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        error = flag + " " + path + ": cannot read it (" + std::strerror(errno) + ")";
-        return std::nullopt;
-    }
+    if (!in) return Failure{flag + " " + path + ": cannot read it (" + std::strerror(errno) + ")"};
     std::ostringstream content;
     content << in.rdbuf();
-    if (in.bad()) {
-        error = flag + " " + path + ": cannot read it";
-        return std::nullopt;
-    }
+    if (in.bad()) return Failure{flag + " " + path + ": cannot read it"};
     return content.str();
 }
 
@@ -54,43 +47,38 @@ bool is_pem_private_key(const std::string& pem) {
 
 }  // namespace
 
-std::unique_ptr<ssl::context> make_tls_context(const std::string& cert_path,
-                                               const std::string& key_path, std::string& error) {
-    auto cert = read_file("--tls-cert", cert_path, error);
-    if (!cert) return nullptr;
-    auto key = read_file("--tls-key", key_path, error);
-    if (!key) return nullptr;
+Expected<std::unique_ptr<ssl::context>> make_tls_context(const std::string& cert_path,
+                                                         const std::string& key_path) {
+    auto cert = read_file("--tls-cert", cert_path);
+    if (!cert) return std::move(cert).error();
+    auto key = read_file("--tls-key", key_path);
+    if (!key) return std::move(key).error();
 
     auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
     context->set_options(ssl::context::default_workarounds | ssl::context::no_compression |
                          ssl::context::single_dh_use);
-    if (SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION) != 1) {
-        error = "cannot require TLS 1.2 or later: " + openssl_reason();
-        return nullptr;
-    }
+    if (SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION) != 1)
+        return Failure{"cannot require TLS 1.2 or later: " + openssl_reason()};
 
     boost::system::error_code ec;
     context->use_certificate_chain(boost::asio::buffer(*cert), ec);
     if (ec) {
         ERR_clear_error();
-        error = "--tls-cert " + cert_path + ": no PEM certificate in it";
-        return nullptr;
+        return Failure{"--tls-cert " + cert_path + ": no PEM certificate in it"};
     }
     // Parsed on its own first, so that an unreadable key and a mismatched one get their own
     // message: OpenSSL reports both from the same call.
-    if (!is_pem_private_key(*key)) {
-        error = "--tls-key " + key_path +
-                ": no PEM private key in it (or an encrypted one: Parley takes no passphrase)";
-        return nullptr;
-    }
+    if (!is_pem_private_key(*key))
+        return Failure{"--tls-key " + key_path +
+                       ": no PEM private key in it (or an encrypted one: Parley takes no "
+                       "passphrase)"};
     context->use_private_key(boost::asio::buffer(*key), ssl::context::pem, ec);
     // A key of another type than the certificate's is accepted into a slot of its own, so the
     // pair is checked explicitly as well.
     if (ec || SSL_CTX_check_private_key(context->native_handle()) != 1) {
         ERR_clear_error();
-        error =
-            "--tls-key " + key_path + " does not match the certificate in --tls-cert " + cert_path;
-        return nullptr;
+        return Failure{"--tls-key " + key_path + " does not match the certificate in --tls-cert " +
+                       cert_path};
     }
     return context;
 }
