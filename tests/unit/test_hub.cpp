@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "chat/hub.hpp"
+#include "hub_doubles.hpp"
 #include "storage/sqlite_history.hpp"
 
 namespace parley::chat {
@@ -16,49 +17,6 @@ namespace {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
-
-// Stands where a WebSocket session would: it keeps every frame the hub delivers.
-class RecordingParticipant final : public Participant {
-  public:
-    explicit RecordingParticipant(std::string id) : id_(std::move(id)) {}
-    void deliver(const ws::Frame& frame) override {
-        // Skip the WebSocket header: the payload is all that matters here.
-        std::size_t header = (static_cast<unsigned char>((*frame)[1]) & 0x7f) == 126 ? 4 : 2;
-        std::lock_guard lock(mutex_);
-        frames_.push_back(json::parse(frame->substr(header)));
-        changed_.notify_all();
-    }
-    std::string_view session_id() const override { return id_; }
-
-    json wait_for(const std::string& type, std::size_t nth = 0) {
-        std::unique_lock lock(mutex_);
-        json found;
-        bool ok = changed_.wait_for(lock, 5s, [&] {
-            std::size_t seen = 0;
-            for (const auto& frame : frames_)
-                if (frame["type"] == type && seen++ == nth) {
-                    found = frame;
-                    return true;
-                }
-            return false;
-        });
-        if (!ok) throw std::runtime_error("no " + type + " frame");
-        return found;
-    }
-    std::vector<json> of_type(const std::string& type) {
-        std::lock_guard lock(mutex_);
-        std::vector<json> found;
-        for (const auto& frame : frames_)
-            if (frame["type"] == type) found.push_back(frame);
-        return found;
-    }
-
-  private:
-    std::string id_;
-    std::mutex mutex_;
-    std::condition_variable changed_;
-    std::vector<json> frames_;
-};
 
 class HubTest : public ::testing::Test {
   protected:

@@ -1,0 +1,196 @@
+#pragma once
+// Stand-ins for what surrounds the hub in unit tests: a participant that records what it is
+// sent, a history whose answers the test releases in the order it chooses, and a cluster link
+// that records what the hub tells the other nodes.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <thread>
+#include <string>
+#include <vector>
+
+#include "chat/cluster_link.hpp"
+#include "chat/participant.hpp"
+#include "storage/history.hpp"
+
+namespace parley::chat {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+// Stands where a WebSocket session would: it keeps every frame the hub delivers.
+class RecordingParticipant final : public Participant {
+  public:
+    explicit RecordingParticipant(std::string id) : id_(std::move(id)) {}
+    void deliver(const ws::Frame& frame) override {
+        // Skip the WebSocket header: the payload is all that matters here.
+        std::size_t header = (static_cast<unsigned char>((*frame)[1]) & 0x7f) == 126 ? 4 : 2;
+        std::lock_guard lock(mutex_);
+        frames_.push_back(json::parse(frame->substr(header)));
+        changed_.notify_all();
+    }
+    std::string_view session_id() const override { return id_; }
+
+    json wait_for(const std::string& type, std::size_t nth = 0) {
+        std::unique_lock lock(mutex_);
+        json found;
+        bool ok = changed_.wait_for(lock, 5s, [&] {
+            std::size_t seen = 0;
+            for (const auto& frame : frames_)
+                if (frame["type"] == type && seen++ == nth) {
+                    found = frame;
+                    return true;
+                }
+            return false;
+        });
+        if (!ok) throw std::runtime_error("no " + type + " frame");
+        return found;
+    }
+    std::vector<json> of_type(const std::string& type) {
+        std::lock_guard lock(mutex_);
+        std::vector<json> found;
+        for (const auto& frame : frames_)
+            if (frame["type"] == type) found.push_back(frame);
+        return found;
+    }
+
+  private:
+    std::string id_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::vector<json> frames_;
+};
+
+// History kept in memory whose operations wait until the test runs them: run_all() in order, or
+// run(i) to answer the i-th waiting one first. Reads see the log as it is when they run.
+class FakeHistory final : public storage::History {
+  public:
+    bool accepting = true;  // false: every call is refused, as a full queue would be
+
+    bool append(model::ChatMessage message,
+                std::function<void(storage::AppendResult)> done) override {
+        return queue([this, message, done]() mutable {
+            {
+                std::lock_guard lock(mutex_);
+                auto& log = logs_[message.channel];
+                message.seq = static_cast<std::int64_t>(log.size()) + 1;
+                log.push_back(message);
+            }
+            done({true, message});
+        });
+    }
+    bool append_dm(model::DirectMessage message,
+                   std::function<void(storage::DmAppendResult)> done) override {
+        return queue([message, done] { done({true, message, false}); });
+    }
+    bool recent(std::string name, int limit, std::function<void(storage::Page)> done) override {
+        return queue([this, name, limit, done] { done(page(name, 0, limit)); });
+    }
+    bool since(std::string name, std::int64_t after, int cap,
+               std::function<void(storage::Page)> done) override {
+        return queue([this, name, after, cap, done] { done(page(name, after, cap)); });
+    }
+    bool before(std::string name, std::optional<std::int64_t>, int limit,
+                std::function<void(storage::Page)> done) override {
+        return queue([this, name, limit, done] { done(page(name, 0, limit)); });
+    }
+    bool recent_dms(std::string, int,
+                    std::function<void(std::vector<model::DirectMessage>)> done) override {
+        return queue([done] { done({}); });
+    }
+    bool knows_channel(const std::string& name) const override {
+        std::lock_guard lock(mutex_);
+        return logs_.count(name) > 0;
+    }
+    void stop() override {}
+
+    std::size_t waiting() const {
+        std::lock_guard lock(mutex_);
+        return waiting_.size();
+    }
+    // Waits (a little) for `count` operations to be queued, e.g. from an io thread.
+    void expect_waiting(std::size_t count) {
+        for (int i = 0; i < 500 && waiting() < count; ++i) std::this_thread::sleep_for(2ms);
+        ASSERT_EQ(waiting(), count);
+    }
+    void run(std::size_t index) {
+        std::function<void()> op;
+        {
+            std::lock_guard lock(mutex_);
+            op = std::move(waiting_.at(index));
+            waiting_.erase(waiting_.begin() + static_cast<std::ptrdiff_t>(index));
+        }
+        op();
+    }
+    void run_all() {
+        while (waiting() > 0) run(0);
+    }
+
+  private:
+    bool queue(std::function<void()> op) {
+        std::lock_guard lock(mutex_);
+        if (!accepting) return false;
+        waiting_.push_back(std::move(op));
+        return true;
+    }
+    storage::Page page(const std::string& name, std::int64_t after, int limit) {
+        std::lock_guard lock(mutex_);
+        storage::Page page;
+        const auto& log = logs_[name];
+        page.head_seq = static_cast<std::int64_t>(log.size());
+        for (const auto& m : log)
+            if (m.seq > after) page.messages.push_back(m);
+        if (static_cast<int>(page.messages.size()) > limit)
+            page.messages.erase(page.messages.begin(), page.messages.end() - limit);
+        return page;
+    }
+
+    mutable std::mutex mutex_;
+    std::deque<std::function<void()>> waiting_;
+    std::map<std::string, std::vector<model::ChatMessage>> logs_;
+};
+
+// A cluster that answers claims as told and records what the hub announces.
+class FakeClusterLink final : public ClusterLink {
+  public:
+    NickClaim answer = NickClaim::claimed;
+    std::vector<RemoteMember> remote;  // who read_presence finds on other nodes
+
+    void claim_nick(const std::string& key, const std::string&, bool,
+                    std::function<void(NickClaim)> done) override {
+        record("claim " + key);
+        done(answer);
+    }
+    void release_nick(const std::string& key) override { record("release " + key); }
+    void announce_presence(const std::string& channel, const std::string& nick,
+                           bool present) override {
+        record((present ? "here " : "gone ") + channel + " " + nick);
+    }
+    void announce_typing(const std::string& channel, const std::string& nick) override {
+        record("typing " + channel + " " + nick);
+    }
+    void read_presence(const std::string&,
+                       std::function<void(std::optional<std::vector<RemoteMember>>)> done) override {
+        done(remote);
+    }
+    std::vector<std::string> said() const {
+        std::lock_guard lock(mutex_);
+        return said_;
+    }
+
+  private:
+    void record(std::string line) {
+        std::lock_guard lock(mutex_);
+        said_.push_back(std::move(line));
+    }
+    mutable std::mutex mutex_;
+    std::vector<std::string> said_;
+};
+
+}  // namespace parley::chat
