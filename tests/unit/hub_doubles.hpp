@@ -11,8 +11,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "chat/cluster_link.hpp"
@@ -175,8 +175,9 @@ class FakeClusterLink final : public ClusterLink {
     void announce_typing(const std::string& channel, const std::string& nick) override {
         record("typing " + channel + " " + nick);
     }
-    void read_presence(const std::string&,
-                       std::function<void(std::optional<std::vector<RemoteMember>>)> done) override {
+    void read_presence(
+        const std::string&,
+        std::function<void(std::optional<std::vector<RemoteMember>>)> done) override {
         done(remote);
     }
     std::vector<std::string> said() const {

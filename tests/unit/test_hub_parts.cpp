@@ -235,8 +235,7 @@ TEST_F(ClusteredHub, AGapInWhatTheBusBringsIsFilledFromStorage) {
     ann->wait_for("joined");
     auto& bridge = hub->cluster_listener();
     // Three messages were stored; the bus lost the first two.
-    for (auto text : {"one", "two", "three"})
-        hub->say(ann, std::nullopt, {"g", text});
+    for (auto text : {"one", "two", "three"}) hub->say(ann, std::nullopt, {"g", text});
     history.run_all();
     bridge.on_cluster_message({"g", 3, "ann", "three", 1});
     history.expect_waiting(1);  // the catch-up read

@@ -14,10 +14,12 @@ Hub::Hub(boost::asio::any_io_executor executor, HubOptions options, storage::His
       metrics_(metrics),
       cluster_(cluster),
       replies_(metrics),
+      identification_(options_, nicks_, history, cluster, replies_),
       channels_(metrics),
       presence_(executor, options_.presence_window, options_.presence_limit),
       fan_out_(channels_, history, metrics, options_),
       membership_(options_, channels_, fan_out_, presence_, history, cluster, replies_),
+      history_reads_(options_, channels_, history, replies_),
       dms_(nicks_, history, cluster, replies_, metrics),
       bridge_(channels_, nicks_, fan_out_, presence_, dms_, cluster) {}
 
@@ -29,53 +31,7 @@ std::string Hub::identified_nick(const ParticipantPtr& p, const protocol::Reques
 
 void Hub::hello(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
                 bool authenticated) {
-    if (HubAccess::state(*p).identified()) {
-        replies_.fail(p, id, ErrorCode::already_identified, "this connection already said hello");
-        return;
-    }
-    auto key = model::nick_key(nick);
-    if (!nicks_.available(key, nick, authenticated)) {
-        replies_.fail(p, id, ErrorCode::nick_taken, "the nick " + nick + " is taken");
-        return;
-    }
-    if (!cluster_) return admit(p, id, nick, key, authenticated);
-    // Free here; the cluster decides whether it is free everywhere.
-    cluster_->claim_nick(
-        key, nick, authenticated, [this, p, id, nick, key, authenticated](NickClaim claim) {
-            if (claim == NickClaim::taken)
-                replies_.fail(p, id, ErrorCode::nick_taken, "the nick " + nick + " is taken");
-            else if (claim == NickClaim::unavailable)
-                replies_.fail(p, id, ErrorCode::unavailable,
-                              "the cluster cannot be reached, try again");
-            else
-                admit(p, id, nick, key, authenticated);
-        });
-}
-
-void Hub::admit(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
-                const std::string& key, bool authenticated) {
-    auto admission = nicks_.admit(p, nick, key, authenticated);
-    if (admission != NickRegistry::Admission::admitted) {
-        // Disconnected while the cluster answered, another connection here won the race, or a
-        // second hello was sent before the first was answered.
-        if (cluster_) cluster_->release_nick(key);
-        if (admission == NickRegistry::Admission::already_identified)
-            replies_.fail(p, id, ErrorCode::already_identified,
-                          "this connection already said hello");
-        else if (admission == NickRegistry::Admission::taken)
-            replies_.fail(p, id, ErrorCode::nick_taken, "the nick " + nick + " is taken");
-        return;
-    }
-    // Welcome after the recent direct messages are read; a dm committed before that read is in
-    // `welcome.dms`, one committed after it is delivered live, never both.
-    auto send_welcome = [this, p, id, nick, key](std::vector<model::DirectMessage> dms) {
-        nicks_.welcome(p, key, [&] {
-            protocol::Welcome welcome{nick, std::string(p->session_id()), options_.node,
-                                      options_.limits, std::move(dms)};
-            replies_.send(p, protocol::encode_welcome(id, welcome));
-        });
-    };
-    if (!history_.recent_dms(nick, options_.welcome_dms, send_welcome)) send_welcome({});
+    identification_.hello(p, id, nick, authenticated);
 }
 
 void Hub::join(const ParticipantPtr& p, const protocol::RequestId& id, const protocol::Join& join) {
@@ -160,41 +116,18 @@ void Hub::channels(const ParticipantPtr& p, const protocol::RequestId& id) {
 
 void Hub::history(const ParticipantPtr& p, const protocol::RequestId& id,
                   const protocol::HistoryQuery& query) {
-    if (identified_nick(p, id).empty()) return;
-    if (!channel_known(query.channel)) {
-        replies_.fail(p, id, ErrorCode::no_such_channel, "no channel named " + query.channel);
-        return;
-    }
-    // One connection may not keep more than a few reads waiting for storage at a time.
-    auto& state = HubAccess::state(*p);
-    if (!state.begin_history_read(options_.max_history_reads_per_session)) {
-        replies_.fail(p, id, ErrorCode::busy, "wait for your earlier history requests");
-        return;
-    }
-    auto send = [this, p, id, channel = query.channel](storage::Page page) {
-        HubAccess::state(*p).end_history_read();
-        if (!page.ok)
-            return replies_.fail(p, id, ErrorCode::unavailable, "history could not be read");
-        if (!page.channel_exists && !has_members(channel))
-            return replies_.fail(p, id, ErrorCode::no_such_channel, "no channel named " + channel);
-        replies_.send(p, protocol::encode_history(id, channel, page.messages));
-    };
-    if (!history_.before(query.channel, query.before, query.limit, send)) {
-        state.end_history_read();
-        replies_.busy(p, id);
-    }
+    if (!identified_nick(p, id).empty()) history_reads_.page(p, id, query);
 }
 
 bool Hub::channel_known(const std::string& name) const {
-    return has_members(name) || history_.knows_channel(name);
+    return history_reads_.channel_known(name);
 }
 
 void Hub::disconnect(const ParticipantPtr& p) {
     auto departure = HubAccess::state(*p).depart();
     if (!departure) return;
     for (const auto& [name, ticket] : departure->channels) membership_.drop(p, name);
-    if (departure->key.empty()) return;
-    if (nicks_.remove(p, departure->key) && cluster_) cluster_->release_nick(departure->key);
+    if (!departure->key.empty()) identification_.release(p, departure->key);
 }
 
 }  // namespace parley::chat

@@ -8,7 +8,9 @@
 #include "chat/cluster_link.hpp"
 #include "chat/direct_messages.hpp"
 #include "chat/fan_out.hpp"
+#include "chat/history_reads.hpp"
 #include "chat/hub_options.hpp"
+#include "chat/identification.hpp"
 #include "chat/membership.hpp"
 #include "chat/nick_registry.hpp"
 #include "chat/participant.hpp"
@@ -23,8 +25,10 @@ namespace parley::chat {
 // The shared meeting place, and the one door to it: each command of a connection comes in here
 // and goes to the part that owns what it touches. The parts, each with its own state and lock:
 //   NickRegistry      who holds which nick here, through which connections
+//   Identification    hello and welcome: claiming a nick, here and in the cluster
 //   ChannelDirectory  the channels with members here (each a Channel with its Sequencer)
 //   Membership        joining (history first, then live) and leaving
+//   HistoryReads      the history command, a few reads in flight per connection
 //   FanOut            committed messages and typing to members, in seq order, exactly once
 //   PresenceBatcher   joins and leaves of a short window, one frame per channel
 //   DirectMessages    direct messages, stored then delivered
@@ -76,9 +80,6 @@ class Hub {
     ClusterListener& cluster_listener() { return bridge_; }
 
   private:
-    // Adds the connection under its (claimed) nick and sends `welcome`.
-    void admit(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
-               const std::string& key, bool authenticated);
     // The participant's nick, or empty (and an error sent) when it has not said hello.
     std::string identified_nick(const ParticipantPtr& p, const protocol::RequestId& id);
 
@@ -89,10 +90,12 @@ class Hub {
     ClusterLink* cluster_;
     Replies replies_;
     NickRegistry nicks_;
+    Identification identification_;
     ChannelDirectory channels_;
     PresenceBatcher presence_;
     FanOut fan_out_;
     Membership membership_;
+    HistoryReads history_reads_;
     DirectMessages dms_;
     ClusterBridge bridge_;
 };
