@@ -150,9 +150,11 @@ Server::Server(config::Options options) : options_(std::move(options)) {
     auto web_root = std::filesystem::canonical(options_.web_root, ec);
     if (ec) throw StartupError("--web-root " + options_.web_root + ": " + ec.message());
 
-    context_.reset(new net::ServerContext{options_, *hub_, metrics_, *registry_, *limits_, web_root,
-                                          protocol::DecodeLimits{options_.max_text_chars, 100},
-                                          std::move(*origins), std::move(*hosts), nullptr});
+    context_.reset(new net::ServerContext{
+        options_, *hub_, metrics_, *registry_, *limits_, web_root,
+        protocol::DecodeLimits{options_.max_text_chars, 100}, std::move(*origins),
+        std::move(*hosts), auth::RateRules({options_.rate_per_sec, options_.burst}),
+        auth::RateRules({options_.command_rate, options_.command_burst}), nullptr});
     if (!auth_secret_.empty()) {
         context_->verify_token =
             [secret = auth_secret_](std::string_view token) -> std::optional<std::string> {

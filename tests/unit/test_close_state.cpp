@@ -21,7 +21,7 @@ TEST(CloseState, OurCloseWaitsForTheAnswerThenDrains) {
     EXPECT_FALSE(step.send_close);
     EXPECT_TRUE(step.end && step.linger && step.drain_after_flush);
     EXPECT_EQ(state.code(), 1008);
-    EXPECT_EQ(state.reason(), "hello timeout");
+    EXPECT_EQ(step.reason, "hello timeout");
     EXPECT_TRUE(state.begin_draining());
     EXPECT_FALSE(state.begin_draining());
     EXPECT_EQ(state.stage(), Stage::draining);
@@ -35,7 +35,7 @@ TEST(CloseState, APeersCloseIsEchoedWithItsCode) {
     EXPECT_EQ(state.close_code(), 4001);
     EXPECT_EQ(state.close_reason(), "");
     EXPECT_EQ(state.code(), 4001);
-    EXPECT_EQ(state.reason(), "bye");
+    EXPECT_EQ(step.reason, "bye");
     EXPECT_FALSE(state.close(1001, "shutting down").send_close);
 }
 

@@ -9,6 +9,7 @@ namespace {
 using parley::auth::RateDecision;
 using parley::auth::RateLimiter;
 using parley::auth::RateLimits;
+using parley::auth::RateRules;
 using namespace std::chrono_literals;
 
 const RateLimiter::Clock::time_point start = RateLimiter::Clock::time_point{} + 1000h;
@@ -44,7 +45,8 @@ Tally send(RateLimiter& limiter, RateLimiter::Clock::time_point from,
 }
 
 TEST(RateLimiter, AllowsTheBurstThenLimits) {
-    RateLimiter limiter(RateLimits{.rate_per_sec = 20, .burst = 40});
+    RateRules rules(RateLimits{.rate_per_sec = 20, .burst = 40});
+    RateLimiter limiter(rules);
     auto tally = send(limiter, start, 0ns, 45);
     EXPECT_EQ(tally.allowed, 40);
     EXPECT_EQ(tally.limited, 5);
@@ -52,7 +54,8 @@ TEST(RateLimiter, AllowsTheBurstThenLimits) {
 }
 
 TEST(RateLimiter, RefillsAtTheRateUpToTheBurst) {
-    RateLimiter limiter(RateLimits{.rate_per_sec = 20, .burst = 40});
+    RateRules rules(RateLimits{.rate_per_sec = 20, .burst = 40});
+    RateLimiter limiter(rules);
     send(limiter, start, 0ns, 40);
     EXPECT_EQ(limiter.on_message(start), RateDecision::rate_limited);
 
@@ -71,14 +74,16 @@ TEST(RateLimiter, RefillsAtTheRateUpToTheBurst) {
 }
 
 TEST(RateLimiter, SendingAtTheRateIsNeverLimited) {
-    RateLimiter limiter(RateLimits{.rate_per_sec = 20, .burst = 40});
+    RateRules rules(RateLimits{.rate_per_sec = 20, .burst = 40});
+    RateLimiter limiter(rules);
     auto tally = send(limiter, start, 50ms, 20 * 120);
     EXPECT_EQ(tally.allowed, 20 * 120);
     EXPECT_EQ(tally.limited, 0);
 }
 
 TEST(RateLimiter, SustainedFloodIsDetectedWithinSeconds) {
-    RateLimiter limiter(RateLimits{.rate_per_sec = 20, .burst = 40});
+    RateRules rules(RateLimits{.rate_per_sec = 20, .burst = 40});
+    RateLimiter limiter(rules);
     // 200 messages a second: ten times the rate, twice the hard limit.
     auto tally = send(limiter, start, 5ms, 200 * 10);
     ASSERT_TRUE(tally.flood_at);
@@ -89,7 +94,8 @@ TEST(RateLimiter, SustainedFloodIsDetectedWithinSeconds) {
 }
 
 TEST(RateLimiter, ThousandsAtOnceAreAFlood) {
-    RateLimiter limiter(RateLimits{.rate_per_sec = 20, .burst = 40});
+    RateRules rules(RateLimits{.rate_per_sec = 20, .burst = 40});
+    RateLimiter limiter(rules);
     auto tally = send(limiter, start, 0ns, 1000);
     EXPECT_EQ(tally.allowed, 40);
     EXPECT_GT(tally.flood, 0);
@@ -97,7 +103,8 @@ TEST(RateLimiter, ThousandsAtOnceAreAFlood) {
 }
 
 TEST(RateLimiter, HittingTheLimitBrieflyIsNoFlood) {
-    RateLimiter limiter(RateLimits{.rate_per_sec = 20, .burst = 40});
+    RateRules rules(RateLimits{.rate_per_sec = 20, .burst = 40});
+    RateLimiter limiter(rules);
     // A paste of 100 lines, a pause, then a second of ten times the rate, then normal chat.
     auto tally = send(limiter, start, 0ns, 100);
     EXPECT_EQ(tally.limited, 60);
@@ -110,7 +117,8 @@ TEST(RateLimiter, HittingTheLimitBrieflyIsNoFlood) {
 }
 
 TEST(RateLimiter, SendingBelowTheHardLimitIsLimitedButNeverClosed) {
-    RateLimiter limiter(RateLimits{.rate_per_sec = 20, .burst = 40});
+    RateRules rules(RateLimits{.rate_per_sec = 20, .burst = 40});
+    RateLimiter limiter(rules);
     // Four times the rate for a whole minute: most messages refused, connection kept.
     auto tally = send(limiter, start, 12500us, 80 * 60);
     EXPECT_EQ(tally.flood, 0);
@@ -119,17 +127,19 @@ TEST(RateLimiter, SendingBelowTheHardLimitIsLimitedButNeverClosed) {
 }
 
 TEST(RateLimiter, FullBurstIsNoFloodEvenAtALowRate) {
-    RateLimiter limiter(RateLimits{.rate_per_sec = 1, .burst = 40});
+    RateRules rules(RateLimits{.rate_per_sec = 1, .burst = 40});
+    RateLimiter limiter(rules);
     auto tally = send(limiter, start, 0ns, 40);
     EXPECT_EQ(tally.allowed, 40);
     EXPECT_EQ(tally.flood, 0);
 }
 
 TEST(RateLimiter, HardMultipleAndWindowAreConfigurable) {
-    RateLimiter strict(RateLimits{.rate_per_sec = 10,
-                                  .burst = 10,
-                                  .hard_multiple = 2,
-                                  .flood_window = std::chrono::seconds(1)});
+    RateRules rules(RateLimits{.rate_per_sec = 10,
+                               .burst = 10,
+                               .hard_multiple = 2,
+                               .flood_window = std::chrono::seconds(1)});
+    RateLimiter strict(rules);
     // 50/s against a hard limit of 20/s.
     auto tally = send(strict, start, 20ms, 50 * 5);
     ASSERT_TRUE(tally.flood_at);
@@ -137,7 +147,8 @@ TEST(RateLimiter, HardMultipleAndWindowAreConfigurable) {
 }
 
 TEST(RateLimiter, ClockSteppingBackGrantsNothing) {
-    RateLimiter limiter(RateLimits{.rate_per_sec = 20, .burst = 40});
+    RateRules rules(RateLimits{.rate_per_sec = 20, .burst = 40});
+    RateLimiter limiter(rules);
     send(limiter, start, 0ns, 40);
     EXPECT_EQ(limiter.on_message(start - 10s), RateDecision::rate_limited);
     EXPECT_EQ(limiter.on_message(start), RateDecision::rate_limited);

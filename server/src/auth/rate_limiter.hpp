@@ -28,13 +28,29 @@ enum class RateDecision {
 // defaults (20/s, burst 40, 5×, 3 s) that threshold is 340: a client at 5× the rate or below is
 // never closed, one at 10× is closed after about 2.5 s, and one sending as fast as it can after
 // its 341st message in quick succession.
+//
+// The rules are made once and shared by every connection's limiter, which keeps only its own
+// state: every idle connection carries two limiters.
+class RateRules {
+  public:
+    // Limits are assumed checked by the configuration; nonsensical values are clamped to the
+    // smallest usable ones rather than dividing by zero.
+    explicit RateRules(const RateLimits& limits = {});
+
+  private:
+    friend class RateLimiter;
+    double rate_per_sec_;
+    double burst_;
+    double flood_window_sec_;
+    double flood_threshold_;
+};
+
 class RateLimiter {
   public:
     using Clock = std::chrono::steady_clock;
 
-    // Limits are assumed checked by the configuration; nonsensical values are clamped to the
-    // smallest usable ones rather than dividing by zero.
-    explicit RateLimiter(const RateLimits& limits = {});
+    // `rules` must outlive the limiter.
+    explicit RateLimiter(const RateRules& rules);
 
     // `weight`: what this message costs, 1 for the usual one; heavier requests use up more of
     // the bucket and count more towards a flood.
@@ -48,11 +64,7 @@ class RateLimiter {
   private:
     void advance_to(Clock::time_point now);
 
-    double rate_per_sec_;
-    double burst_;
-    double flood_window_sec_;
-    double flood_threshold_;
-
+    const RateRules* rules_;
     double tokens_;
     double recent_messages_ = 0;
     Clock::time_point last_{};

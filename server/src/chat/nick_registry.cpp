@@ -32,7 +32,7 @@ NickRegistry::Admission NickRegistry::admit(const ParticipantPtr& p, const std::
     std::lock_guard lock(s.mutex);
     auto it = s.users.find(key);
     if (it != s.users.end() && clashes(it->second, nick, authenticated)) return Admission::taken;
-    switch (HubAccess::state(*p).identify(nick, key)) {
+    switch (HubAccess::state(*p).identify(nick)) {
         case ParticipantState::Identify::already:
             return Admission::already_identified;
         case ParticipantState::Identify::gone:

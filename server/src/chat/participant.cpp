@@ -1,5 +1,9 @@
 #include "chat/participant.hpp"
 
+#include <algorithm>
+
+#include "model/message.hpp"
+
 namespace parley::chat {
 
 std::string ParticipantState::nick() const {
@@ -8,8 +12,12 @@ std::string ParticipantState::nick() const {
 }
 
 std::string ParticipantState::key() const {
-    std::lock_guard lock(mutex_);
-    return key_;
+    return model::nick_key(nick());
+}
+
+ParticipantState::Channels::iterator ParticipantState::find(const std::string& name) {
+    return std::find_if(channels_.begin(), channels_.end(),
+                        [&](const auto& channel) { return channel.first == name; });
 }
 
 bool ParticipantState::identified() const {
@@ -17,13 +25,11 @@ bool ParticipantState::identified() const {
     return !nick_.empty();
 }
 
-ParticipantState::Identify ParticipantState::identify(const std::string& nick,
-                                                      const std::string& key) {
+ParticipantState::Identify ParticipantState::identify(const std::string& nick) {
     std::lock_guard lock(mutex_);
     if (gone_) return Identify::gone;
     if (!nick_.empty()) return Identify::already;
     nick_ = nick;
-    key_ = key;
     return Identify::identified;
 }
 
@@ -31,16 +37,16 @@ ParticipantState::Reserve ParticipantState::reserve_channel(const std::string& n
                                                             std::size_t at_most,
                                                             std::uint64_t& ticket) {
     std::lock_guard lock(mutex_);
-    if (channels_.count(name)) return Reserve::already_member;
+    if (find(name) != channels_.end()) return Reserve::already_member;
     if (channels_.size() >= at_most) return Reserve::too_many;
     ticket = ++next_ticket_;
-    channels_.emplace(name, ticket);
+    channels_.emplace_back(name, ticket);
     return Reserve::added;
 }
 
 bool ParticipantState::release_join(const std::string& name, std::uint64_t ticket) {
     std::lock_guard lock(mutex_);
-    auto it = channels_.find(name);
+    auto it = find(name);
     if (it == channels_.end() || it->second != ticket) return false;
     channels_.erase(it);
     return true;
@@ -48,19 +54,23 @@ bool ParticipantState::release_join(const std::string& name, std::uint64_t ticke
 
 bool ParticipantState::release_channel(const std::string& name) {
     std::lock_guard lock(mutex_);
-    return channels_.erase(name) > 0;
+    auto it = find(name);
+    if (it == channels_.end()) return false;
+    channels_.erase(it);
+    return true;
 }
 
 bool ParticipantState::in_channel(const std::string& name) const {
     std::lock_guard lock(mutex_);
-    return channels_.count(name) > 0;
+    return std::any_of(channels_.begin(), channels_.end(),
+                       [&](const auto& channel) { return channel.first == name; });
 }
 
 std::optional<ParticipantState::Departure> ParticipantState::depart() {
     std::lock_guard lock(mutex_);
     if (gone_) return std::nullopt;
     gone_ = true;
-    Departure departure{key_, {}};
+    Departure departure{nick_.empty() ? std::string() : model::nick_key(nick_), {}};
     departure.channels.swap(channels_);
     return departure;
 }

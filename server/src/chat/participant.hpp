@@ -2,13 +2,14 @@
 
 #include <atomic>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "ws/frame_writer.hpp"
 
@@ -25,7 +26,7 @@ class ParticipantState {
 
     enum class Identify { identified, already, gone };
     // Sets the nick unless the connection has one already or has disconnected.
-    Identify identify(const std::string& nick, const std::string& key);
+    Identify identify(const std::string& nick);
 
     enum class Reserve { added, already_member, too_many };
     // Counts a channel as joined (its history may still be on its way). `ticket` numbers this
@@ -38,7 +39,7 @@ class ParticipantState {
 
     struct Departure {
         std::string key;  // empty: never said hello
-        std::map<std::string, std::uint64_t> channels;
+        std::vector<std::pair<std::string, std::uint64_t>> channels;
     };
     // The first call marks the connection gone and hands over what it held; later calls get
     // nothing, so a disconnect is handled once.
@@ -50,13 +51,17 @@ class ParticipantState {
     void end_history_read();
 
   private:
+    using Channels = std::vector<std::pair<std::string, std::uint64_t>>;  // name, join ticket
+    Channels::iterator find(const std::string& name);
+
+    // Kept small: every idle connection has one. A vector, searched in a line, is half the
+    // size of a map's header, and a connection is in a hundred channels at most.
     mutable std::mutex mutex_;
     std::string nick_;
-    std::string key_;
-    bool gone_ = false;
-    std::map<std::string, std::uint64_t> channels_;  // name -> ticket of the join
+    Channels channels_;
     std::uint64_t next_ticket_ = 0;
     std::atomic<int> history_reads_{0};
+    bool gone_ = false;
 };
 
 // Anyone the hub can deliver frames to. The hub knows nothing of sockets: a WebSocket session

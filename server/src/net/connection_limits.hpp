@@ -71,6 +71,8 @@ class ConnectionLimits::Slot {
     ~Slot() { reset(); }
 
     explicit operator bool() const { return owner_ != nullptr; }
+    // The client's address, while a connection's slot is held.
+    const std::string& address() const { return entry_->first; }
     void reset() {
         if (owner_) std::exchange(owner_, nullptr)->release(entry_);
     }

@@ -114,13 +114,11 @@ void HttpSession<Stream>::become_websocket(http::Upgrade upgrade) {
     tcp().expires_never();  // the WebSocket session keeps its own timeouts
     std::shared_ptr<WebSocketSession> session;
     if constexpr (is_tls)
-        session = std::make_shared<TlsWebSocketSession>(std::move(stream_), context_,
-                                                        std::move(remote_ip_), remote_port_,
+        session = std::make_shared<TlsWebSocketSession>(std::move(stream_), context_, remote_port_,
                                                         std::move(upgrade.token));
     else
         session = std::make_shared<PlainWebSocketSession>(stream_.release_socket(), context_,
-                                                          std::move(remote_ip_), remote_port_,
-                                                          std::move(upgrade.token));
+                                                          remote_port_, std::move(upgrade.token));
     session->hold(std::move(slot_), std::move(upgrade.session_slot));
     session->run(std::move(upgrade.response), std::move(early));
 }

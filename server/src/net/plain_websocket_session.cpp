@@ -19,11 +19,9 @@ constexpr int read_chunks_per_wakeup = 4;
 }  // namespace
 
 PlainWebSocketSession::PlainWebSocketSession(boost::asio::ip::tcp::socket&& socket,
-                                             ServerContext& context, std::string remote_ip,
-                                             std::uint16_t remote_port, std::string url_token)
-    : WebSocketSession(context, socket.get_executor(), std::move(remote_ip), remote_port,
-                       std::move(url_token)),
-      socket_(std::move(socket)) {
+                                             ServerContext& context, std::uint16_t remote_port,
+                                             std::string url_token)
+    : WebSocketSession(context, remote_port, std::move(url_token)), socket_(std::move(socket)) {
     // Reads happen only after a wait said there is something, and must never block.
     error_code ignored;
     socket_.non_blocking(true, ignored);

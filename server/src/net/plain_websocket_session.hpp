@@ -13,13 +13,14 @@ namespace parley::net {
 class PlainWebSocketSession final : public WebSocketSession {
   public:
     PlainWebSocketSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context,
-                          std::string remote_ip, std::uint16_t remote_port, std::string url_token);
+                          std::uint16_t remote_port, std::string url_token);
 
   private:
     void read_more() override;
     void write(std::span<const boost::asio::const_buffer> buffers) override;
     void finish_sending() override { half_close_and_drain(); }
     boost::asio::ip::tcp::socket& tcp_socket() override { return socket_; }
+    boost::asio::any_io_executor strand() override { return socket_.get_executor(); }
     void on_readable(boost::system::error_code ec);
 
     boost::asio::ip::tcp::socket socket_;

@@ -14,11 +14,8 @@ constexpr std::size_t read_buffer_bytes = 4 * 1024;
 }  // namespace
 
 TlsWebSocketSession::TlsWebSocketSession(TlsStream&& stream, ServerContext& context,
-                                         std::string remote_ip, std::uint16_t remote_port,
-                                         std::string url_token)
-    : WebSocketSession(context, stream.get_executor(), std::move(remote_ip), remote_port,
-                       std::move(url_token)),
-      stream_(std::move(stream)) {}
+                                         std::uint16_t remote_port, std::string url_token)
+    : WebSocketSession(context, remote_port, std::move(url_token)), stream_(std::move(stream)) {}
 
 void TlsWebSocketSession::read_more() {
     if (!read_buffer_) read_buffer_ = std::make_unique<char[]>(read_buffer_bytes);

@@ -12,14 +12,15 @@ namespace parley::net {
 // half-closes, so a TLS peer can tell a finished conversation from a cut one.
 class TlsWebSocketSession final : public WebSocketSession {
   public:
-    TlsWebSocketSession(TlsStream&& stream, ServerContext& context, std::string remote_ip,
-                        std::uint16_t remote_port, std::string url_token);
+    TlsWebSocketSession(TlsStream&& stream, ServerContext& context, std::uint16_t remote_port,
+                        std::string url_token);
 
   private:
     void read_more() override;
     void write(std::span<const boost::asio::const_buffer> buffers) override;
     void finish_sending() override;
     boost::asio::ip::tcp::socket& tcp_socket() override;
+    boost::asio::any_io_executor strand() override { return stream_.get_executor(); }
 
     TlsStream stream_;
     std::unique_ptr<char[]> read_buffer_;

@@ -34,20 +34,16 @@ std::int64_t steady_millis() {
     return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-WebSocketSession::WebSocketSession(ServerContext& context, boost::asio::any_io_executor strand,
-                                   std::string remote_ip, std::uint16_t remote_port,
+WebSocketSession::WebSocketSession(ServerContext& context, std::uint16_t remote_port,
                                    std::string url_token)
     : context_(context),
-      strand_(std::move(strand)),
       reader_(context.options.max_frame_bytes),
       queue_(context.options.max_queue_bytes),
       id_(make_session_id()),
-      remote_ip_(std::move(remote_ip)),
       url_token_(url_token.empty() ? nullptr : std::make_unique<std::string>(std::move(url_token))),
       metrics_(context.metrics),
-      message_limiter_(auth::RateLimits{context.options.rate_per_sec, context.options.burst}),
-      command_limiter_(
-          auth::RateLimits{context.options.command_rate, context.options.command_burst}),
+      message_limiter_(context.message_rules),
+      command_limiter_(context.command_rules),
       opened_ms_(steady_millis()),
       remote_port_(remote_port),
       last_read_ms_(opened_ms_) {
@@ -59,6 +55,11 @@ WebSocketSession::~WebSocketSession() {
     // Only metrics here: at shutdown a session can outlive the context, released by the
     // io_context's destructor.
     metrics_.connections_open.fetch_sub(1, relaxed);
+}
+
+RemoteAddress WebSocketSession::remote() const {
+    static const std::string unknown = "-";
+    return {connection_slot_ ? connection_slot_.address() : unknown, remote_port_};
 }
 
 void WebSocketSession::hold(ConnectionLimits::Slot connection, ConnectionLimits::Slot session) {
@@ -83,8 +84,8 @@ WebSocketSession::Input WebSocketSession::on_bytes(std::span<char> bytes) {
     for (int handled = 0;; ++handled) {
         if (handled == max_frames_per_wakeup && !bytes.empty()) {
             // Let the thread's other sessions have a turn; the rest waits on the strand.
-            backlog_.assign(bytes.data(), bytes.size());
-            boost::asio::post(strand_, [self = self()] { self->resume_backlog(); });
+            backlog_ = std::make_unique<std::string>(bytes.data(), bytes.size());
+            boost::asio::post(strand(), [self = self()] { self->resume_backlog(); });
             return Input::stop;
         }
         auto event = reader_.next(bytes);
@@ -120,10 +121,9 @@ WebSocketSession::Input WebSocketSession::on_bytes(std::span<char> bytes) {
 }
 
 void WebSocketSession::resume_backlog() {
-    if (close_.ended()) return;
-    std::string input = std::move(backlog_);
-    backlog_.clear();
-    if (on_bytes({input.data(), input.size()}) == Input::read_on) read_more();
+    auto input = std::move(backlog_);
+    if (close_.ended() || !input) return;
+    if (on_bytes({input->data(), input->size()}) == Input::read_on) read_more();
 }
 
 void WebSocketSession::on_read_error(error_code ec) {
@@ -139,9 +139,9 @@ void WebSocketSession::deliver(const ws::Frame& frame) {
 
 void WebSocketSession::queued(ws::WriteQueue::Push pushed) {
     if (pushed == ws::WriteQueue::Push::queued_flush)
-        boost::asio::post(strand_, [self = self()] { self->do_write(); });
+        boost::asio::post(strand(), [self = self()] { self->do_write(); });
     else if (pushed == ws::WriteQueue::Push::over_limit)
-        boost::asio::post(strand_, [self = self()] { self->on_slow_consumer(); });
+        boost::asio::post(strand(), [self = self()] { self->on_slow_consumer(); });
 }
 
 void WebSocketSession::do_write() {
@@ -198,7 +198,7 @@ void WebSocketSession::apply(const ws::CloseState::Step& step) {
             queue_.push_close(ws::make_close_frame(close_.close_code(), close_.close_reason()));
         if (pushed == ws::WriteQueue::Push::queued_flush) do_write();
     }
-    if (step.end) end_session(step.linger);
+    if (step.end) end_session(step);
     if (step.drain_after_flush) {
         drain_after_flush_ = true;
         if (!writing_) do_write();
@@ -206,7 +206,7 @@ void WebSocketSession::apply(const ws::CloseState::Step& step) {
     if (step.close_socket) close_socket();
 }
 
-void WebSocketSession::end_session(bool linger) {
+void WebSocketSession::end_session(const ws::CloseState::Step& step) {
     metrics_.count_close(close_.code());
     context_.hub.disconnect(self());
     context_.registry.remove(this);
@@ -215,12 +215,12 @@ void WebSocketSession::end_session(bool linger) {
     auto lived = (steady_millis() - opened_ms_) / 1000.0;
     auto nick = this->nick();
     spdlog::info("close {} nick={} session={} code={} reason=\"{}\" after {:.1f}s", remote(),
-                 nick.empty() ? "-" : nick, id_, close_.code(), close_.reason(), lived);
-    if (!linger || !tcp_socket().is_open()) return;
+                 nick.empty() ? "-" : nick, id_, close_.code(), step.reason, lived);
+    if (!step.linger || !tcp_socket().is_open()) return;
     // The close frame is on its way: the socket closes once it is out and the peer has closed
     // too, or after the write timeout.
     linger_timer_ =
-        std::make_unique<boost::asio::steady_timer>(strand_, context_.options.write_timeout);
+        std::make_unique<boost::asio::steady_timer>(strand(), context_.options.write_timeout);
     linger_timer_->async_wait([self = self()](error_code ec) {
         if (!ec) self->close_socket();
     });
@@ -255,7 +255,8 @@ void WebSocketSession::close_socket() {
 }
 
 void WebSocketSession::shut_down() {
-    boost::asio::post(strand_, [self = self()] { self->close_with(1001, "server shutting down"); });
+    boost::asio::post(strand(),
+                      [self = self()] { self->close_with(1001, "server shutting down"); });
 }
 
 // ---- deadlines -----------------------------------------------------------------------------
@@ -277,7 +278,7 @@ void WebSocketSession::check_deadlines(std::chrono::steady_clock::time_point now
         case Due::ping:
             // Half the idle timeout of silence: a ping asks for a sign of life, once.
             pinged_for_ms_ = times.last_read_ms;
-            boost::asio::post(strand_, [self = self()] {
+            boost::asio::post(strand(), [self = self()] {
                 if (self->close_.reads_commands())
                     self->queued(self->queue_.push_control(ws::make_ping_frame()));
             });
@@ -288,7 +289,7 @@ void WebSocketSession::check_deadlines(std::chrono::steady_clock::time_point now
             if (!nick().empty())
                 said_hello_.store(true, relaxed);
             else
-                boost::asio::post(strand_,
+                boost::asio::post(strand(),
                                   [self = self()] { self->close_with(1008, "hello timeout"); });
             return;
         case Due::write:
@@ -301,7 +302,7 @@ void WebSocketSession::check_deadlines(std::chrono::steady_clock::time_point now
     auto what = due == Due::write          ? Overdue::write
                 : due == Due::close_answer ? Overdue::close_answer
                                            : Overdue::idle;
-    boost::asio::post(strand_, [self = self(), what] {
+    boost::asio::post(strand(), [self = self(), what] {
         if (what == Overdue::write) {
             // The peer has not taken a byte for the whole write timeout: a close frame would
             // never get through either.

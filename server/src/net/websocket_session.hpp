@@ -61,8 +61,7 @@ class WebSocketSession : public chat::Participant,
     std::size_t queued_bytes() const override { return queue_.queued_bytes(); }
 
   protected:
-    WebSocketSession(ServerContext& context, boost::asio::any_io_executor strand,
-                     std::string remote_ip, std::uint16_t remote_port, std::string url_token);
+    WebSocketSession(ServerContext& context, std::uint16_t remote_port, std::string url_token);
 
     // ---- the transport seam ----
     // Reads what the peer sends and hands it to on_bytes() (errors to on_read_error()), once;
@@ -73,6 +72,8 @@ class WebSocketSession : public chat::Participant,
     // Ends the sending direction politely (TLS: close_notify), then calls half_close_and_drain().
     virtual void finish_sending() = 0;
     virtual boost::asio::ip::tcp::socket& tcp_socket() = 0;
+    // The connection's strand: every member but the thread-safe ones runs on it.
+    virtual boost::asio::any_io_executor strand() = 0;
 
     // ---- for the transports ----
     enum class Input { read_on, stop };
@@ -82,7 +83,6 @@ class WebSocketSession : public chat::Participant,
     void half_close_and_drain();
     bool ended() const { return close_.ended(); }
     std::shared_ptr<WebSocketSession> self() { return shared_from_this(); }
-    const boost::asio::any_io_executor& strand() const { return strand_; }
     ServerContext& context_;
 
   private:
@@ -98,27 +98,26 @@ class WebSocketSession : public chat::Participant,
     void on_slow_consumer();
     void close_with(std::uint16_t code, std::string_view reason);
     void apply(const ws::CloseState::Step& step);
-    void end_session(bool linger);
+    void end_session(const ws::CloseState::Step& step);
     void drain();
     void close_socket();
-    RemoteAddress remote() const { return {remote_ip_, remote_port_}; }
+    RemoteAddress remote() const;
 
-    boost::asio::any_io_executor strand_;
+    // Kept small: every idle connection has all of this.
     ws::FrameReader reader_;
     ws::WriteQueue queue_;
     ws::CloseState close_;
     std::string id_;
-    std::string remote_ip_;
     std::unique_ptr<std::string> url_token_;  // the ?token= of the upgrade, until hello
     metrics::Metrics& metrics_;
-    auth::RateLimiter message_limiter_;  // say, dm, typing
-    auth::RateLimiter command_limiter_;  // every command, weighted by what it costs
-    std::string backlog_;                // input left over when a wakeup's command budget ran out
+    auth::RateLimiter message_limiter_;     // say, dm, typing
+    auth::RateLimiter command_limiter_;     // every command, weighted by what it costs
+    std::unique_ptr<std::string> backlog_;  // input left when a wakeup's frame budget ran out
     std::vector<boost::asio::const_buffer> buffers_;
     bool writing_ = false;
     bool drain_after_flush_ = false;
     std::unique_ptr<boost::asio::steady_timer> linger_timer_;  // only after the session ended
-    ConnectionLimits::Slot connection_slot_;
+    ConnectionLimits::Slot connection_slot_;                   // also knows the client's address
     ConnectionLimits::Slot session_slot_;
     const std::int64_t opened_ms_;
     std::uint16_t remote_port_;

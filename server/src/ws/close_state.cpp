@@ -1,5 +1,7 @@
 #include "ws/close_state.hpp"
 
+#include <string>
+
 namespace parley::ws {
 
 CloseState::Step CloseState::end(std::uint16_t code, std::string_view reason, Step step) {
@@ -7,7 +9,7 @@ CloseState::Step CloseState::end(std::uint16_t code, std::string_view reason, St
         ended_ = true;
         step.end = true;
         end_code_ = code;
-        end_reason_ = reason;
+        step.reason = reason;
     }
     return step;
 }
@@ -31,7 +33,7 @@ CloseState::Step CloseState::peer_close(std::uint16_t code, std::string_view rea
             // Echo its code (RFC 6455 5.5.1); the session ends as the peer said.
             stage_ = Stage::close_received;
             close_code_ = code;
-            close_reason_.clear();
+            close_reason_ = {};
             step.send_close = true;
             return end(code, reason, step);
         case Stage::close_sent:

@@ -30,9 +30,13 @@ class CloseState {
         bool linger = false;             // with end: keep the socket until the close frame is out
         bool drain_after_flush = false;  // once the queue is empty, shut down and drain
         bool close_socket = false;       // close the socket now
+        // With end: why, for the close log. Valid only while the event's own arguments are:
+        // the session logs it at once rather than keep a copy in every connection.
+        std::string_view reason;
     };
 
     // We close: policy, shutdown, slow consumer, an unsupported frame. Waits for the answer.
+    // Our reasons are string literals (so are the frame reader's): only a view is kept.
     Step close(std::uint16_t code, std::string_view reason);
     // The peer's close frame: an answer to ours, or its own, which is echoed.
     Step peer_close(std::uint16_t code, std::string_view reason);
@@ -53,10 +57,9 @@ class CloseState {
     bool ended() const { return ended_; }
     // The close frame we send (or sent).
     std::uint16_t close_code() const { return close_code_; }
-    const std::string& close_reason() const { return close_reason_; }
-    // How the session ended, for the close log and the close-code counter.
+    std::string_view close_reason() const { return close_reason_; }
+    // How the session ended, for the close-code counter.
     std::uint16_t code() const { return end_code_; }
-    const std::string& reason() const { return end_reason_; }
 
   private:
     Step end(std::uint16_t code, std::string_view reason, Step step);
@@ -64,9 +67,8 @@ class CloseState {
     Stage stage_ = Stage::open;
     bool ended_ = false;
     std::uint16_t close_code_ = 0;
-    std::string close_reason_;
     std::uint16_t end_code_ = 0;
-    std::string end_reason_;
+    std::string_view close_reason_;
 };
 
 // When a connection's deadlines fall, from timestamps the session keeps (milliseconds on the
