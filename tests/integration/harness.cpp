@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket/error.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <regex>
@@ -42,7 +44,10 @@ bool has_flag(const std::vector<std::string>& args, const std::string& flag) {
     return false;
 }
 
-pid_t spawn(const std::vector<std::string>& args, int& output_fd) {
+// `open_files`: when not 0, the child's open-files limit (soft and hard), set between fork and
+// exec, as `prlimit --nofile` would.
+pid_t spawn(const std::vector<std::string>& args, int& output_fd, std::size_t open_files = 0) {
+    std::string binary = parley_binary();
     int fds[2];
     if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
     pid_t pid = fork();
@@ -52,8 +57,11 @@ pid_t spawn(const std::vector<std::string>& args, int& output_fd) {
         dup2(fds[1], STDERR_FILENO);
         close(fds[0]);
         close(fds[1]);
+        if (open_files != 0) {
+            rlimit limit{static_cast<rlim_t>(open_files), static_cast<rlim_t>(open_files)};
+            if (setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(126);
+        }
         std::vector<char*> argv;
-        std::string binary = PARLEY_BINARY;
         argv.push_back(binary.data());
         for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
         argv.push_back(nullptr);
@@ -73,7 +81,15 @@ int decode_status(int status) {
 
 }  // namespace
 
-ServerProcess::ServerProcess(std::vector<std::string> args, bool wait_until_listening) {
+std::string parley_binary() {
+    // PARLEY_TEST_BINARY runs the suite against another build of parley, such as one from
+    // before a fix, to see a regression test fail there.
+    if (const char* other = std::getenv("PARLEY_TEST_BINARY"); other && *other) return other;
+    return PARLEY_BINARY;
+}
+
+ServerProcess::ServerProcess(std::vector<std::string> args, bool wait_until_listening,
+                             std::size_t open_files) {
     std::vector<std::string> full = {"serve"};
     if (!has_flag(args, "--host")) full.insert(full.end(), {"--host", "127.0.0.1"});
     if (!has_flag(args, "--port")) full.insert(full.end(), {"--port", "0"});
@@ -81,16 +97,24 @@ ServerProcess::ServerProcess(std::vector<std::string> args, bool wait_until_list
     if (!has_flag(args, "--web-root"))
         full.insert(full.end(), {"--web-root", std::string(PARLEY_SOURCE_DIR) + "/web"});
     full.insert(full.end(), args.begin(), args.end());
-    pid_ = spawn(full, output_fd_);
+    pid_ = spawn(full, output_fd_, open_files);
     reader_ = std::thread([this] { drain_output(); });
     if (!wait_until_listening) return;
-    if (!wait_for_log("listening on http"))
-        throw std::runtime_error("server did not start:\n" + logs());
+    auto fail = [this](const std::string& why) {
+        // No destructor runs for a constructor that throws: end the child and the reader here,
+        // or the reader thread's destructor ends the whole test program.
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+        exited_ = true;
+        if (reader_.joinable()) reader_.join();
+        close(output_fd_);
+        throw std::runtime_error(why + logs());
+    };
+    if (!wait_for_log("listening on http")) fail("server did not start:\n");
     std::smatch match;
     auto text = logs();
     static const std::regex listening(R"(listening on https?://[^\s:]+:(\d+))");
-    if (!std::regex_search(text, match, listening))
-        throw std::runtime_error("no port in the server's output:\n" + text);
+    if (!std::regex_search(text, match, listening)) fail("no port in the server's output:\n");
     port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
 }
 
@@ -197,7 +221,7 @@ FromAddress::~FromAddress() {
 void connect_to_server(asio::ip::tcp::socket& socket, std::uint16_t port) {
     asio::ip::tcp::endpoint server(asio::ip::make_address("127.0.0.1"), port);
     if (!source_address.empty()) {
-        socket.open(server.protocol());
+        if (!socket.is_open()) socket.open(server.protocol());
         socket.bind({asio::ip::make_address(source_address), 0});
     }
     socket.connect(server);

@@ -40,11 +40,18 @@ class TempDir {
     std::filesystem::path path_;
 };
 
+// The `parley` binary the tests start: the one built with them, unless the environment variable
+// PARLEY_TEST_BINARY names another (e.g. a build from before a fix, to see its regression test
+// fail there).
+std::string parley_binary();
+
 // `parley serve` on 127.0.0.1 and an ephemeral port (unless --port is given), its stdout
-// captured so tests can wait for log lines.
+// captured so tests can wait for log lines. `open_files`, when not 0, is the process's
+// open-files limit (soft and hard), as under `prlimit --nofile=N:N`.
 class ServerProcess {
   public:
-    explicit ServerProcess(std::vector<std::string> args = {}, bool wait_until_listening = true);
+    explicit ServerProcess(std::vector<std::string> args = {}, bool wait_until_listening = true,
+                           std::size_t open_files = 0);
     ~ServerProcess();
 
     std::uint16_t port() const { return port_; }
@@ -96,6 +103,7 @@ class FromAddress {
   private:
     std::string previous_;
 };
+// Connects `socket` (opened already or not) to the server, from the thread's FromAddress.
 void connect_to_server(boost::asio::ip::tcp::socket& socket, std::uint16_t port);
 
 // A WebSocket client with timeouts. Frames that a `next_*` call skips are kept, so that a test
