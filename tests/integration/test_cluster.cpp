@@ -213,6 +213,28 @@ TEST(Cluster, ANickIsTakenOnEveryNodeUntilItsHolderLeaves) {
     EXPECT_EQ((*welcome)["nick"], "ANN");
 }
 
+// In token mode across nodes: a token for ANN is refused while ann holds the nick on another
+// node (their nicks collide, but they are two users), while a second token for ann on that node
+// shares the nick, and a dm to ann reaches both of ann's devices and nothing else.
+TEST(Cluster, ATokenSharesANickAcrossNodesOnlyForTheVerySameSubject) {
+    RedisProcess redis;
+    const std::string secret = "cluster-test-secret";
+    auto a = start_node(redis, "alpha", {"--auth-secret", secret});
+    auto b = start_node(redis, "beta", {"--auth-secret", secret});
+    Client phone(a->port()), other(b->port()), laptop(b->port()), bob(a->port());
+    EXPECT_EQ(phone.hello("ann", parley_token(secret, "ann"))["type"], "welcome");
+    auto refused = other.hello("ANN", parley_token(secret, "ANN"));
+    EXPECT_EQ(refused.value("code", std::string("(none)")), "nick_taken") << refused.dump();
+    EXPECT_EQ(laptop.hello("ann", parley_token(secret, "ann"))["type"], "welcome");
+    EXPECT_EQ(bob.hello("bob", parley_token(secret, "bob"))["type"], "welcome");
+
+    bob.send(json{{"type", "dm"}, {"to", "ann"}, {"text", "for ann only"}, {"id", 1}});
+    EXPECT_EQ(bob.next_of_type("ok")["id"], 1);
+    for (auto* device : {&phone, &laptop})
+        EXPECT_EQ(device->next_of_type("dm")["text"], "for ann only");
+    EXPECT_TRUE(other.nothing_within(300ms)) << "the refused connection got ann's dm";
+}
+
 TEST(Cluster, RedisDownAnswersUnavailableAndDeliveryResumesWhenItIsBack) {
     RedisProcess redis;
     auto a = start_node(redis, "alpha");

@@ -151,6 +151,25 @@ TEST_F(TokenAuth, TwoDevicesOfOneUserAreBothWelcomedAndBothGetDms) {
     expect_unauthorized(impostor, "ann", parley_token(secret, "bob"));
 }
 
+// A token's subject that differs from a connected holder's only by case is another user whose
+// nick collides: nick_taken, and none of ann's direct messages. Two tokens for the very same
+// subject still share the nick (two devices).
+TEST_F(TokenAuth, ATokenForTheSameNickInAnotherCaseIsTakenAndGetsNoneOfTheDms) {
+    Client phone(server.port()), laptop(server.port()), other(server.port()), bob(server.port());
+    EXPECT_EQ(phone.hello("ann", parley_token(secret, "ann"))["type"], "welcome");
+    other.send(hello_frame("ANN", parley_token(secret, "ANN")));
+    auto refused = other.next_where([](const json& f) { return f.value("id", "") == "h"; });
+    EXPECT_EQ(refused.value("code", std::string("(none)")), "nick_taken") << refused.dump();
+    EXPECT_EQ(laptop.hello("ann", parley_token(secret, "ann"))["type"], "welcome");
+    EXPECT_EQ(bob.hello("bob", parley_token(secret, "bob"))["type"], "welcome");
+
+    bob.send(json{{"type", "dm"}, {"to", "ann"}, {"text", "for ann only"}, {"id", 1}});
+    EXPECT_EQ(bob.next_of_type("ok")["id"], 1);
+    for (auto* device : {&phone, &laptop})
+        EXPECT_EQ(device->next_of_type("dm")["text"], "for ann only");
+    EXPECT_TRUE(other.nothing_within(300ms)) << "the refused connection got ann's dm";
+}
+
 // ---- nicks and direct messages in guest mode -----------------------------------------------
 
 TEST(Identity, ANickInUseIsTakenWhateverItsCase) {
