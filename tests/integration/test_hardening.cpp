@@ -434,6 +434,72 @@ TEST(CommandCost, ManyConnectionsEachWithinItsBudgetDoNotStallTheOthers) {
                              << " channel lists (" << lists << " seen)";
 }
 
+// `who` lists a channel's members (up to the presence limit). 200 connections from one
+// address, each within its command budget (150 requests weighing 2, of 400), ask for the list
+// of a channel of 1,000 members at once. The list is encoded once and shared until someone
+// arrives or leaves, so each answer is a copy; a canary's slowest ping must stay under a
+// second. When every request encoded the thousand nicks anew, the canary waited seconds.
+TEST(CommandCost, ManyWhoRequestsForALargeChannelDoNotStallTheOthers) {
+    constexpr int crowd_size = 1000, asker_count = 200, each = 150;
+    ServerProcess server{{"--threads", "2", "--max-connections-per-ip", "1400", "--max-queue-bytes",
+                          "8MiB", "--presence-window", "250ms"}};
+    auto port = server.port();
+    std::vector<std::unique_ptr<RawClient>> crowd;
+    for (int m = 0; m < crowd_size; ++m) {
+        crowd.push_back(identified(port, "m" + std::to_string(m)));
+        crowd.back()->send(client_frame(text_op, R"({"type":"join","channel":"crowd"})"));
+    }
+    std::vector<std::unique_ptr<RawClient>> askers;
+    for (int a = 0; a < asker_count; ++a)
+        askers.push_back(identified(port, "q" + std::to_string(a)));
+
+    // Everyone reads everything as fast as it can (presence, and the lists), on one thread.
+    std::atomic<bool> stop{false};
+    std::atomic<long> lists{0};
+    std::thread reader([&] {
+        const std::string marker = R"("type":"who")";
+        std::vector<pollfd> fds;
+        for (auto& c : crowd) fds.push_back({c->native_handle(), POLLIN, 0});
+        for (auto& a : askers) fds.push_back({a->native_handle(), POLLIN, 0});
+        std::vector<char> chunk(1 << 16);
+        while (!stop) {
+            if (poll(fds.data(), fds.size(), 20) <= 0) continue;
+            for (auto& p : fds) {
+                if (!(p.revents & (POLLIN | POLLHUP | POLLERR))) continue;
+                auto n = recv(p.fd, chunk.data(), chunk.size(), MSG_DONTWAIT);
+                if (n <= 0) {
+                    p.fd = -1;
+                    continue;
+                }
+                std::string_view bytes(chunk.data(), static_cast<std::size_t>(n));
+                for (auto at = bytes.find(marker); at != bytes.npos;
+                     at = bytes.find(marker, at + 1))
+                    ++lists;
+            }
+        }
+    });
+    Client canary(port);
+    canary.hello("canary");
+    // The crowd is all there before the askers start.
+    for (auto deadline = steady_clock::now() + 30s; steady_clock::now() < deadline;) {
+        canary.send(json{{"type", "who"}, {"channel", "crowd"}, {"id", "n"}});
+        auto who = canary.next_where([](const json& f) { return f.value("id", "") == "n"; });
+        if (who["member_count"] == crowd_size) break;
+        std::this_thread::sleep_for(100ms);
+    }
+    std::string batch;
+    for (int i = 0; i < each; ++i)
+        batch += client_frame(text_op, R"({"type":"who","channel":"crowd"})");
+    for (auto& asker : askers) asker->send(batch);
+    auto worst = slowest_ping(canary, [&] { return lists >= asker_count * each * 9 / 10; });
+    stop = true;
+    reader.join();
+
+    EXPECT_GE(lists, asker_count * each * 9 / 10) << "member lists answered";
+    EXPECT_LT(worst, 1000ms) << "slowest of the canary's pings while " << asker_count
+                             << " connections asked who is in a channel of " << crowd_size;
+}
+
 // ---- 3. file descriptors -------------------------------------------------------------------
 
 // Every accepted TCP connection counts for its address, upgraded or not: of 400 idle ones from

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "protocol/events.hpp"
+
 namespace parley::chat {
 
 std::size_t Channel::index_of(const Participant* participant) const {
@@ -161,6 +163,14 @@ void Channel::apply_remote_snapshot(const std::optional<std::vector<RemoteMember
 
 void Channel::note_presence(const std::string& nick, bool joined) {
     presence_log_.emplace_back(nick, joined);
+    member_list_.reset();
+}
+
+std::shared_ptr<const std::string> Channel::member_list(std::size_t at_most) {
+    if (!member_list_)
+        member_list_ =
+            std::make_shared<const std::string>(protocol::encode_nick_list(active_nicks(at_most)));
+    return member_list_;
 }
 
 void Channel::drop_presence_changes() {

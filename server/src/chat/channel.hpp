@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -50,6 +51,9 @@ class Channel {
     // Distinct nicks present, on this node or (in a cluster) on others.
     std::size_t active_count() const;
     std::vector<std::string> active_nicks(std::size_t at_most) const;
+    // The same list as the JSON array the `who` reply carries, encoded once and shared until
+    // someone arrives or leaves: a crowd asking `who` of a large channel costs a copy each.
+    std::shared_ptr<const std::string> member_list(std::size_t at_most);
 
     // Calls f(participant, nick) for every active member; `f` must not block.
     template <class F>
@@ -122,6 +126,7 @@ class Channel {
     std::map<std::string, std::set<std::string>> remote_;     // nick -> nodes it is present on
     int snapshots_pending_ = 0;
     std::vector<RemoteEvent> events_during_snapshot_;
+    std::shared_ptr<const std::string> member_list_;  // null: changed since last encoded
 };
 
 template <class Deliver>

@@ -98,13 +98,13 @@ void Hub::typing(const ParticipantPtr& p, const protocol::RequestId& id,
 void Hub::who(const ParticipantPtr& p, const protocol::RequestId& id, const protocol::Who& who) {
     if (identified_nick(p, id).empty()) return;
     std::size_t count = 0;
-    std::vector<std::string> members;
+    std::shared_ptr<const std::string> members;
     if (auto channel = channels_.find(who.channel)) {
         std::lock_guard lock(channel->mutex);
         count = channel->active_count();
-        members = channel->active_nicks(options_.presence_limit);
+        members = channel->member_list(options_.presence_limit);
     }
-    replies_.send(p, protocol::encode_who(id, who.channel, count, members));
+    replies_.send(p, protocol::encode_who(id, who.channel, count, members ? *members : "[]"));
 }
 
 void Hub::channels(const ParticipantPtr& p, const protocol::RequestId& id) {

@@ -132,8 +132,8 @@ std::string Metrics::render_prometheus() const {
                std::to_string(refused_total[i].load(relaxed)) + "\n";
 
     header(out, "parley_refused_connections_total", "counter",
-           "TCP connections closed as soon as accepted, by limit");
-    const char* limits[] = {"per_ip", "open_limit"};
+           "TCP connections turned away: closed when accepted, or (health_reserve) answered 503");
+    const char* limits[] = {"per_ip", "open_limit", "health_reserve"};
     for (std::size_t i = 0; i < refused_connections_total.size(); ++i)
         out += std::string("parley_refused_connections_total{limit=\"") + limits[i] + "\"} " +
                std::to_string(refused_connections_total[i].load(relaxed)) + "\n";

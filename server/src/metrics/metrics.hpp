@@ -12,8 +12,9 @@ namespace parley::metrics {
 // Why an HTTP upgrade or connection was turned away.
 enum class RefusedReason { origin, max_connections, unauthorized, count_ };
 
-// Why a TCP connection was closed as soon as it was accepted.
-enum class ConnectionRefusal { per_ip, open_limit, count_ };
+// Why a TCP connection was turned away: closed as soon as accepted (per_ip, open_limit), or,
+// accepted in the reserve kept for health checks, answered 503 for anything but /healthz.
+enum class ConnectionRefusal { per_ip, open_limit, health_reserve, count_ };
 
 // The close codes Parley sends or sees, each counted by name.
 inline constexpr std::array<std::uint16_t, 10> counted_close_codes = {1000, 1001, 1002, 1003, 1006,

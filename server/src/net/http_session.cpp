@@ -36,9 +36,10 @@ HttpSession<Stream>::HttpSession(Stream&& stream, ServerContext& context,
 
 template <class Stream>
 std::chrono::milliseconds HttpSession<Stream>::timeout() const {
-    // A connection in the health reserve gets one quick answer, not a long wait.
+    // A connection in the health reserve gets one quick answer, not a long wait: a health
+    // check sends its request at once.
     using namespace std::chrono_literals;
-    return health_only_ ? std::min<std::chrono::milliseconds>(context_.options.http_timeout, 2s)
+    return health_only_ ? std::min<std::chrono::milliseconds>(context_.options.http_timeout, 1s)
                         : context_.options.http_timeout;
 }
 

@@ -116,7 +116,7 @@ WebSocketSession::Input WebSocketSession::on_bytes(std::span<char> bytes) {
                 apply(close_.protocol_error(event.code, event.payload));
                 return Input::stop;
         }
-        if (close_.ended()) return Input::stop;
+        if (close_.ended() || drop_after_close_) return Input::stop;
     }
 }
 
@@ -154,7 +154,10 @@ void WebSocketSession::do_write() {
     }
     const auto& batch = queue_.take();
     if (batch.empty()) {
-        if (drain_after_flush_ && close_.begin_draining()) finish_sending();
+        if (drop_after_close_)
+            abandon_flooder();
+        else if (drain_after_flush_ && close_.begin_draining())
+            finish_sending();
         return;
     }
     buffers_.clear();
@@ -224,6 +227,18 @@ void WebSocketSession::end_session(const ws::CloseState::Step& step) {
     linger_timer_->async_wait([self = self()](error_code ec) {
         if (!ec) self->close_socket();
     });
+}
+
+void WebSocketSession::abandon_flooder() {
+    // The close frame is out: send FIN behind it and read nothing more. What the flooder keeps
+    // sending fills the kernel's buffer and then its own window, costing no CPU; the socket
+    // closes after the linger (a reset then is harmless: the close frame was read long before).
+    error_code ignored;
+    tcp_socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+    auto step = close_.deadline(ws::CloseState::Overdue::close_answer);
+    step.close_socket = false;
+    step.linger = true;
+    apply(step);
 }
 
 void WebSocketSession::half_close_and_drain() {

@@ -99,6 +99,7 @@ class WebSocketSession : public chat::Participant,
     void close_with(std::uint16_t code, std::string_view reason);
     void apply(const ws::CloseState::Step& step);
     void end_session(const ws::CloseState::Step& step);
+    void abandon_flooder();
     void drain();
     void close_socket();
     RemoteAddress remote() const;
@@ -116,6 +117,7 @@ class WebSocketSession : public chat::Participant,
     std::vector<boost::asio::const_buffer> buffers_;
     bool writing_ = false;
     bool drain_after_flush_ = false;
+    bool drop_after_close_ = false;  // a flooder: no more reading, no waiting for its answer
     std::unique_ptr<boost::asio::steady_timer> linger_timer_;  // only after the session ended
     ConnectionLimits::Slot connection_slot_;                   // also knows the client's address
     ConnectionLimits::Slot session_slot_;

@@ -33,7 +33,10 @@ bool WebSocketSession::admit_command(const protocol::RequestId& id,
                 send_error(id, protocol::ErrorCode::rate_limited, "slow down");
             return false;
         case auth::RateDecision::flood:
+            // Nothing more is read from a flooder: once the close frame is out the connection
+            // is dropped, instead of draining what it keeps sending until it answers.
             close_with(1008, "flooding");
+            drop_after_close_ = true;
             return false;
     }
     return false;

@@ -95,13 +95,18 @@ std::string encode_history(const RequestId& id, const std::string& channel,
     return dump(object);
 }
 
+std::string encode_nick_list(const std::vector<std::string>& nicks) {
+    return dump(json(nicks));
+}
+
 std::string encode_who(const RequestId& id, const std::string& channel, std::size_t member_count,
-                       const std::vector<std::string>& members) {
-    json object = reply("who", id);
-    object["channel"] = channel;
-    object["member_count"] = member_count;
-    object["members"] = members;
-    return dump(object);
+                       const std::string& member_list) {
+    // Keys in the order the other encoders' sorted objects have them.
+    std::string text = R"({"channel":)" + dump(json(channel));
+    if (id) text += R"(,"id":)" + *id;
+    text += R"(,"member_count":)" + std::to_string(member_count);
+    text += R"(,"members":)" + member_list + R"(,"type":"who"})";
+    return text;
 }
 
 std::string encode_channel_list(const std::vector<ChannelSummary>& channels) {

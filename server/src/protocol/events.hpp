@@ -49,8 +49,10 @@ std::string encode_ok(const RequestId& id, std::optional<std::int64_t> seq,
 std::string encode_error(const RequestId& id, ErrorCode code, const std::string& message);
 std::string encode_history(const RequestId& id, const std::string& channel,
                            const std::vector<model::ChatMessage>& messages);
+// The `who` reply around a member list made by encode_nick_list and shared while it holds.
+std::string encode_nick_list(const std::vector<std::string>& nicks);
 std::string encode_who(const RequestId& id, const std::string& channel, std::size_t member_count,
-                       const std::vector<std::string>& members);
+                       const std::string& member_list);
 // The `channels` reply around a list made once by encode_channel_list and shared by every
 // request for a while.
 std::string encode_channel_list(const std::vector<ChannelSummary>& channels);

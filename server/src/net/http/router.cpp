@@ -56,6 +56,7 @@ std::optional<Upgrade> Router::route(const Request& request, const std::string& 
         return std::nullopt;
     }
     if (health_only && url->encoded_path() != "/healthz") {
+        context_.metrics.count_refused_connection(metrics::ConnectionRefusal::health_reserve);
         shape.keep_alive = false;
         respond(plain_text(shape, beast_http::status::service_unavailable,
                            "the server is at its connection limit, try again"));
