@@ -43,6 +43,8 @@ class Channel {
     bool is_active_member(const Participant* participant) const;
 
     const std::string* nick_of(const Participant* participant) const;
+    // Whether the nick is in the channel, on this node or (in a cluster) another.
+    bool present_anywhere(const std::string& nick) const;
     // Whether the nick has an active connection in this channel on this node.
     bool present_here(const std::string& nick) const { return active_nicks_.count(nick) > 0; }
     std::vector<std::string> nicks_here() const;
@@ -109,7 +111,6 @@ class Channel {
         bool present;
     };
 
-    bool present_anywhere(const std::string& nick) const;
     void set_remote(const std::string& node, const std::string& nick, bool present);
     void forget_node(const std::string& node);
     void note_presence(const std::string& nick, bool joined);

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <set>
 #include <string>
 
 #include "protocol/events.hpp"
@@ -18,6 +19,8 @@ struct HubOptions {
     int since_cap = 500;
     int welcome_dms = 50;
     int max_history_reads_per_session = 4;  // history requests in flight per connection
+    std::set<std::string> admins;           // nick keys of the server's admins (--admins)
+    bool guests = true;                     // connections without an account may chat
 };
 
 }  // namespace parley::chat

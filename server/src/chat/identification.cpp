@@ -4,34 +4,200 @@ namespace parley::chat {
 
 using protocol::ErrorCode;
 
+namespace {
+
+std::string address_key(const ParticipantPtr& p) {
+    return "a:" + std::string(p->address());
+}
+std::string account_key(const std::string& key) {
+    return "k:" + key;
+}
+
+}  // namespace
+
 void Identification::hello(const ParticipantPtr& p, const protocol::RequestId& id,
-                           const std::string& nick, bool authenticated) {
+                           const protocol::Hello& hello, bool token_verified) {
     if (HubAccess::state(*p).identified()) {
         replies_.fail(p, id, ErrorCode::already_identified, "this connection already said hello");
         return;
     }
+    if (token_verified)
+        return claim(p, id, hello.nick, true, [=, this] { admit(p, id, hello.nick, true); });
+    if (hello.password) return login(p, id, hello);
+    if (!options_.guests) {
+        replies_.fail(p, id, ErrorCode::unauthorized,
+                      "this server needs an account: log in with a password or a token");
+        p->close(1008, "unauthorized");
+        return;
+    }
+    guest(p, id, hello.nick);
+}
+
+void Identification::guest(const ParticipantPtr& p, const protocol::RequestId& id,
+                           const std::string& nick) {
     auto key = model::nick_key(nick);
-    if (!nicks_.available(key, nick, authenticated)) {
+    if (!nicks_.available(key, nick, false)) {
         replies_.fail(p, id, ErrorCode::nick_taken, "the nick " + nick + " is taken");
         return;
     }
-    if (!cluster_) return admit(p, id, nick, key, authenticated);
+    auto found = [=, this](Expected<std::optional<storage::Account>> account) {
+        if (!account)
+            return replies_.fail(p, id, ErrorCode::unavailable, "accounts could not be read");
+        if (*account)
+            return replies_.fail(p, id, ErrorCode::nick_registered,
+                                 "the nick " + nick +
+                                     " belongs to an account: log in with its password");
+        claim(p, id, nick, false, [=, this] { admit(p, id, nick, false); });
+    };
+    if (!services_.directory.find_account(key, found)) replies_.busy(p, id);
+}
+
+void Identification::login(const ParticipantPtr& p, const protocol::RequestId& id,
+                           const protocol::Hello& hello) {
+    auto key = model::nick_key(hello.nick);
+    auto now = auth::FailureLimiter::Clock::now();
+    auto& limiter = services_.failed_logins;
+    if (!limiter.allows(address_key(p), now) || !limiter.allows(account_key(key), now)) {
+        replies_.metrics().logins_limited_total.fetch_add(1, std::memory_order_relaxed);
+        replies_.fail(p, id, ErrorCode::rate_limited,
+                      "too many failed logins; try again in a minute");
+        return;
+    }
+    auto password = *hello.password;
+    auto found = [=, this](Expected<std::optional<storage::Account>> account) {
+        if (!account)
+            return replies_.fail(p, id, ErrorCode::unavailable, "accounts could not be read");
+        if (!*account) return refuse_login(p, id, key);
+        auto nick = (*account)->nick;
+        auto checked = [=, this](bool matches) {
+            if (!matches) return refuse_login(p, id, key);
+            services_.failed_logins.succeeded(account_key(key));
+            claim(p, id, nick, true, [=, this] { admit(p, id, nick, true); });
+        };
+        if (!services_.hasher.verify(password, (*account)->password_hash, checked))
+            replies_.busy(p, id);
+    };
+    if (!services_.directory.find_account(key, found)) replies_.busy(p, id);
+}
+
+void Identification::refuse_login(const ParticipantPtr& p, const protocol::RequestId& id,
+                                  const std::string& key) {
+    auto now = auth::FailureLimiter::Clock::now();
+    services_.failed_logins.failed(address_key(p), now);
+    services_.failed_logins.failed(account_key(key), now);
+    replies_.metrics().failed_logins_total.fetch_add(1, std::memory_order_relaxed);
+    // The same answer whether the account exists or not: a guess learns nothing.
+    replies_.fail(p, id, ErrorCode::unauthorized, "wrong nick or password");
+    p->close(1008, "unauthorized");
+}
+
+void Identification::register_account(const ParticipantPtr& p, const protocol::RequestId& id,
+                                      const protocol::Register& request) {
+    if (HubAccess::state(*p).identified()) {
+        replies_.fail(p, id, ErrorCode::already_identified, "this connection already said hello");
+        return;
+    }
+    auto nick = request.nick;
+    auto key = model::nick_key(nick);
+    auto release = [=, this] {
+        if (cluster_) cluster_->release_nick(key);
+    };
+    auto password = request.password;
+    claim(p, id, nick, true, [=, this] {
+        auto created = [=, this](Expected<storage::Created> result) {
+            if (!result) {
+                release();
+                return replies_.fail(p, id, ErrorCode::unavailable,
+                                     "the account could not be stored, try again");
+            }
+            if (*result == storage::Created::exists) {
+                release();
+                return replies_.fail(p, id, ErrorCode::nick_taken,
+                                     "the nick " + nick + " is registered already");
+            }
+            admit(p, id, nick, true);
+        };
+        auto hashed = [=, this](Expected<std::string> hash) {
+            if (!hash) {
+                release();
+                return replies_.fail(p, id, ErrorCode::unavailable, hash.error().message);
+            }
+            if (!services_.directory.create_account(key, nick, *hash, created)) {
+                release();
+                replies_.busy(p, id);
+            }
+        };
+        if (!services_.hasher.hash(password, hashed)) {
+            release();
+            replies_.fail(p, id, ErrorCode::busy, "too many passwords are being checked, try again");
+        }
+    });
+}
+
+void Identification::change_password(const ParticipantPtr& p, const protocol::RequestId& id,
+                                     const protocol::ChangePassword& request) {
+    auto& state = HubAccess::state(*p);
+    if (!state.standing().account) {
+        replies_.fail(p, id, ErrorCode::forbidden, "guests have no password to change");
+        return;
+    }
+    auto key = state.key();
+    auto now = auth::FailureLimiter::Clock::now();
+    if (!services_.failed_logins.allows(account_key(key), now)) {
+        replies_.fail(p, id, ErrorCode::rate_limited, "too many wrong passwords; wait a minute");
+        return;
+    }
+    auto found = [=, this](Expected<std::optional<storage::Account>> account) {
+        if (!account) return replies_.fail(p, id, ErrorCode::unavailable, "try again");
+        if (!*account)
+            return replies_.fail(p, id, ErrorCode::forbidden,
+                                 "this account logs in with tokens and has no password here");
+        auto stored = [=, this](Expected<void> result) {
+            if (!result) return replies_.fail(p, id, ErrorCode::unavailable, "try again");
+            if (id) replies_.send(p, protocol::encode_ok(id, std::nullopt));
+        };
+        auto hashed = [=, this](Expected<std::string> hash) {
+            if (!hash) return replies_.fail(p, id, ErrorCode::unavailable, hash.error().message);
+            if (!services_.directory.set_password(key, *hash, stored)) replies_.busy(p, id);
+        };
+        auto checked = [=, this](bool matches) {
+            if (!matches) {
+                services_.failed_logins.failed(account_key(key),
+                                               auth::FailureLimiter::Clock::now());
+                return replies_.fail(p, id, ErrorCode::unauthorized, "the old password is wrong");
+            }
+            if (!services_.hasher.hash(request.new_password, hashed)) replies_.busy(p, id);
+        };
+        if (!services_.hasher.verify(request.old_password, (*account)->password_hash, checked))
+            replies_.busy(p, id);
+    };
+    if (!services_.directory.find_account(key, found)) replies_.busy(p, id);
+}
+
+void Identification::claim(const ParticipantPtr& p, const protocol::RequestId& id,
+                           const std::string& nick, bool account, std::function<void()> then) {
+    auto key = model::nick_key(nick);
+    if (!nicks_.available(key, nick, account)) {
+        replies_.fail(p, id, ErrorCode::nick_taken, "the nick " + nick + " is taken");
+        return;
+    }
+    if (!cluster_) return then();
     // Free here; the cluster decides whether it is free everywhere.
-    cluster_->claim_nick(
-        key, nick, authenticated, [this, p, id, nick, key, authenticated](NickClaim claim) {
-            if (claim == NickClaim::taken)
-                replies_.fail(p, id, ErrorCode::nick_taken, "the nick " + nick + " is taken");
-            else if (claim == NickClaim::unavailable)
-                replies_.fail(p, id, ErrorCode::unavailable,
-                              "the cluster cannot be reached, try again");
-            else
-                admit(p, id, nick, key, authenticated);
-        });
+    cluster_->claim_nick(key, nick, account, [=, this](NickClaim claim) {
+        if (claim == NickClaim::taken)
+            replies_.fail(p, id, ErrorCode::nick_taken, "the nick " + nick + " is taken");
+        else if (claim == NickClaim::unavailable)
+            replies_.fail(p, id, ErrorCode::unavailable, "the cluster cannot be reached, try again");
+        else
+            then();
+    });
 }
 
 void Identification::admit(const ParticipantPtr& p, const protocol::RequestId& id,
-                           const std::string& nick, const std::string& key, bool authenticated) {
-    auto admission = nicks_.admit(p, nick, key, authenticated);
+                           const std::string& nick, bool account) {
+    auto key = model::nick_key(nick);
+    ParticipantState::Standing standing{account, account && options_.admins.count(key) > 0};
+    auto admission = nicks_.admit(p, nick, key, standing);
     if (admission != NickRegistry::Admission::admitted) {
         // Disconnected while the cluster answered, another connection here won the race, or a
         // second hello was sent before the first was answered.
@@ -45,14 +211,16 @@ void Identification::admit(const ParticipantPtr& p, const protocol::RequestId& i
     }
     // Welcome after the recent direct messages are read; a dm committed before that read is in
     // `welcome.dms`, one committed after it is delivered live, never both.
-    auto send_welcome = [this, p, id, nick, key](std::vector<model::DirectMessage> dms) {
+    auto send_welcome = [=, this](std::vector<model::DirectMessage> dms) {
         nicks_.welcome(p, key, [&] {
-            protocol::Welcome welcome{nick, std::string(p->session_id()), options_.node,
-                                      options_.limits, std::move(dms)};
+            protocol::Welcome welcome{nick,           std::string(p->session_id()),
+                                      options_.node,  options_.limits,
+                                      std::move(dms), standing.account,
+                                      standing.admin};
             replies_.send(p, protocol::encode_welcome(id, welcome));
         });
     };
-    if (!history_.recent_dms(nick, options_.welcome_dms, send_welcome)) send_welcome({});
+    if (!services_.history.recent_dms(nick, options_.welcome_dms, send_welcome)) send_welcome({});
 }
 
 void Identification::release(const ParticipantPtr& p, const std::string& key) {

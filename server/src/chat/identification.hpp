@@ -2,42 +2,64 @@
 
 #include <string>
 
+#include "auth/failure_limiter.hpp"
+#include "auth/password_hasher.hpp"
 #include "chat/cluster_link.hpp"
 #include "chat/hub_options.hpp"
 #include "chat/nick_registry.hpp"
 #include "chat/replies.hpp"
+#include "storage/directory.hpp"
 #include "storage/history.hpp"
 
 namespace parley::chat {
 
-// Who a connection is: `hello` claims a nick (here, and in a cluster everywhere), the
-// connection is admitted under it, and `welcome` is sent with the user's recent direct
-// messages; a disconnect gives the nick back.
+// Who a connection is. A guest's `hello` claims a free nick that no account owns; an account
+// proves its nick with a password (checked against its Argon2id hash on the hashing pool) or a
+// token; `register` creates an account and identifies the connection in one step. The nick is
+// claimed here, and in a cluster everywhere, then `welcome` goes out with the user's recent
+// direct messages; a disconnect gives the nick back.
 class Identification {
   public:
-    Identification(const HubOptions& options, NickRegistry& nicks, storage::History& history,
+    struct Services {
+        storage::History& history;
+        storage::Directory& directory;
+        auth::PasswordHasher& hasher;
+        auth::FailureLimiter& failed_logins;  // per address and per account
+    };
+    Identification(const HubOptions& options, NickRegistry& nicks, Services services,
                    ClusterLink* cluster, const Replies& replies)
         : options_(options),
           nicks_(nicks),
-          history_(history),
+          services_(services),
           cluster_(cluster),
           replies_(replies) {}
 
-    // `authenticated`: the hello carried a valid token for this nick, which lets several
-    // connections share it (one user on several devices).
-    void hello(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
-               bool authenticated);
+    // `token_verified`: the hello carried a valid token for this very nick.
+    void hello(const ParticipantPtr& p, const protocol::RequestId& id,
+               const protocol::Hello& hello, bool token_verified);
+    void register_account(const ParticipantPtr& p, const protocol::RequestId& id,
+                          const protocol::Register& request);
+    void change_password(const ParticipantPtr& p, const protocol::RequestId& id,
+                         const protocol::ChangePassword& request);
     // Gives the nick back for this connection.
     void release(const ParticipantPtr& p, const std::string& key);
 
   private:
-    // Adds the connection under its (claimed) nick and sends `welcome`.
+    void login(const ParticipantPtr& p, const protocol::RequestId& id,
+               const protocol::Hello& hello);
+    void guest(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick);
+    // Claims the nick (here, and in a cluster everywhere), then `then`; answers a refusal.
+    void claim(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
+               bool account, std::function<void()> then);
+    // Adds the connection under its claimed nick and sends `welcome`.
     void admit(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
-               const std::string& key, bool authenticated);
+               bool account);
+    void refuse_login(const ParticipantPtr& p, const protocol::RequestId& id,
+                      const std::string& key);
 
     const HubOptions& options_;
     NickRegistry& nicks_;
-    storage::History& history_;
+    Services services_;
     ClusterLink* cluster_;
     const Replies& replies_;
 };

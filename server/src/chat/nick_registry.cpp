@@ -27,12 +27,14 @@ bool NickRegistry::available(const std::string& key, const std::string& nick,
 }
 
 NickRegistry::Admission NickRegistry::admit(const ParticipantPtr& p, const std::string& nick,
-                                            const std::string& key, bool authenticated) {
+                                            const std::string& key,
+                                            ParticipantState::Standing standing) {
+    bool authenticated = standing.account;
     auto& s = shard(key);
     std::lock_guard lock(s.mutex);
     auto it = s.users.find(key);
     if (it != s.users.end() && clashes(it->second, nick, authenticated)) return Admission::taken;
-    switch (HubAccess::state(*p).identify(nick)) {
+    switch (HubAccess::state(*p).identify(nick, standing)) {
         case ParticipantState::Identify::already:
             return Admission::already_identified;
         case ParticipantState::Identify::gone:
@@ -92,6 +94,16 @@ void NickRegistry::deliver(const std::string& key, const ws::Frame& frame,
     for (const auto& connection : it->second.connections)
         if (connection.welcomed && connection.participant->session_id() != except_session)
             connection.participant->deliver(frame);
+}
+
+std::vector<ParticipantPtr> NickRegistry::connections(const std::string& key) const {
+    std::vector<ParticipantPtr> found;
+    const auto& s = shard(key);
+    std::lock_guard lock(s.mutex);
+    if (auto it = s.users.find(key); it != s.users.end())
+        for (const auto& connection : it->second.connections)
+            if (connection.welcomed) found.push_back(connection.participant);
+    return found;
 }
 
 std::vector<LocalRegistrations::Nick> NickRegistry::snapshot() const {

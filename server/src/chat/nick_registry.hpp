@@ -28,8 +28,9 @@ class NickRegistry {
     enum class Admission { admitted, taken, already_identified, gone };
     // Adds the connection under the nick and sets its state's nick, atomically: a disconnect
     // either sees the nick and removes the connection, or ran first and nothing is admitted.
+    // `standing.account`: a password or token proved the nick (devices may share it).
     Admission admit(const ParticipantPtr& p, const std::string& nick, const std::string& key,
-                    bool authenticated);
+                    ParticipantState::Standing standing);
 
     // Marks the connection welcomed and runs `send_welcome` under the shard's lock, so no direct
     // message can be delivered to it before its `welcome`. False when it has gone meanwhile.
@@ -45,6 +46,9 @@ class NickRegistry {
     // Queues the frame to every welcomed connection of the user but `except_session`.
     void deliver(const std::string& key, const ws::Frame& frame,
                  std::string_view except_session) const;
+
+    // The welcomed connections of the user.
+    std::vector<ParticipantPtr> connections(const std::string& key) const;
 
     std::vector<LocalRegistrations::Nick> snapshot() const;
 

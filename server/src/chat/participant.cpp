@@ -25,11 +25,18 @@ bool ParticipantState::identified() const {
     return !nick_.empty();
 }
 
-ParticipantState::Identify ParticipantState::identify(const std::string& nick) {
+ParticipantState::Standing ParticipantState::standing() const {
+    std::lock_guard lock(mutex_);
+    return standing_;
+}
+
+ParticipantState::Identify ParticipantState::identify(const std::string& nick,
+                                                      Standing standing) {
     std::lock_guard lock(mutex_);
     if (gone_) return Identify::gone;
     if (!nick_.empty()) return Identify::already;
     nick_ = nick;
+    standing_ = standing;
     return Identify::identified;
 }
 

@@ -23,10 +23,17 @@ class ParticipantState {
     std::string nick() const;  // empty until hello succeeds
     std::string key() const;   // the nick's case-insensitive key
     bool identified() const;
+    // Who it is beyond the nick: an account (a password or a token proved it) or a guest, and
+    // whether it is one of the server's admins (--admins).
+    struct Standing {
+        bool account = false;
+        bool admin = false;
+    };
+    Standing standing() const;
 
     enum class Identify { identified, already, gone };
     // Sets the nick unless the connection has one already or has disconnected.
-    Identify identify(const std::string& nick);
+    Identify identify(const std::string& nick, Standing standing = {});
 
     enum class Reserve { added, already_member, too_many };
     // Counts a channel as joined (its history may still be on its way). `ticket` numbers this
@@ -58,6 +65,7 @@ class ParticipantState {
     // size of a map's header, and a connection is in a hundred channels at most.
     mutable std::mutex mutex_;
     std::string nick_;
+    Standing standing_;
     Channels channels_;
     std::uint64_t next_ticket_ = 0;
     std::atomic<int> history_reads_{0};
@@ -73,6 +81,11 @@ class Participant {
     // Thread-safe and never blocks: queues the frame, or closes a participant whose queue is full.
     virtual void deliver(const ws::Frame& frame) = 0;
     virtual std::string_view session_id() const = 0;
+    // The client's address, for limits kept per address (failed logins).
+    virtual std::string_view address() const = 0;
+    // Closes the connection after what is queued: a policy close, such as a failed login (1008).
+    // Any thread.
+    virtual void close(std::uint16_t code, std::string_view reason) = 0;
 
     // The nick this connection said hello as, or empty; any thread.
     std::string nick() const { return state_.nick(); }

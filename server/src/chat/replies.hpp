@@ -26,6 +26,8 @@ class Replies {
         fail(p, id, protocol::ErrorCode::busy, "the server is busy, try again");
     }
 
+    metrics::Metrics& metrics() const { return metrics_; }
+
   private:
     metrics::Metrics& metrics_;
 };

@@ -105,6 +105,11 @@ std::string Metrics::render_prometheus() const {
     single(out, "parley_dms_total", "counter", "direct messages committed", dms_total);
     single(out, "parley_slow_consumers_total", "counter", "connections closed 1013 for not reading",
            slow_consumers_total);
+    single(out, "parley_failed_logins_total", "counter",
+           "logins refused for a wrong nick or password (WebSocket and HTTP)", failed_logins_total);
+    single(out, "parley_logins_limited_total", "counter",
+           "logins refused unchecked: too many failures from the address or for the account",
+           logins_limited_total);
     single(out, "parley_queue_bytes", "gauge", "bytes queued but not yet written, all sessions",
            queue_bytes);
     single(out, "parley_channels", "gauge", "channels with members", channels);

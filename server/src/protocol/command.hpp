@@ -6,6 +6,9 @@
 #include <string_view>
 #include <variant>
 
+#include <nlohmann/json_fwd.hpp>
+
+#include "model/authority.hpp"
 #include "model/expected.hpp"
 #include "protocol/error_code.hpp"
 
@@ -20,6 +23,7 @@ using RequestId = std::optional<std::string>;
 struct Hello {
     std::string nick;
     std::optional<std::string> token;
+    std::optional<std::string> password;  // an account's login
 };
 struct Join {
     std::string channel;
@@ -50,8 +54,52 @@ struct Typing {
 };
 struct Ping {};
 
-using Command =
-    std::variant<Hello, Join, Leave, Say, Dm, HistoryQuery, Who, ListChannels, Typing, Ping>;
+// Accounts and channel authority.
+struct Register {
+    std::string nick;
+    std::string password;
+};
+struct ChangePassword {
+    std::string old_password;
+    std::string new_password;
+};
+struct CreateChannel {
+    std::string channel;
+    bool is_private = false;
+    std::string topic;
+};
+using Role = model::Role;
+struct SetRole {
+    std::string channel;
+    std::string nick;
+    Role role;  // op or member
+};
+struct SetTopic {
+    std::string channel;
+    std::string topic;
+};
+struct Invite {
+    std::string channel;
+    std::string nick;
+};
+// kick, ban, unban, mute and unmute: one shape, the action says which.
+enum class Sanction { kick, ban, unban, mute, unmute };
+struct Moderate {
+    Sanction action;
+    std::string channel;
+    std::string nick;
+    std::string reason;  // kick and ban only; may be empty
+};
+
+using Command = std::variant<Hello, Join, Leave, Say, Dm, HistoryQuery, Who, ListChannels, Typing,
+                             Ping, Register, ChangePassword, CreateChannel, SetRole, SetTopic,
+                             Invite, Moderate>;
+
+inline constexpr std::size_t max_topic_chars = 300;
+inline constexpr std::size_t max_reason_chars = 300;
+
+std::string_view to_string(Role role);
+std::string_view to_string(Sanction action);
 
 // Limits the decoder enforces; they come from the server's options.
 struct DecodeLimits {
@@ -66,6 +114,9 @@ struct Decoded {
 
 // One text frame to one typed command, or to the error the client gets back.
 Decoded decode(std::string_view frame, const DecodeLimits& limits);
+// The accounts and channel authority commands; nothing when `type` is none of them.
+std::optional<Expected<Command, Error>> decode_authority(const std::string& type,
+                                                         const nlohmann::json& object);
 
 bool is_valid_nick(std::string_view nick);
 bool is_valid_channel(std::string_view channel);

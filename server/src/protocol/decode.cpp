@@ -1,109 +1,13 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/command.hpp"
-#include "protocol/text.hpp"
+#include "protocol/fields.hpp"
 
 namespace parley::protocol {
 namespace {
 
-using nlohmann::json;
-
-constexpr std::size_t max_id_chars = 64;
 constexpr std::size_t max_nick_chars = 32;
 constexpr std::size_t max_channel_chars = 64;
-
-Error bad_request(std::string message) {
-    return {ErrorCode::bad_request, std::move(message)};
-}
-
-bool is_word_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-}
-
-// Reads an id: a string of at most 64 characters or an integer. Anything else is refused
-// instead of silently dropped, so a client never waits for a reply that cannot be matched.
-Expected<RequestId, Error> read_id(const json& object) {
-    auto it = object.find("id");
-    if (it == object.end() || it->is_null()) return RequestId{};
-    if (it->is_string()) {
-        const auto& text = it->get_ref<const std::string&>();
-        if (count_code_points(text) > max_id_chars)
-            return bad_request("id must be at most 64 characters");
-        return RequestId{it->dump()};
-    }
-    if (it->is_number_integer()) return RequestId{it->dump()};
-    return bad_request("id must be a string or an integer");
-}
-
-// Field readers return the field's value, or the error naming the field.
-Expected<std::string, Error> read_string(const json& object, const char* field) {
-    auto it = object.find(field);
-    if (it == object.end()) return bad_request(std::string("missing field: ") + field);
-    if (!it->is_string()) return bad_request(std::string(field) + " must be a string");
-    return it->get<std::string>();
-}
-
-// An optional seq, at least 0 (join's `since`: 0 means everything) or 1 (history's `before`: a
-// bound of 0 would name no message, and a pager that sent it would get the newest page again);
-// nothing when absent or null.
-Expected<std::optional<std::int64_t>, Error> read_optional_seq(const json& object,
-                                                               const char* field,
-                                                               std::int64_t minimum) {
-    auto it = object.find(field);
-    if (it == object.end() || it->is_null()) return std::optional<std::int64_t>{};
-    if (!it->is_number_integer()) return bad_request(std::string(field) + " must be an integer");
-    auto value = it->get<std::int64_t>();
-    if (it->is_number_unsigned() && it->get<std::uint64_t>() > INT64_MAX)
-        return bad_request(std::string(field) + " is out of range");
-    if (value < minimum)
-        return bad_request(std::string(field) +
-                           (minimum > 0 ? " must be a positive integer" : " must not be negative"));
-    return std::optional<std::int64_t>{value};
-}
-
-Expected<std::string, Error> read_channel(const json& object) {
-    auto channel = read_string(object, "channel");
-    if (channel && !is_valid_channel(*channel))
-        return Error{ErrorCode::channel_invalid,
-                     "channel must be 1-64 of A-Z a-z 0-9 _ - . starting with a letter or digit"};
-    return channel;
-}
-
-Expected<std::string, Error> read_text(const json& object, const DecodeLimits& limits) {
-    auto text = read_string(object, "text");
-    if (!text) return text;
-    // A text with nothing that shows (only spaces of any script, zero-width characters, marks
-    // without a base) would be stored and shown as a blank message.
-    if (!has_visible_character(*text))
-        return Error{ErrorCode::text_invalid, "text must have a visible character"};
-    auto chars = count_code_points(*text);
-    if (chars > limits.max_text_chars)
-        return Error{
-            ErrorCode::text_invalid,
-            "text is longer than " + std::to_string(limits.max_text_chars) + " characters"};
-    return text;
-}
-
-// 1 to the server's maximum, 50 when absent or null.
-Expected<int, Error> read_history_limit(const json& object, const DecodeLimits& limits) {
-    auto it = object.find("limit");
-    if (it == object.end() || it->is_null()) return 50;
-    if (!it->is_number_integer()) return bad_request("limit must be an integer");
-    if (it->get<std::int64_t>() < 1 || it->get<std::int64_t>() > limits.max_history_limit ||
-        (it->is_number_unsigned() && it->get<std::uint64_t>() > INT64_MAX))
-        return bad_request("limit must be between 1 and " +
-                           std::to_string(limits.max_history_limit));
-    return static_cast<int>(it->get<std::int64_t>());
-}
-
-// A command with one channel field and nothing else.
-template <class T>
-Expected<Command, Error> channel_command(const json& object) {
-    auto channel = read_channel(object);
-    if (!channel) return std::move(channel).error();
-    return Command{T{*std::move(channel)}};
-}
 
 Expected<Command, Error> decode_body(const std::string& type, const json& object,
                                      const DecodeLimits& limits) {
@@ -112,11 +16,16 @@ Expected<Command, Error> decode_body(const std::string& type, const json& object
         if (!nick) return std::move(nick).error();
         if (!is_valid_nick(*nick))
             return Error{ErrorCode::nick_invalid, "nick must be 1-32 of A-Z a-z 0-9 _ -"};
-        Hello hello{*std::move(nick), std::nullopt};
+        Hello hello{*std::move(nick), std::nullopt, std::nullopt};
         if (auto it = object.find("token"); it != object.end() && !it->is_null()) {
             if (!it->is_string()) return bad_request("token must be a string");
             hello.token = it->get<std::string>();
         }
+        if (auto it = object.find("password"); it != object.end() && !it->is_null()) {
+            if (!it->is_string()) return bad_request("password must be a string");
+            hello.password = it->get<std::string>();
+        }
+        if (hello.token && hello.password) return bad_request("give a token or a password, not both");
         return Command{std::move(hello)};
     }
     if (type == "join") {
@@ -155,6 +64,7 @@ Expected<Command, Error> decode_body(const std::string& type, const json& object
     if (type == "channels") return Command{ListChannels{}};
     if (type == "typing") return channel_command<Typing>(object);
     if (type == "ping") return Command{Ping{}};
+    if (auto command = decode_authority(type, object)) return *std::move(command);
     return Error{ErrorCode::unknown_type, "unknown type: " + type.substr(0, 32)};
 }
 
@@ -206,46 +116,6 @@ std::size_t count_code_points(std::string_view text) {
 bool is_rate_limited(const Command& command) {
     return std::holds_alternative<Say>(command) || std::holds_alternative<Dm>(command) ||
            std::holds_alternative<Typing>(command);
-}
-
-std::string_view to_string(ErrorCode code) {
-    switch (code) {
-        case ErrorCode::bad_json:
-            return "bad_json";
-        case ErrorCode::bad_request:
-            return "bad_request";
-        case ErrorCode::unknown_type:
-            return "unknown_type";
-        case ErrorCode::hello_required:
-            return "hello_required";
-        case ErrorCode::already_identified:
-            return "already_identified";
-        case ErrorCode::nick_invalid:
-            return "nick_invalid";
-        case ErrorCode::nick_taken:
-            return "nick_taken";
-        case ErrorCode::unauthorized:
-            return "unauthorized";
-        case ErrorCode::channel_invalid:
-            return "channel_invalid";
-        case ErrorCode::not_member:
-            return "not_member";
-        case ErrorCode::text_invalid:
-            return "text_invalid";
-        case ErrorCode::rate_limited:
-            return "rate_limited";
-        case ErrorCode::no_such_user:
-            return "no_such_user";
-        case ErrorCode::no_such_channel:
-            return "no_such_channel";
-        case ErrorCode::too_many_channels:
-            return "too_many_channels";
-        case ErrorCode::busy:
-            return "busy";
-        case ErrorCode::unavailable:
-            return "unavailable";
-    }
-    return "unknown";
 }
 
 }  // namespace parley::protocol

@@ -24,6 +24,13 @@ enum class ErrorCode {
     too_many_channels,
     busy,
     unavailable,
+    // accounts and channel authority
+    nick_registered,
+    password_invalid,
+    channel_exists,
+    forbidden,
+    banned,
+    muted,
 };
 
 inline constexpr ErrorCode all_error_codes[] = {
@@ -32,7 +39,9 @@ inline constexpr ErrorCode all_error_codes[] = {
     ErrorCode::nick_taken,     ErrorCode::unauthorized,       ErrorCode::channel_invalid,
     ErrorCode::not_member,     ErrorCode::text_invalid,       ErrorCode::rate_limited,
     ErrorCode::no_such_user,   ErrorCode::no_such_channel,    ErrorCode::too_many_channels,
-    ErrorCode::busy,           ErrorCode::unavailable,
+    ErrorCode::busy,           ErrorCode::unavailable,        ErrorCode::nick_registered,
+    ErrorCode::password_invalid, ErrorCode::channel_exists,   ErrorCode::forbidden,
+    ErrorCode::banned,         ErrorCode::muted,
 };
 
 std::string_view to_string(ErrorCode code);

@@ -53,6 +53,8 @@ std::string encode_welcome(const RequestId& id, const Welcome& welcome) {
     json dms = json::array();
     for (const auto& dm : welcome.dms) dms.push_back(dm_json(dm));
     object["dms"] = std::move(dms);
+    object["account"] = welcome.account;
+    object["admin"] = welcome.admin;
     return dump(object);
 }
 
@@ -63,6 +65,9 @@ std::string encode_joined(const RequestId& id, const Joined& joined) {
     if (joined.members) object["members"] = *joined.members;
     object["history"] = messages_json(joined.history);
     object["gap"] = joined.gap;
+    object["topic"] = joined.topic;
+    object["private"] = joined.is_private;
+    object["role"] = joined.role;
     return dump(object);
 }
 
@@ -145,6 +150,26 @@ std::string encode_presence(const std::string& channel, const std::vector<std::s
 
 std::string encode_typing(const std::string& channel, const std::string& nick) {
     return dump(json{{"type", "typing"}, {"channel", channel}, {"nick", nick}});
+}
+
+std::string encode_topic(const std::string& channel, const std::string& topic,
+                         const std::string& by) {
+    return dump(json{{"type", "topic"}, {"channel", channel}, {"topic", topic}, {"by", by}});
+}
+
+std::string encode_role(const std::string& channel, const std::string& nick,
+                        const std::string& role, const std::string& by) {
+    return dump(
+        json{{"type", "role"}, {"channel", channel}, {"nick", nick}, {"role", role}, {"by", by}});
+}
+
+std::string encode_invited(const std::string& channel, const std::string& by) {
+    return dump(json{{"type", "invited"}, {"channel", channel}, {"by", by}});
+}
+
+std::string encode_kicked(const std::string& channel, const std::string& by,
+                          const std::string& reason) {
+    return dump(json{{"type", "kicked"}, {"channel", channel}, {"by", by}, {"reason", reason}});
 }
 
 std::string encode_messages_page(const std::string& channel,

@@ -24,6 +24,8 @@ struct Welcome {
     std::string node;
     ClientLimits limits;
     std::vector<model::DirectMessage> dms;  // recent direct messages to or from this nick
+    bool account = false;                   // an account (password or token), not a guest
+    bool admin = false;                     // one of the server's admins
 };
 
 struct Joined {
@@ -32,6 +34,9 @@ struct Joined {
     std::optional<std::vector<std::string>> members;  // left out above the presence limit
     std::vector<model::ChatMessage> history;
     bool gap = false;
+    std::string topic;
+    bool is_private = false;
+    std::string role = "member";  // owner, op or member
 };
 
 struct ChannelSummary {
@@ -64,6 +69,15 @@ std::string encode_dm(const model::DirectMessage& message);
 std::string encode_presence(const std::string& channel, const std::vector<std::string>& joined,
                             const std::vector<std::string>& left);
 std::string encode_typing(const std::string& channel, const std::string& nick);
+
+// Channel authority's events.
+std::string encode_topic(const std::string& channel, const std::string& topic,
+                         const std::string& by);
+std::string encode_role(const std::string& channel, const std::string& nick,
+                        const std::string& role, const std::string& by);
+std::string encode_invited(const std::string& channel, const std::string& by);
+std::string encode_kicked(const std::string& channel, const std::string& by,
+                          const std::string& reason);
 
 // The JSON shape of a list of messages, shared by the `history` frame and the HTTP API.
 std::string encode_messages_page(const std::string& channel,

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace parley::auth {
+
+// Counts failures (wrong passwords) per key, a client address or an account, and says when a key
+// has had too many lately: `max_failures` a `window` at most, each failure forgotten a window
+// after it. Keys with nothing recent are dropped, so the table holds only current offenders, and
+// it is bounded: when full, the oldest entry makes room. Thread-safe; the caller passes the time.
+class FailureLimiter {
+  public:
+    using Clock = std::chrono::steady_clock;
+
+    FailureLimiter(int max_failures, std::chrono::seconds window, std::size_t max_keys = 100'000);
+
+    // Whether another attempt for `key` may be checked now.
+    bool allows(const std::string& key, Clock::time_point now);
+    void failed(const std::string& key, Clock::time_point now);
+    void succeeded(const std::string& key);
+
+  private:
+    struct Entry {
+        double failures = 0;  // decays by max_failures per window
+        Clock::time_point last;
+    };
+    double decayed(const Entry& entry, Clock::time_point now) const;
+    void make_room(Clock::time_point now);
+
+    int max_failures_;
+    std::chrono::seconds window_;
+    std::size_t max_keys_;
+    std::mutex mutex_;
+    std::unordered_map<std::string, Entry> entries_;
+};
+
+}  // namespace parley::auth
