@@ -65,19 +65,29 @@ bool Statement::is_null(int column) const {
     return sqlite3_column_type(statement_, column) == SQLITE_NULL;
 }
 
-Database::Database(const std::string& path) : path_(path) {
+DatabaseFile DatabaseFile::locate(const std::string& path) {
+    if (path == ":memory:") return {path, nullptr, path};
+    return {path, "unix-excl", path};
+}
+
+Database::Database(const DatabaseFile& file) : path_(file.path) {
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(file.name.c_str(), &db_, flags, file.vfs) != SQLITE_OK) {
         std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
         sqlite3_close(db_);
         db_ = nullptr;
-        throw StorageError("cannot open " + path + ": " + message);
+        throw StorageError("cannot open " + path_ + ": " + message);
     }
     sqlite3_extended_result_codes(db_, 1);
 }
 
 Database::~Database() {
     sqlite3_close(db_);
+}
+
+bool Database::held_by_another_process() {
+    int rc = sqlite3_exec(db_, "SELECT COUNT(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+    return (rc & 0xff) == SQLITE_BUSY;
 }
 
 void Database::exec(std::string_view sql) {

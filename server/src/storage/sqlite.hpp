@@ -37,15 +37,32 @@ class Statement {
     sqlite3_stmt* statement_ = nullptr;
 };
 
+// Where a database is and how to open it. A file is opened through SQLite's "unix-excl" VFS: the
+// first access takes a lock that keeps every other process out for as long as this one has the
+// file open, while this process's connections share it; and the WAL index lives in this
+// process's heap instead of a mapping of the `-shm` file, which another process could truncate
+// under it (SIGBUS) or use to corrupt it.
+struct DatabaseFile {
+    std::string name;  // what sqlite3_open_v2 is given
+    const char* vfs;
+    std::string path;  // as the user gave it, for messages
+
+    static DatabaseFile locate(const std::string& path);
+    bool in_memory() const { return path == ":memory:"; }
+};
+
 // One connection, opened with an error that names the file when it cannot be used.
 class Database {
   public:
-    explicit Database(const std::string& path);
+    explicit Database(const DatabaseFile& file);
     ~Database();
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
 
     void exec(std::string_view sql);
+    // Reads the schema, which makes unix-excl take its lock (kept until the last connection of
+    // this process closes): true when another process holds it.
+    bool held_by_another_process();
     sqlite3* handle() const { return db_; }
     const std::string& path() const { return path_; }
 

@@ -87,7 +87,7 @@ struct SqliteHistory::Statements {
 };
 
 SqliteHistory::SqliteHistory(SqliteOptions options, metrics::Metrics& metrics)
-    : options_(std::move(options)), metrics_(metrics) {
+    : options_(std::move(options)), metrics_(metrics), file_(DatabaseFile::locate(options_.path)) {
     open_and_migrate();
     statements_ = std::make_unique<Statements>(db_->handle());
     worker_ = std::thread([this] { run(); });
@@ -101,14 +101,17 @@ SqliteHistory::~SqliteHistory() {
 void SqliteHistory::open_and_migrate() {
     namespace fs = std::filesystem;
     const auto& path = options_.path;
-    bool in_memory = path == ":memory:";
-    if (!in_memory) {
+    if (!file_.in_memory()) {
         auto folder = fs::path(path).parent_path();
         std::error_code ec;
         if (!folder.empty()) fs::create_directories(folder, ec);
         if (ec) throw StorageError("cannot create " + folder.string() + ": " + ec.message());
     }
-    db_ = std::make_unique<Database>(path);
+    db_ = std::make_unique<Database>(file_);
+    // Take unix-excl's lock now, so that a database another process holds is refused at start-up
+    // rather than failing every write later.
+    if (db_->held_by_another_process())
+        throw StorageError(path + " is in use by another parley process");
     try {
         db_->exec("PRAGMA journal_mode=WAL");
         db_->exec(options_.fsync_each_commit ? "PRAGMA synchronous=FULL"

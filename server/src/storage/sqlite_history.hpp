@@ -11,6 +11,7 @@
 
 #include "metrics/metrics.hpp"
 #include "storage/history.hpp"
+#include "storage/sqlite.hpp"
 
 namespace parley::storage {
 
@@ -24,7 +25,8 @@ struct SqliteOptions {
 };
 
 // History in SQLite (WAL mode), written by one storage thread that commits queued appends in
-// groups: one fsync covers every message that arrived while the previous commit ran.
+// groups: one fsync covers every message that arrived while the previous commit ran. The
+// database file is this process's alone while it runs (see DatabaseFile).
 class SqliteHistory final : public History {
   public:
     // Opens (creating the file and its folder), migrates and loads every channel's last seq.
@@ -83,7 +85,8 @@ class SqliteHistory final : public History {
 
     SqliteOptions options_;
     metrics::Metrics& metrics_;
-    std::unique_ptr<class Database> db_;
+    DatabaseFile file_;
+    std::unique_ptr<Database> db_;
     std::unique_ptr<Statements> statements_;
 
     mutable std::mutex seq_mutex_;  // guards last_seq_ for knows_channel from io threads
