@@ -1,4 +1,5 @@
-// The SQLite file while the server runs: other processes and its WAL index.
+// The SQLite file while the server runs: other processes, its WAL index, and history reads that
+// must not hold up anyone's messages.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -9,8 +10,8 @@ namespace parley::test {
 namespace {
 
 std::vector<std::string> with_data(const std::string& file, std::vector<std::string> more = {}) {
-    std::vector<std::string> args = {"--data", file, "--rate-per-sec", "1000000", "--burst",
-                                     "1000000"};
+    std::vector<std::string> args = {"--data",  file,      "--rate-per-sec",
+                                     "1000000", "--burst", "1000000"};
     args.insert(args.end(), more.begin(), more.end());
     return args;
 }
@@ -81,6 +82,58 @@ TEST(Storage, ASecondServerOnTheSameFileIsRefusedAtStartUp) {
     Client bob(third.port());
     bob.hello("bob");
     EXPECT_EQ(bob.join("general")["history"].size(), 2u);
+}
+
+// 50 connections keep 4 history requests each waiting (the most a connection may), for pages
+// as large as history gets; one of them then says something. Its `ok` must not wait for the
+// reads: it arrives before that connection's own history replies are all in, where a single
+// storage queue answers them strictly in order, the `ok` last.
+TEST(Storage, ASayIsAcknowledgedWhileTwoHundredHistoryReadsWait) {
+    TempDir dir;
+    // The disk is not the point here: `normal` keeps fsync out of the commit's time.
+    ServerProcess server{
+        with_data(dir.file("parley.db"), {"--durability", "normal", "--max-queue-bytes", "16MiB"})};
+    Client writer(server.port());
+    writer.hello("writer");
+    writer.join("archive");
+    std::string text(4000, 'x');
+    for (int i = 1; i <= 100; ++i) ASSERT_EQ(say(writer, "archive", text, i)["type"], "ok");
+
+    constexpr int readers = 50, reads_each = 4;
+    std::vector<std::unique_ptr<Client>> clients;
+    for (int c = 0; c < readers; ++c) {
+        clients.push_back(std::make_unique<Client>(server.port()));
+        clients.back()->hello("reader" + std::to_string(c));
+    }
+    auto& talker = *clients.back();
+    talker.join("lobby");
+    for (auto& client : clients)
+        for (int r = 1; r <= reads_each; ++r)
+            client->send(
+                json{{"type", "history"}, {"channel", "archive"}, {"limit", 100}, {"id", r}});
+    talker.send(json{{"type", "say"}, {"channel", "lobby"}, {"text", "hi"}, {"id", 99}});
+
+    int pages_before_ok = -1, pages = 0;
+    while (pages < reads_each || pages_before_ok < 0) {
+        auto frame = talker.next_where(
+            [](const json& f) { return f["type"] == "history" || f.value("id", 0) == 99; });
+        if (frame["type"] == "history")
+            ++pages;
+        else if (frame["type"] == "ok")
+            pages_before_ok = pages;
+        else
+            FAIL() << frame.dump();
+    }
+    EXPECT_LT(pages_before_ok, reads_each) << "the say was acknowledged after every read";
+
+    // Every read is answered in full: none was refused or lost.
+    for (auto& client : clients) {
+        for (int r = 1; r <= reads_each && client.get() != &talker; ++r) {
+            auto page = client->next_where([&](const json& f) { return f.value("id", 0) == r; });
+            ASSERT_EQ(page["type"], "history") << page.dump().substr(0, 200);
+            EXPECT_EQ(page["messages"].size(), 100u);
+        }
+    }
 }
 
 }  // namespace
