@@ -83,7 +83,9 @@ class HubTest : public ::testing::Test {
     }
 
     metrics::Metrics metrics;
-    storage::SqliteHistory history{storage::SqliteOptions{":memory:"}, metrics};
+    // Two readers: history pages may come back in another order than they were asked for.
+    storage::SqliteHistory history{storage::SqliteOptions{.path = ":memory:", .read_threads = 2},
+                                   metrics};
     boost::asio::io_context io;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{
         io.get_executor()};

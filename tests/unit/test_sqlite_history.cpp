@@ -24,8 +24,8 @@ class Place {
     explicit Place(bool on_disk) {
         if (!on_disk) return;
         static std::atomic<int> next{0};
-        folder_ = fs::temp_directory_path() /
-                  ("parley-sqlite-test-" + std::to_string(::getpid()) + "-" + std::to_string(next++));
+        folder_ = fs::temp_directory_path() / ("parley-sqlite-test-" + std::to_string(::getpid()) +
+                                               "-" + std::to_string(next++));
         fs::create_directories(folder_);
     }
     ~Place() {
@@ -41,7 +41,10 @@ class Place {
 class SqliteHistoryTest : public ::testing::TestWithParam<bool> {
   protected:
     SqliteHistoryTest() : place(GetParam()) {
-        history = std::make_unique<SqliteHistory>(SqliteOptions{place.path(), false}, metrics);
+        // Two readers, so that reads also run at the same time as each other.
+        history = std::make_unique<SqliteHistory>(
+            SqliteOptions{.path = place.path(), .fsync_each_commit = false, .read_threads = 2},
+            metrics);
     }
     ~SqliteHistoryTest() override { history->stop(); }
 

@@ -23,10 +23,8 @@ struct SqliteOptions {
     std::size_t max_batch = 4096;     // operations in one group commit at most
     std::size_t max_per_channel = 10'000;
     std::chrono::milliseconds max_age{0};
-    // Threads (and connections) reading channel history. Two keep a page being read while
-    // another waits for the disk, and leave the writer and the io threads a core on a small
-    // machine; reads are short, so more would mostly queue for the same cores.
-    std::size_t read_threads = 2;
+    // Threads (and connections) reading channel history (--history-readers).
+    std::size_t read_threads = 1;
 };
 
 // History in SQLite (WAL mode), written by one storage thread that commits queued appends in
