@@ -1,6 +1,7 @@
 // SqliteHistory with real SQLite, on a file and in memory: reads and commits do not wait for
 // each other, and every page is one consistent snapshot.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
