@@ -148,11 +148,12 @@ TEST_P(SqliteHistoryTest, ADirectMessageReadSeesTheOnesSubmittedBeforeIt) {
     std::mutex mutex;
     std::promise<std::vector<model::DirectMessage>> found;
     for (int i = 0; i < 3; ++i)
-        history->append_dm({"ann", "bob", "dm" + std::to_string(i), i}, [&, i](DmAppendResult) {
-            std::lock_guard lock(mutex);
-            order.push_back(i);
-        });
-    history->recent_dms("BOB", 10, [&](std::vector<model::DirectMessage> dms) {
+        history->append_dm({"ann", "bob", "dm" + std::to_string(i), i, "s", "t:ann", "t:bob"},
+                           [&, i](DmAppendResult) {
+                               std::lock_guard lock(mutex);
+                               order.push_back(i);
+                           });
+    history->recent_dms("bob", "t:bob", 10, [&](std::vector<model::DirectMessage> dms) {
         std::lock_guard lock(mutex);
         order.push_back(99);
         found.set_value(std::move(dms));
@@ -162,6 +163,26 @@ TEST_P(SqliteHistoryTest, ADirectMessageReadSeesTheOnesSubmittedBeforeIt) {
     EXPECT_EQ(dms[2].text, "dm2");
     std::lock_guard lock(mutex);
     EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 99}));
+}
+
+TEST_P(SqliteHistoryTest, DirectMessagesAreReadByIdentityNotByNick) {
+    // bob's first stay, a later guest called BOB, and ann who wrote to both.
+    history->append_dm({"ann", "bob", "to the first", 1, "s", "t:ann", "g:bob:1"}, {});
+    history->append_dm({"BOB", "ann", "from the second", 2, "s", "g:bob:2", "t:ann"}, {});
+    auto read = [&](const std::string& identity) {
+        std::promise<std::vector<model::DirectMessage>> found;
+        history->recent_dms("bob", identity, 10,
+                            [&](std::vector<model::DirectMessage> dms) { found.set_value(dms); });
+        return found.get_future().get();
+    };
+    auto first = read("g:bob:1");
+    ASSERT_EQ(first.size(), 1u);
+    EXPECT_EQ(first[0].text, "to the first");
+    auto second = read("g:bob:2");
+    ASSERT_EQ(second.size(), 1u);
+    EXPECT_EQ(second[0].text, "from the second");
+    EXPECT_EQ(read("t:ann").size(), 2u);
+    EXPECT_TRUE(read("t:bob").empty());
 }
 
 TEST(SqliteHistoryMemory, EachInMemoryHistoryIsItsOwn) {

@@ -25,15 +25,17 @@ class Identification {
 
     // `authenticated`: the hello carried a valid token for this nick, which lets several
     // connections share it (one user on several devices).
+    // A guest who gives the `resume` id of an earlier stay under this nick continues it, with
+    // its direct messages; without one (or with one never given out) it starts a new stay.
     void hello(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
-               bool authenticated);
+               bool authenticated, const std::optional<std::string>& resume);
     // Gives the nick back for this connection.
     void release(const ParticipantPtr& p, const std::string& key);
 
   private:
     // Adds the connection under its (claimed) nick and sends `welcome`.
     void admit(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
-               const std::string& key, bool authenticated);
+               const std::string& key, bool authenticated, const std::string& resume_id);
 
     const HubOptions& options_;
     NickRegistry& nicks_;

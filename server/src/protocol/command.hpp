@@ -20,6 +20,9 @@ using RequestId = std::optional<std::string>;
 struct Hello {
     std::string nick;
     std::optional<std::string> token;
+    // A guest's resume id from an earlier `welcome`: it continues that stay under the nick, and
+    // gets its direct messages.
+    std::optional<std::string> resume;
 };
 struct Join {
     std::string channel;

@@ -53,6 +53,7 @@ std::string encode_welcome(const RequestId& id, const Welcome& welcome) {
     json dms = json::array();
     for (const auto& dm : welcome.dms) dms.push_back(dm_json(dm));
     object["dms"] = std::move(dms);
+    if (!welcome.resume.empty()) object["resume"] = welcome.resume;
     return dump(object);
 }
 

@@ -57,8 +57,9 @@ class History {
     // Up to `limit` messages with seq < before (or the newest ones without `before`).
     virtual bool before(std::string channel, std::optional<std::int64_t> before, int limit,
                         std::function<void(Page)> done) = 0;
-    // The last `limit` direct messages sent to or by `nick` (case-insensitive), ascending.
-    virtual bool recent_dms(std::string nick, int limit,
+    // The last `limit` direct messages sent to or by `identity` (model::DirectMessage), ascending;
+    // `nick` says where a store keeps that user's messages.
+    virtual bool recent_dms(std::string nick, std::string identity, int limit,
                             std::function<void(std::vector<model::DirectMessage>)> done) = 0;
 
     // Whether a channel has ever had a message, answered from memory without blocking. A store

@@ -28,6 +28,16 @@ constexpr std::string_view migrations[] = {
     CREATE INDEX dms_by_sender ON dms(sender_key, id);
     CREATE INDEX dms_by_recipient ON dms(recipient_key, id);
     )sql",
+    // 2: direct messages belong to identities, not to nicks (model::DirectMessage). Those stored
+    // before have none, and are no longer replayed to anyone.
+    R"sql(
+    ALTER TABLE dms ADD COLUMN sender_identity TEXT;
+    ALTER TABLE dms ADD COLUMN recipient_identity TEXT;
+    DROP INDEX dms_by_sender;
+    DROP INDEX dms_by_recipient;
+    CREATE INDEX dms_by_sender_identity ON dms(sender_identity, id);
+    CREATE INDEX dms_by_recipient_identity ON dms(recipient_identity, id);
+    )sql",
 };
 static_assert(std::size(migrations) == SqliteHistory::schema_version);
 
@@ -45,13 +55,13 @@ struct SqliteHistory::Statements {
                         "INSERT INTO channels(name, last_seq) VALUES(?1, ?2) "
                         "ON CONFLICT(name) DO UPDATE SET last_seq = excluded.last_seq"),
           insert_dm(db,
-                    "INSERT INTO dms(sender, recipient, sender_key, recipient_key, body, ts) "
-                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"),
+                    "INSERT INTO dms(sender, recipient, sender_key, recipient_key, body, ts, "
+                    "sender_identity, recipient_identity) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
           recent_dms(db,
-                     "SELECT sender, recipient, body, ts, id FROM dms WHERE sender_key = ?1 "
+                     "SELECT sender, recipient, body, ts, id FROM dms WHERE sender_identity = ?1 "
                      "UNION ALL "
                      "SELECT sender, recipient, body, ts, id FROM dms "
-                     "WHERE recipient_key = ?1 AND sender_key <> ?1 "
+                     "WHERE recipient_identity = ?1 AND sender_identity <> ?1 "
                      "ORDER BY 5 DESC LIMIT ?2"),
           prune_count(db, "DELETE FROM messages WHERE channel = ?1 AND seq <= ?2"),
           prune_age(db,
@@ -173,9 +183,9 @@ bool SqliteHistory::before(std::string channel, std::optional<std::int64_t> befo
         {ReadKind::before, std::move(channel), before.value_or(0), limit, std::move(done)});
 }
 
-bool SqliteHistory::recent_dms(std::string nick, int limit,
+bool SqliteHistory::recent_dms(std::string, std::string identity, int limit,
                                std::function<void(std::vector<model::DirectMessage>)> done) {
-    return enqueue(DmReadOp{std::move(nick), limit, std::move(done)});
+    return enqueue(DmReadOp{std::move(identity), limit, std::move(done)});
 }
 
 bool SqliteHistory::knows_channel(const std::string& channel) const {
@@ -241,6 +251,8 @@ bool SqliteHistory::commit_appends(std::deque<Op>& batch) {
                     .bind(4, model::nick_key(m.to))
                     .bind(5, m.text)
                     .bind(6, m.ts)
+                    .bind(7, m.from_identity)
+                    .bind(8, m.to_identity)
                     .run();
             }
         }
@@ -299,7 +311,7 @@ void SqliteHistory::read_dms(DmReadOp& read) {
     std::vector<model::DirectMessage> found;
     auto& query = statements_->recent_dms;
     try {
-        query.bind(1, model::nick_key(read.nick)).bind(2, read.limit);
+        query.bind(1, read.identity).bind(2, read.limit);
         while (query.step())
             found.push_back({query.text(0), query.text(1), query.text(2), query.integer(3)});
         query.reset();

@@ -45,12 +45,12 @@ class SqliteHistory final : public History {
                std::function<void(Page)> done) override;
     bool before(std::string channel, std::optional<std::int64_t> before, int limit,
                 std::function<void(Page)> done) override;
-    bool recent_dms(std::string nick, int limit,
+    bool recent_dms(std::string nick, std::string identity, int limit,
                     std::function<void(std::vector<model::DirectMessage>)> done) override;
     bool knows_channel(const std::string& channel) const override;
     void stop() override;
 
-    static constexpr int schema_version = 1;
+    static constexpr int schema_version = 2;
 
   private:
     struct AppendOp {
@@ -65,7 +65,7 @@ class SqliteHistory final : public History {
     // hold exactly the dms whose callbacks ran before it (the others reach the user live), and
     // dms carry no seq that would let it sort out a read from a snapshot.
     struct DmReadOp {
-        std::string nick;
+        std::string identity;
         int limit = 0;
         std::function<void(std::vector<model::DirectMessage>)> done;
     };
