@@ -109,7 +109,16 @@ async function start(nick, { remembered = false, attempt = 1 } = {}) {
   $('login-button').disabled = true;
   $('login-button').textContent = 'Connecting…';
   $('login-error').hidden = true;
-  const client = new ParleyClient({ nick, token: currentToken() });
+  // A guest's stay survives a reload: the resume id its last welcome gave it comes back with it.
+  const resumeKey = `parley.resume.${nick.toLowerCase()}`;
+  const client = new ParleyClient({
+    nick,
+    token: currentToken(),
+    resume: localStorage.getItem(resumeKey) ?? undefined,
+  });
+  client.on('welcome', (welcome) => {
+    if (welcome.resume) localStorage.setItem(resumeKey, welcome.resume);
+  });
   app.client = client;
   client.on('state', (detail) => {
     if (app.welcomedOnce) banner.show(detail);

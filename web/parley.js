@@ -9,6 +9,7 @@ export const PROTOCOL_VERSION = 1;
 
 const DEFAULTS = {
   token: undefined,
+  resume: undefined,
   reconnect: true,
   backoffBaseMs: 500,
   backoffMaxMs: 15000,
@@ -49,6 +50,9 @@ export class ParleyClient {
     this.state = 'idle';
     this.welcome = null;
     this.limits = null;
+    // A guest's resume id: sent with every hello so a reconnect continues the same stay under the
+    // nick and gets its direct messages back (the server gives one in each guest's welcome).
+    this.resume = this.options.resume;
 
     this._listeners = new Map();
     this._socket = null;
@@ -152,6 +156,7 @@ export class ParleyClient {
   async _sayHello() {
     const hello = { type: 'hello', nick: this.nick };
     if (this.options.token) hello.token = this.options.token;
+    if (this.resume) hello.resume = this.resume;
     let welcome;
     try {
       welcome = await this._request(hello);
@@ -161,6 +166,7 @@ export class ParleyClient {
     }
     this._attempt = 0;
     this.welcome = welcome;
+    this.resume = welcome.resume ?? this.resume;
     this.nick = welcome.nick ?? this.nick;
     this.limits = welcome.limits ?? null;
     this._bucket = makeBucket(this.limits);

@@ -72,6 +72,11 @@ Server::Server(config::Options options) : options_(std::move(options)) {
                                        : open_files / 2;
     if (options_.threads == 0)
         options_.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    // Reads keep at least half the cores free for the io threads and the writer: on 2 cores a
+    // second reader took CPU from everyone's `say` under a heavy read load (docs/benchmarks.md).
+    if (options_.history_readers == 0)
+        options_.history_readers =
+            static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / 2));
     if (options_.node.empty()) options_.node = host_name();
 
     for (const auto& line : config::describe(options_)) spdlog::info("config {}", line);
@@ -126,7 +131,8 @@ Server::Server(config::Options options) : options_(std::move(options)) {
             history_ = std::make_unique<storage::SqliteHistory>(
                 storage::SqliteOptions{options_.data, options_.durability == "full",
                                        options_.storage_queue, 4096,
-                                       options_.history_max_per_channel, options_.history_max_age},
+                                       options_.history_max_per_channel, options_.history_max_age,
+                                       static_cast<std::size_t>(options_.history_readers)},
                 metrics_);
         } catch (const storage::StorageError& e) {
             throw StartupError(e.what());

@@ -3,7 +3,11 @@
 // are checked here with a client that writes exactly the bytes each test needs.
 #include <gtest/gtest.h>
 
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <memory>
 #include <optional>
+#include <vector>
 
 #include "harness.hpp"
 #include "raw_client.hpp"
@@ -88,6 +92,29 @@ TEST(Frames, AnUnmaskedFrameCloses1002AndTheCloseFrameSurvivesUnreadInput) {
     EXPECT_EQ(close->close_code(), 1002);
     EXPECT_EQ(close->payload.substr(2), "client frames must be masked");
     EXPECT_TRUE(client.ends_within(default_timeout));
+}
+
+TEST(Frames, ConnectionsClosedTogetherOverUnreadInputAllEndCleanly) {
+    // Each connection is closed while its client keeps sending, so the server drains many at
+    // once on both io threads: every client still gets its close frame, and once the clients
+    // hang up the server has let go of every connection.
+    ServerProcess server({"--threads", "2"});
+    constexpr int count = 16;
+    std::vector<std::unique_ptr<RawClient>> clients;
+    for (int i = 0; i < count; ++i) clients.push_back(std::make_unique<RawClient>(server.port()));
+    for (auto& client : clients) client->send(client_frame(text_op, hello_ann, true, false));
+    const std::string more(16 * 1024, 'x');
+    for (int round = 0; round < 64; ++round)
+        for (auto& client : clients) client->send(more);
+    for (auto& client : clients) {
+        auto close = client->next();
+        ASSERT_TRUE(close);
+        EXPECT_EQ(close->close_code(), 1002);
+        EXPECT_TRUE(client->ends_within(default_timeout));
+    }
+    clients.clear();
+    // Only the request asking is left open.
+    EXPECT_TRUE(metrics_show(server.port(), "parley_tcp_connections_open 1\n"));
 }
 
 TEST(Frames, ReservedBitsAndUnknownOpcodesClose1002) {

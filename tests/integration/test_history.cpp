@@ -44,11 +44,12 @@ std::vector<json> all_history(Client& client, const std::string& channel, int pa
 TEST(History, MessagesSeqsAndDirectMessagesSurviveARestart) {
     TempDir dir;
     auto data = dir.file("parley.db");
+    json resume;
     {
         ServerProcess server{with_data(data)};
         Client ann(server.port()), bob(server.port());
         ann.hello("ann");
-        bob.hello("bob");
+        resume = bob.hello("bob")["resume"];
         ann.join("general");
         for (int i = 1; i <= 5; ++i) say(ann, "general", "before restart " + std::to_string(i), i);
         ann.send(json{{"type", "dm"}, {"to", "bob"}, {"text", "remember me"}, {"id", 9}});
@@ -56,8 +57,11 @@ TEST(History, MessagesSeqsAndDirectMessagesSurviveARestart) {
         EXPECT_EQ(server.stop(SIGTERM), 0);
     }
     ServerProcess server{with_data(data)};
+    // A guest proves it is the bob of before with the resume id its first welcome gave it.
     Client bob(server.port());
-    auto welcome = bob.hello("bob");
+    bob.send(json{{"type", "hello"}, {"nick", "bob"}, {"resume", resume}});
+    auto welcome = bob.next_of_type("welcome");
+    EXPECT_EQ(welcome["resume"], resume);
     ASSERT_EQ(welcome["dms"].size(), 1u);
     EXPECT_EQ(welcome["dms"][0]["from"], "ann");
     EXPECT_EQ(welcome["dms"][0]["text"], "remember me");

@@ -100,7 +100,7 @@ class FakeHistory final : public storage::History {
                 std::function<void(storage::Page)> done) override {
         return queue([this, name, limit, done] { done(page(name, 0, limit)); });
     }
-    bool recent_dms(std::string, int,
+    bool recent_dms(std::string, std::string, int,
                     std::function<void(std::vector<model::DirectMessage>)> done) override {
         return queue([done] { done({}); });
     }
@@ -162,7 +162,7 @@ class FakeClusterLink final : public ClusterLink {
     NickClaim answer = NickClaim::claimed;
     std::vector<RemoteMember> remote;  // who read_presence finds on other nodes
 
-    void claim_nick(const std::string& key, const std::string&, bool,
+    void claim_nick(const std::string& key, const std::string&, bool, const std::string&,
                     std::function<void(NickClaim)> done) override {
         record("claim " + key);
         done(answer);

@@ -22,30 +22,32 @@ std::shared_ptr<RecordingParticipant> participant(const std::string& id) {
 TEST(NickRegistry, ANickIsHeldIgnoringCaseAndSharedOnlyByTokensForTheSameNick) {
     NickRegistry nicks;
     auto ann = participant("a1");
-    EXPECT_EQ(nicks.admit(ann, "ann", "ann", true), NickRegistry::Admission::admitted);
+    EXPECT_EQ(nicks.admit(ann, "ann", "ann", true, "i"), NickRegistry::Admission::admitted);
     EXPECT_EQ(ann->nick(), "ann");
     EXPECT_TRUE(nicks.available("ann", "ann", true)) << "a second device of the same user";
     EXPECT_FALSE(nicks.available("ann", "ann", false)) << "a guest";
     EXPECT_FALSE(nicks.available("ann", "ANN", true)) << "a token for another identity";
-    EXPECT_EQ(nicks.admit(participant("x"), "ANN", "ann", true), NickRegistry::Admission::taken);
-    EXPECT_EQ(nicks.admit(participant("a2"), "ann", "ann", true),
+    EXPECT_EQ(nicks.admit(participant("x"), "ANN", "ann", true, "i"),
+              NickRegistry::Admission::taken);
+    EXPECT_EQ(nicks.admit(participant("a2"), "ann", "ann", true, "i"),
               NickRegistry::Admission::admitted);
-    EXPECT_EQ(nicks.admit(ann, "ann", "ann", true), NickRegistry::Admission::already_identified);
+    EXPECT_EQ(nicks.admit(ann, "ann", "ann", true, "i"),
+              NickRegistry::Admission::already_identified);
 }
 
 TEST(NickRegistry, AGoneConnectionIsNotAdmitted) {
     NickRegistry nicks;
     auto late = participant("late");
     HubAccess::state(*late).depart();
-    EXPECT_EQ(nicks.admit(late, "bob", "bob", false), NickRegistry::Admission::gone);
+    EXPECT_EQ(nicks.admit(late, "bob", "bob", false, "i"), NickRegistry::Admission::gone);
     EXPECT_FALSE(nicks.holder("bob"));
 }
 
 TEST(NickRegistry, DirectFramesGoOnlyToWelcomedConnectionsButTheSender) {
     NickRegistry nicks;
     auto phone = participant("phone"), laptop = participant("laptop");
-    nicks.admit(phone, "cat", "cat", true);
-    nicks.admit(laptop, "cat", "cat", true);
+    nicks.admit(phone, "cat", "cat", true, "i");
+    nicks.admit(laptop, "cat", "cat", true, "i");
     nicks.welcome(phone, "cat", [] {});
     auto frame = ws::make_text_frame(R"({"type":"dm","text":"hi"})");
     nicks.deliver("cat", frame, {});
@@ -56,7 +58,7 @@ TEST(NickRegistry, DirectFramesGoOnlyToWelcomedConnectionsButTheSender) {
     EXPECT_EQ(phone->of_type("dm").size(), 1u);
     EXPECT_EQ(laptop->of_type("dm").size(), 1u);
     EXPECT_TRUE(nicks.remove(phone, "cat"));
-    EXPECT_EQ(nicks.holder("cat"), "cat");
+    EXPECT_EQ(nicks.holder("cat")->nick, "cat");
     EXPECT_TRUE(nicks.remove(laptop, "cat"));
     EXPECT_FALSE(nicks.holder("cat"));
 }

@@ -26,8 +26,9 @@ class ClusterLink {
 
     // Claims the nick for one more connection on this node. Several connections may share it
     // only when every one of them proved the same identity (the exact nick) with a token.
+    // `identity`: the claimant's (model::DirectMessage), which the dms sent to it will carry.
     virtual void claim_nick(const std::string& key, const std::string& nick, bool authenticated,
-                            std::function<void(NickClaim)> done) = 0;
+                            const std::string& identity, std::function<void(NickClaim)> done) = 0;
     virtual void release_nick(const std::string& key) = 0;
     // `nick` now has (or no longer has) a connection in `channel` on this node.
     virtual void announce_presence(const std::string& channel, const std::string& nick,
@@ -45,6 +46,7 @@ struct LocalRegistrations {
         std::string key;
         std::string nick;
         bool authenticated = false;
+        std::string identity;
         int connections = 0;
     };
     std::vector<Nick> nicks;

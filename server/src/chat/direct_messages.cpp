@@ -6,15 +6,26 @@ using protocol::ErrorCode;
 
 void DirectMessages::send(const ParticipantPtr& p, const protocol::RequestId& id,
                           const std::string& from, const protocol::Dm& dm) {
-    // In a cluster the recipient may be on any node: storage checks, atomically with storing.
-    std::string to = dm.to;
-    if (!cluster_) to = nicks_.holder(model::nick_key(dm.to)).value_or("");
-    if (to.empty()) {
-        replies_.fail(p, id, ErrorCode::no_such_user, dm.to + " is not connected");
-        return;
+    auto sender = nicks_.holder(model::nick_key(from));
+    if (!sender) return;  // gone meanwhile
+    // In a cluster the recipient may be on any node: storage checks, atomically with storing,
+    // and knows its identity.
+    NickRegistry::Holder recipient{dm.to, {}};
+    if (!cluster_) {
+        auto holder = nicks_.holder(model::nick_key(dm.to));
+        if (!holder) {
+            replies_.fail(p, id, ErrorCode::no_such_user, dm.to + " is not connected");
+            return;
+        }
+        recipient = *holder;
     }
-    model::DirectMessage message{from, to, dm.text, model::now_millis(),
-                                 std::string(p->session_id())};
+    model::DirectMessage message{from,
+                                 recipient.nick,
+                                 dm.text,
+                                 model::now_millis(),
+                                 std::string(p->session_id()),
+                                 sender->identity,
+                                 recipient.identity};
     auto done = [this, p, id, to = dm.to](storage::DmAppendResult r) {
         if (r.no_such_user) {
             replies_.fail(p, id, ErrorCode::no_such_user, to + " is not connected");

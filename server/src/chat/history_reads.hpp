@@ -7,8 +7,9 @@
 
 namespace parley::chat {
 
-// The `history` command: a page of a channel's messages. Reads share storage with everyone's
-// messages, so one connection may keep only a few waiting at a time.
+// The `history` command: a page of a channel's messages. Reads have a bounded queue and threads
+// of their own; one connection may keep only a few waiting at a time, so that it cannot fill
+// that queue for everyone.
 class HistoryReads {
   public:
     HistoryReads(const HubOptions& options, const ChannelDirectory& channels,

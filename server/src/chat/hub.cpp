@@ -30,8 +30,8 @@ std::string Hub::identified_nick(const ParticipantPtr& p, const protocol::Reques
 }
 
 void Hub::hello(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
-                bool authenticated) {
-    identification_.hello(p, id, nick, authenticated);
+                bool authenticated, const std::optional<std::string>& resume) {
+    identification_.hello(p, id, nick, authenticated, resume);
 }
 
 void Hub::join(const ParticipantPtr& p, const protocol::RequestId& id, const protocol::Join& join) {

@@ -54,9 +54,9 @@ class Hub {
         metrics::Metrics& metrics, ClusterLink* cluster = nullptr);
 
     // `authenticated`: the hello carried a valid token for this nick, which lets several
-    // connections share it (one user on several devices).
+    // connections share it (one user on several devices). `resume`: a guest's resume id.
     void hello(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
-               bool authenticated);
+               bool authenticated, const std::optional<std::string>& resume = std::nullopt);
     void join(const ParticipantPtr& p, const protocol::RequestId& id, const protocol::Join& join);
     void leave(const ParticipantPtr& p, const protocol::RequestId& id,
                const protocol::Leave& leave);

@@ -1,5 +1,7 @@
 #include "chat/identification.hpp"
 
+#include "auth/random_id.hpp"
+
 namespace parley::chat {
 
 using protocol::ErrorCode;
@@ -22,7 +24,8 @@ void Identification::hello(const ParticipantPtr& p, const protocol::RequestId& i
         return;
     }
     if (token_verified)
-        return claim(p, id, hello.nick, true, [=, this] { admit(p, id, hello.nick, true); });
+        return claim(p, id, hello.nick, true, model::account_identity(hello.nick),
+                     [=, this] { admit(p, id, hello.nick, true, {}); });
     if (hello.password) return login(p, id, hello);
     if (!options_.guests) {
         replies_.fail(p, id, ErrorCode::unauthorized,
@@ -30,11 +33,11 @@ void Identification::hello(const ParticipantPtr& p, const protocol::RequestId& i
         p->close(1008, "unauthorized");
         return;
     }
-    guest(p, id, hello.nick);
+    guest(p, id, hello.nick, hello.resume);
 }
 
 void Identification::guest(const ParticipantPtr& p, const protocol::RequestId& id,
-                           const std::string& nick) {
+                           const std::string& nick, const std::optional<std::string>& resume) {
     auto key = model::nick_key(nick);
     if (!nicks_.available(key, nick, false)) {
         replies_.fail(p, id, ErrorCode::nick_taken, "the nick " + nick + " is taken");
@@ -47,7 +50,11 @@ void Identification::guest(const ParticipantPtr& p, const protocol::RequestId& i
             return replies_.fail(p, id, ErrorCode::nick_registered,
                                  "the nick " + nick +
                                      " belongs to an account: log in with its password");
-        claim(p, id, nick, false, [=, this] { admit(p, id, nick, false); });
+        // A guest's stay is known by a random id only its connections are told: a later guest
+        // under the same nick cannot read this one's direct messages.
+        auto resume_id = resume && auth::is_random_id(*resume) ? *resume : auth::random_id();
+        claim(p, id, nick, false, model::guest_identity(nick, resume_id),
+              [=, this] { admit(p, id, nick, false, resume_id); });
     };
     if (!services_.directory.find_account(key, found)) replies_.busy(p, id);
 }
@@ -72,7 +79,8 @@ void Identification::login(const ParticipantPtr& p, const protocol::RequestId& i
         auto checked = [=, this](bool matches) {
             if (!matches) return refuse_login(p, id, key);
             services_.failed_logins.succeeded(account_key(key));
-            claim(p, id, nick, true, [=, this] { admit(p, id, nick, true); });
+            claim(p, id, nick, true, model::account_identity(nick),
+                  [=, this] { admit(p, id, nick, true, {}); });
         };
         if (!services_.hasher.verify(password, (*account)->password_hash, checked))
             replies_.busy(p, id);
@@ -103,7 +111,7 @@ void Identification::register_account(const ParticipantPtr& p, const protocol::R
         if (cluster_) cluster_->release_nick(key);
     };
     auto password = request.password;
-    claim(p, id, nick, true, [=, this] {
+    claim(p, id, nick, true, model::account_identity(nick), [=, this] {
         auto created = [=, this](Expected<storage::Created> result) {
             if (!result) {
                 release();
@@ -115,7 +123,7 @@ void Identification::register_account(const ParticipantPtr& p, const protocol::R
                 return replies_.fail(p, id, ErrorCode::nick_taken,
                                      "the nick " + nick + " is registered already");
             }
-            admit(p, id, nick, true);
+            admit(p, id, nick, true, {});
         };
         auto hashed = [=, this](Expected<std::string> hash) {
             if (!hash) {
@@ -175,7 +183,8 @@ void Identification::change_password(const ParticipantPtr& p, const protocol::Re
 }
 
 void Identification::claim(const ParticipantPtr& p, const protocol::RequestId& id,
-                           const std::string& nick, bool account, std::function<void()> then) {
+                           const std::string& nick, bool account, const std::string& identity,
+                           std::function<void()> then) {
     auto key = model::nick_key(nick);
     if (!nicks_.available(key, nick, account)) {
         replies_.fail(p, id, ErrorCode::nick_taken, "the nick " + nick + " is taken");
@@ -183,7 +192,7 @@ void Identification::claim(const ParticipantPtr& p, const protocol::RequestId& i
     }
     if (!cluster_) return then();
     // Free here; the cluster decides whether it is free everywhere.
-    cluster_->claim_nick(key, nick, account, [=, this](NickClaim claim) {
+    cluster_->claim_nick(key, nick, account, identity, [=, this](NickClaim claim) {
         if (claim == NickClaim::taken)
             replies_.fail(p, id, ErrorCode::nick_taken, "the nick " + nick + " is taken");
         else if (claim == NickClaim::unavailable)
@@ -194,10 +203,12 @@ void Identification::claim(const ParticipantPtr& p, const protocol::RequestId& i
 }
 
 void Identification::admit(const ParticipantPtr& p, const protocol::RequestId& id,
-                           const std::string& nick, bool account) {
+                           const std::string& nick, bool account, const std::string& resume_id) {
     auto key = model::nick_key(nick);
     ParticipantState::Standing standing{account, account && options_.admins.count(key) > 0};
-    auto admission = nicks_.admit(p, nick, key, standing);
+    auto identity =
+        account ? model::account_identity(nick) : model::guest_identity(nick, resume_id);
+    auto admission = nicks_.admit(p, nick, key, standing, identity);
     if (admission != NickRegistry::Admission::admitted) {
         // Disconnected while the cluster answered, another connection here won the race, or a
         // second hello was sent before the first was answered.
@@ -215,12 +226,13 @@ void Identification::admit(const ParticipantPtr& p, const protocol::RequestId& i
         nicks_.welcome(p, key, [&] {
             protocol::Welcome welcome{nick,           std::string(p->session_id()),
                                       options_.node,  options_.limits,
-                                      std::move(dms), standing.account,
-                                      standing.admin};
+                                      std::move(dms), resume_id,
+                                      standing.account, standing.admin};
             replies_.send(p, protocol::encode_welcome(id, welcome));
         });
     };
-    if (!services_.history.recent_dms(nick, options_.welcome_dms, send_welcome)) send_welcome({});
+    if (!services_.history.recent_dms(nick, identity, options_.welcome_dms, send_welcome))
+        send_welcome({});
 }
 
 void Identification::release(const ParticipantPtr& p, const std::string& key) {

@@ -34,7 +34,9 @@ class Identification {
           cluster_(cluster),
           replies_(replies) {}
 
-    // `token_verified`: the hello carried a valid token for this very nick.
+    // `token_verified`: the hello carried a valid token for this very nick. A guest who gives
+    // the `resume` id of an earlier stay under this nick continues it, with its direct messages;
+    // without one (or with one never given out) it starts a new stay.
     void hello(const ParticipantPtr& p, const protocol::RequestId& id,
                const protocol::Hello& hello, bool token_verified);
     void register_account(const ParticipantPtr& p, const protocol::RequestId& id,
@@ -47,13 +49,15 @@ class Identification {
   private:
     void login(const ParticipantPtr& p, const protocol::RequestId& id,
                const protocol::Hello& hello);
-    void guest(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick);
-    // Claims the nick (here, and in a cluster everywhere), then `then`; answers a refusal.
+    void guest(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
+               const std::optional<std::string>& resume);
+    // Claims the nick (here, and in a cluster everywhere) for the user whose identity it is,
+    // then `then`; answers a refusal.
     void claim(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
-               bool account, std::function<void()> then);
+               bool account, const std::string& identity, std::function<void()> then);
     // Adds the connection under its claimed nick and sends `welcome`.
     void admit(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
-               bool account);
+               bool account, const std::string& resume_id);
     void refuse_login(const ParticipantPtr& p, const protocol::RequestId& id,
                       const std::string& key);
 

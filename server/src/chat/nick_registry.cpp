@@ -28,7 +28,8 @@ bool NickRegistry::available(const std::string& key, const std::string& nick,
 
 NickRegistry::Admission NickRegistry::admit(const ParticipantPtr& p, const std::string& nick,
                                             const std::string& key,
-                                            ParticipantState::Standing standing) {
+                                            ParticipantState::Standing standing,
+                                            const std::string& identity) {
     bool authenticated = standing.account;
     auto& s = shard(key);
     std::lock_guard lock(s.mutex);
@@ -42,7 +43,8 @@ NickRegistry::Admission NickRegistry::admit(const ParticipantPtr& p, const std::
         case ParticipantState::Identify::identified:
             break;
     }
-    if (it == s.users.end()) it = s.users.emplace(key, User{nick, authenticated, {}}).first;
+    if (it == s.users.end())
+        it = s.users.emplace(key, User{nick, authenticated, identity, {}}).first;
     it->second.connections.push_back({p, false});
     return Admission::admitted;
 }
@@ -77,12 +79,12 @@ bool NickRegistry::remove(const ParticipantPtr& p, const std::string& key) {
     return removed;
 }
 
-std::optional<std::string> NickRegistry::holder(const std::string& key) const {
+std::optional<NickRegistry::Holder> NickRegistry::holder(const std::string& key) const {
     const auto& s = shard(key);
     std::lock_guard lock(s.mutex);
     auto it = s.users.find(key);
     if (it == s.users.end()) return std::nullopt;
-    return it->second.nick;
+    return Holder{it->second.nick, it->second.identity};
 }
 
 void NickRegistry::deliver(const std::string& key, const ws::Frame& frame,
@@ -111,8 +113,8 @@ std::vector<LocalRegistrations::Nick> NickRegistry::snapshot() const {
     for (const auto& s : shards_) {
         std::lock_guard lock(s.mutex);
         for (const auto& [key, user] : s.users)
-            nicks.push_back(
-                {key, user.nick, user.authenticated, static_cast<int>(user.connections.size())});
+            nicks.push_back({key, user.nick, user.authenticated, user.identity,
+                             static_cast<int>(user.connections.size())});
     }
     return nicks;
 }

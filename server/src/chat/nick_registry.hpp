@@ -29,8 +29,9 @@ class NickRegistry {
     // Adds the connection under the nick and sets its state's nick, atomically: a disconnect
     // either sees the nick and removes the connection, or ran first and nothing is admitted.
     // `standing.account`: a password or token proved the nick (devices may share it).
+    // `identity`: the user's for its direct messages (model::DirectMessage).
     Admission admit(const ParticipantPtr& p, const std::string& nick, const std::string& key,
-                    ParticipantState::Standing standing);
+                    ParticipantState::Standing standing, const std::string& identity);
 
     // Marks the connection welcomed and runs `send_welcome` under the shard's lock, so no direct
     // message can be delivered to it before its `welcome`. False when it has gone meanwhile.
@@ -40,8 +41,12 @@ class NickRegistry {
     // Removes the connection; returns whether it held the nick here at all.
     bool remove(const ParticipantPtr& p, const std::string& key);
 
-    // The nick as its holder spelled it, when someone here holds the key.
-    std::optional<std::string> holder(const std::string& key) const;
+    // Who holds the key here, if anyone: the nick as it spelled it, and its identity.
+    struct Holder {
+        std::string nick;
+        std::string identity;
+    };
+    std::optional<Holder> holder(const std::string& key) const;
 
     // Queues the frame to every welcomed connection of the user but `except_session`.
     void deliver(const std::string& key, const ws::Frame& frame,
@@ -60,6 +65,7 @@ class NickRegistry {
     struct User {
         std::string nick;
         bool authenticated = false;
+        std::string identity;
         std::vector<Connection> connections;
     };
     struct Shard {

@@ -38,14 +38,16 @@ return 1
     return script;
 }
 
-// KEYS: the nick's hash. ARGV: node key prefix, this node, nick, authenticated (0/1).
+// KEYS: the nick's hash. ARGV: node key prefix, this node, nick, authenticated (0/1), identity.
 // Returns 1 when claimed: the nick is free, or held by tokens for the very same nick (a token
 // for ANN does not share ann's). Holders on dead nodes are dropped first.
 const redis::Script& claim_script() {
     static const redis::Script script(std::string(redis::keys::nick_holders_lua) + R"lua(
 local holders, nick, auth = nick_holders(KEYS[1], ARGV[1], ARGV[2])
 if holders > 0 and not (ARGV[4] == '1' and auth == '1' and nick == ARGV[3]) then return 0 end
-if holders == 0 then redis.call('HSET', KEYS[1], 'nick', ARGV[3], 'auth', ARGV[4]) end
+if holders == 0 then
+  redis.call('HSET', KEYS[1], 'nick', ARGV[3], 'auth', ARGV[4], 'id', ARGV[5])
+end
 redis.call('HINCRBY', KEYS[1], 'n:' .. ARGV[2], 1)
 return 1
 )lua");
@@ -66,11 +68,11 @@ return 0
     return script;
 }
 
-// KEYS: the nick's hash. ARGV: this node, nick, authenticated, connections here.
+// KEYS: the nick's hash. ARGV: this node, nick, authenticated, connections here, identity.
 const redis::Script& reassert_script() {
     static const redis::Script script(R"lua(
 if redis.call('HEXISTS', KEYS[1], 'nick') == 0 then
-  redis.call('HSET', KEYS[1], 'nick', ARGV[2], 'auth', ARGV[3])
+  redis.call('HSET', KEYS[1], 'nick', ARGV[2], 'auth', ARGV[3], 'id', ARGV[5])
 end
 redis.call('HSET', KEYS[1], 'n:' .. ARGV[1], ARGV[4])
 return 1
@@ -190,10 +192,10 @@ void RedisCluster::register_again() {
     heartbeat();
     auto registrations = listener_->local_registrations();
     for (const auto& n : registrations.nicks)
-        commands_->eval(
-            reassert_script(), {redis::keys::nick(n.key)},
-            {options_.node_id, n.nick, n.authenticated ? "1" : "0", std::to_string(n.connections)},
-            [](redis::Connection::Reply) {});
+        commands_->eval(reassert_script(), {redis::keys::nick(n.key)},
+                        {options_.node_id, n.nick, n.authenticated ? "1" : "0",
+                         std::to_string(n.connections), n.identity},
+                        [](redis::Connection::Reply) {});
     for (const auto& [channel, nick] : registrations.presence)
         announce_presence(channel, nick, true);
     if (!registrations.nicks.empty())
@@ -202,9 +204,10 @@ void RedisCluster::register_again() {
 }
 
 void RedisCluster::claim_nick(const std::string& key, const std::string& nick, bool authenticated,
+                              const std::string& identity,
                               std::function<void(chat::NickClaim)> done) {
     std::vector<std::string> args{std::string(redis::keys::node_prefix), options_.node_id, nick,
-                                  authenticated ? "1" : "0"};
+                                  authenticated ? "1" : "0", identity};
     bool sent = commands_->eval(
         claim_script(), {redis::keys::nick(key)}, std::move(args),
         [done](redis::Connection::Reply reply) {

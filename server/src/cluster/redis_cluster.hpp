@@ -40,6 +40,7 @@ class RedisCluster final : public chat::ClusterLink {
     void leave(std::function<void()> done);
 
     void claim_nick(const std::string& key, const std::string& nick, bool authenticated,
+                    const std::string& identity,
                     std::function<void(chat::NickClaim)> done) override;
     void release_nick(const std::string& key) override;
     void announce_presence(const std::string& channel, const std::string& nick,

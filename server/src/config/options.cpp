@@ -183,8 +183,11 @@ const std::vector<Spec>& specs() {
                "full: fsync each group commit; normal: survive a crash of the process, not of "
                "the machine",
                &Options::durability, {"full", "normal"}),
-        count("storage-queue", "pending storage operations before say answers busy",
+        count("storage-queue",
+              "pending storage writes before say answers busy (history reads: as many again)",
               &Options::storage_queue, 16, 10'000'000),
+        count("history-readers", "threads reading SQLite history (0: half the cores, at least 1)",
+              &Options::history_readers, 0, 64),
         count("history-max-per-channel", "messages kept per channel",
               &Options::history_max_per_channel, 1, 1'000'000'000),
         duration("history-max-age", "messages older than this are pruned (0: no age limit)",

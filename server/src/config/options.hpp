@@ -52,7 +52,8 @@ struct Options {
     std::string data = "./data/parley.db";  // SQLite file, or :memory:
     std::string durability =
         "full";  // full: fsync every group commit; normal: survives crashes of the process
-    std::size_t storage_queue = 65536;  // pending storage operations before `busy`
+    std::size_t storage_queue = 65536;  // pending storage writes (and reads) before `busy`
+    int history_readers = 0;            // threads reading history; 0 means half the cores
     std::size_t history_max_per_channel = 10'000;
     Duration history_max_age{0};  // 0 keeps messages until the per-channel cap drops them
     int join_history = 50;        // messages in `joined`

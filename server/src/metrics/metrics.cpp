@@ -113,8 +113,10 @@ std::string Metrics::render_prometheus() const {
     single(out, "parley_queue_bytes", "gauge", "bytes queued but not yet written, all sessions",
            queue_bytes);
     single(out, "parley_channels", "gauge", "channels with members", channels);
-    single(out, "parley_storage_queue_depth", "gauge", "storage operations waiting",
+    single(out, "parley_storage_queue_depth", "gauge", "operations waiting for the storage writer",
            storage_queue_depth);
+    single(out, "parley_storage_read_queue_depth", "gauge", "history reads waiting",
+           storage_read_queue_depth);
 
     header(out, "parley_errors_total", "counter", "error frames sent, by code");
     for (auto code : protocol::all_error_codes)

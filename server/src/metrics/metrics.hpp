@@ -51,7 +51,8 @@ struct Metrics {
     std::atomic<std::uint64_t> logins_limited_total{0};  // refused unchecked: too many failures
     std::atomic<std::int64_t> queue_bytes{0};  // unsent bytes over all sessions
     std::atomic<std::int64_t> channels{0};
-    std::atomic<std::int64_t> storage_queue_depth{0};
+    std::atomic<std::int64_t> storage_queue_depth{0};       // for the writer: appends, dm reads
+    std::atomic<std::int64_t> storage_read_queue_depth{0};  // history reads waiting
     std::array<std::atomic<std::uint64_t>, std::size(protocol::all_error_codes)> errors_total{};
     std::array<std::atomic<std::uint64_t>, counted_close_codes.size() + 1> closes_total{};
     std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(RefusedReason::count_)>

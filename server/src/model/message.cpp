@@ -17,4 +17,12 @@ std::string nick_key(const std::string& nick) {
     return key;
 }
 
+std::string account_identity(const std::string& nick) {
+    return "t:" + nick;
+}
+
+std::string guest_identity(const std::string& nick, const std::string& resume_id) {
+    return "g:" + nick_key(nick) + ":" + resume_id;
+}
+
 }  // namespace parley::model

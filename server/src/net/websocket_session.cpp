@@ -246,17 +246,18 @@ void WebSocketSession::half_close_and_drain() {
     // frame before the peer reads it. Half-close instead, and read until the peer closes too.
     error_code ignored;
     tcp_socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
-    drain();
+    drain(std::make_unique<DrainBuffer>());
 }
 
-void WebSocketSession::drain() {
-    // What is drained is thrown away: one buffer serves every session.
-    static char discarded[512];
-    tcp_socket().async_read_some(boost::asio::buffer(discarded),
-                                 [self = self()](error_code ec, std::size_t) {
-                                     if (ec) return self->close_socket();
-                                     self->drain();
-                                 });
+void WebSocketSession::drain(std::unique_ptr<DrainBuffer> buffer) {
+    // Not one buffer shared by every session: sessions drain on several io threads at once, and
+    // their reads would all write into it together.
+    auto space = boost::asio::buffer(*buffer);
+    tcp_socket().async_read_some(
+        space, [self = self(), buffer = std::move(buffer)](error_code ec, std::size_t) mutable {
+            if (ec) return self->close_socket();
+            self->drain(std::move(buffer));
+        });
 }
 
 void WebSocketSession::close_socket() {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/buffer.hpp>
@@ -100,7 +101,10 @@ class WebSocketSession : public chat::Participant,
     void apply(const ws::CloseState::Step& step);
     void end_session(const ws::CloseState::Step& step);
     void abandon_flooder();
-    void drain();
+    // What the peer still sends after our close is read into a buffer of the session's own
+    // and thrown away; it exists only while the session drains.
+    using DrainBuffer = std::array<char, 512>;
+    void drain(std::unique_ptr<DrainBuffer> buffer);
     void close_socket();
     RemoteAddress remote() const;
 

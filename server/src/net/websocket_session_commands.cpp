@@ -110,7 +110,7 @@ void WebSocketSession::handle_hello(const protocol::RequestId& id, const protoco
         }
         authenticated = true;
     }
-    context_.hub.hello(self(), id, hello.nick, authenticated);
+    context_.hub.hello(self(), id, hello.nick, authenticated, hello.resume);
 }
 
 }  // namespace parley::net

@@ -24,6 +24,9 @@ struct Hello {
     std::string nick;
     std::optional<std::string> token;
     std::optional<std::string> password;  // an account's login
+    // A guest's resume id from an earlier `welcome`: it continues that stay under the nick, and
+    // gets its direct messages.
+    std::optional<std::string> resume;
 };
 struct Join {
     std::string channel;

@@ -16,10 +16,14 @@ Expected<Command, Error> decode_body(const std::string& type, const json& object
         if (!nick) return std::move(nick).error();
         if (!is_valid_nick(*nick))
             return Error{ErrorCode::nick_invalid, "nick must be 1-32 of A-Z a-z 0-9 _ -"};
-        Hello hello{*std::move(nick), std::nullopt, std::nullopt};
+        Hello hello{*std::move(nick), std::nullopt, std::nullopt, std::nullopt};
         if (auto it = object.find("token"); it != object.end() && !it->is_null()) {
             if (!it->is_string()) return bad_request("token must be a string");
             hello.token = it->get<std::string>();
+        }
+        if (auto it = object.find("resume"); it != object.end() && !it->is_null()) {
+            if (!it->is_string()) return bad_request("resume must be a string");
+            hello.resume = it->get<std::string>();
         }
         if (auto it = object.find("password"); it != object.end() && !it->is_null()) {
             if (!it->is_string()) return bad_request("password must be a string");

@@ -55,6 +55,7 @@ std::string encode_welcome(const RequestId& id, const Welcome& welcome) {
     object["dms"] = std::move(dms);
     object["account"] = welcome.account;
     object["admin"] = welcome.admin;
+    if (!welcome.resume.empty()) object["resume"] = welcome.resume;
     return dump(object);
 }
 

@@ -23,7 +23,8 @@ struct Welcome {
     std::string session;
     std::string node;
     ClientLimits limits;
-    std::vector<model::DirectMessage> dms;  // recent direct messages to or from this nick
+    std::vector<model::DirectMessage> dms;  // recent direct messages to or from this user
+    std::string resume;                     // a guest's resume id; empty for an account
     bool account = false;                   // an account (password or token), not a guest
     bool admin = false;                     // one of the server's admins
 };

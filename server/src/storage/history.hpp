@@ -32,10 +32,14 @@ struct DmAppendResult {
 // Where history lives. Every call is non-blocking: it queues the work and returns false when the
 // bounded queue is full (the caller answers `busy`). Disk or network I/O happens elsewhere.
 //
-// Ordering contract: callbacks run one at a time, in the order their calls were made. On a single
-// node a read's callback also sees exactly the appends submitted before it, each of which has
-// already had its callback run; in a cluster other nodes append too, and each page's head_seq
-// tells the hub where the read stood.
+// Ordering contract: append and append_dm callbacks run one at a time, in the order their calls
+// were made, and so do recent_dms callbacks among them: a recent_dms read sees exactly the
+// direct messages submitted before it, each of which has already had its callback run.
+// Channel reads (recent, since, before) are not ordered with appends or with each other; their
+// callbacks may run on other threads, at the same time as append callbacks. A channel read sees
+// at least every message whose append callback ran before the read was submitted, maybe later
+// ones too, and its page's head_seq says where it stood: its messages are exactly those the
+// query asks for up to head_seq (in a cluster, other nodes append too).
 class History {
   public:
     virtual ~History() = default;
@@ -53,8 +57,9 @@ class History {
     // Up to `limit` messages with seq < before (or the newest ones without `before`).
     virtual bool before(std::string channel, std::optional<std::int64_t> before, int limit,
                         std::function<void(Page)> done) = 0;
-    // The last `limit` direct messages sent to or by `nick` (case-insensitive), ascending.
-    virtual bool recent_dms(std::string nick, int limit,
+    // The last `limit` direct messages sent to or by `identity` (model::DirectMessage), ascending;
+    // `nick` says where a store keeps that user's messages.
+    virtual bool recent_dms(std::string nick, std::string identity, int limit,
                             std::function<void(std::vector<model::DirectMessage>)> done) = 0;
 
     // Whether a channel has ever had a message, answered from memory without blocking. A store

@@ -48,21 +48,43 @@ return {head, entries, oldest}
 }
 
 // KEYS: recipient's nick hash, recipient's dms, sender's dms.
-// ARGV: node key prefix, this node, from, text, ts, event prefix, event suffix, bus, maxlen.
+// ARGV: node key prefix, this node, from, text, ts, event prefix, event suffix, bus, maxlen,
+// the sender's identity.
 // Stores and publishes only if the recipient holds its nick on a live node; returns its nick
-// as it chose to write it, or nil.
+// as it chose to write it, or nil. The recipient's identity is the holder's, from its hash.
 const redis::Script& dm_script() {
     static const redis::Script script(std::string(redis::keys::nick_holders_lua) + R"lua(
 local holders, nick = nick_holders(KEYS[1], ARGV[1], ARGV[2])
 if holders == 0 or not nick then return false end
+local to_identity = redis.call('HGET', KEYS[1], 'id') or ''
 for i = 2, 3 do
   if i == 2 or KEYS[3] ~= KEYS[2] then
-    redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[9], '*',
-               'f', ARGV[3], 'to', nick, 't', ARGV[4], 'ts', ARGV[5])
+    redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[9], '*', 'f', ARGV[3], 'to', nick,
+               't', ARGV[4], 'ts', ARGV[5], 'fi', ARGV[10], 'ti', to_identity)
   end
 end
 redis.call('PUBLISH', ARGV[8], ARGV[6] .. '"' .. nick .. '"' .. ARGV[7])
 return nick
+)lua");
+    return script;
+}
+
+// KEYS: a user's dms. ARGV: identity, limit. The newest `limit` entries sent by or to that
+// identity, newest first: the stream is the nick's, shared by everyone who has held it.
+const redis::Script& recent_dms_script() {
+    static const redis::Script script(R"lua(
+local found, limit = {}, tonumber(ARGV[2])
+for _, entry in ipairs(redis.call('XREVRANGE', KEYS[1], '+', '-')) do
+  local fields = entry[2]
+  for i = 1, #fields, 2 do
+    if (fields[i] == 'fi' or fields[i] == 'ti') and fields[i + 1] == ARGV[1] then
+      found[#found + 1] = entry
+      break
+    end
+  end
+  if #found >= limit then break end
+end
+return found
 )lua");
     return script;
 }
@@ -112,6 +134,7 @@ RedisHistory::RedisHistory(std::shared_ptr<redis::Connection> redis, RedisHistor
     redis_->preload(append_script());
     redis_->preload(read_script());
     redis_->preload(dm_script());
+    redis_->preload(recent_dms_script());
 }
 
 bool RedisHistory::append(model::ChatMessage message, std::function<void(AppendResult)> done) {
@@ -156,7 +179,8 @@ bool RedisHistory::append_dm(model::DirectMessage message,
                                   std::move(prefix),
                                   std::move(suffix),
                                   std::string(redis::keys::bus),
-                                  std::to_string(options_.max_dms_per_user)};
+                                  std::to_string(options_.max_dms_per_user),
+                                  message.from_identity};
     return redis_->eval(dm_script(), std::move(keys), std::move(args),
                         [message = std::move(message),
                          done = std::move(done)](redis::Connection::Reply reply) mutable {
@@ -216,11 +240,11 @@ bool RedisHistory::before(std::string channel, std::optional<std::int64_t> befor
     return read(ReadKind::before, std::move(channel), before.value_or(0), limit, std::move(done));
 }
 
-bool RedisHistory::recent_dms(std::string nick, int limit,
+bool RedisHistory::recent_dms(std::string nick, std::string identity, int limit,
                               std::function<void(std::vector<model::DirectMessage>)> done) {
-    return redis_->command(
-        {"XREVRANGE", redis::keys::dms(model::nick_key(nick)), "+", "-", "COUNT",
-         std::to_string(std::max(limit, 1))},
+    return redis_->eval(
+        recent_dms_script(), {redis::keys::dms(model::nick_key(nick))},
+        {std::move(identity), std::to_string(std::max(limit, 1))},
         [limit, done = std::move(done)](redis::Connection::Reply reply) {
             std::vector<model::DirectMessage> dms;
             if (reply && reply->type == redis::Value::Type::array && limit > 0) {

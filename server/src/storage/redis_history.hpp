@@ -31,7 +31,7 @@ class RedisHistory final : public History {
                std::function<void(Page)> done) override;
     bool before(std::string channel, std::optional<std::int64_t> before, int limit,
                 std::function<void(Page)> done) override;
-    bool recent_dms(std::string nick, int limit,
+    bool recent_dms(std::string nick, std::string identity, int limit,
                     std::function<void(std::vector<model::DirectMessage>)> done) override;
     // Any node may have created it: the reads tell (Page::channel_exists).
     bool knows_channel(const std::string&) const override { return true; }

@@ -28,21 +28,18 @@ constexpr std::string_view migrations[] = {
     CREATE INDEX dms_by_sender ON dms(sender_key, id);
     CREATE INDEX dms_by_recipient ON dms(recipient_key, id);
     )sql",
+    // 2: direct messages belong to identities, not to nicks (model::DirectMessage). Those stored
+    // before have none, and are no longer replayed to anyone.
+    R"sql(
+    ALTER TABLE dms ADD COLUMN sender_identity TEXT;
+    ALTER TABLE dms ADD COLUMN recipient_identity TEXT;
+    DROP INDEX dms_by_sender;
+    DROP INDEX dms_by_recipient;
+    CREATE INDEX dms_by_sender_identity ON dms(sender_identity, id);
+    CREATE INDEX dms_by_recipient_identity ON dms(recipient_identity, id);
+    )sql",
 };
 static_assert(std::size(migrations) == SqliteHistory::schema_version);
-
-model::ChatMessage read_message(const Statement& row, const std::string& channel) {
-    return {channel, row.integer(0), row.text(1), row.text(2), row.integer(3)};
-}
-
-template <class F, class... Args>
-void run_callback(const F& done, Args&&... args) {
-    try {
-        done(std::forward<Args>(args)...);
-    } catch (const std::exception& e) {
-        spdlog::error("storage callback failed: {}", e.what());
-    }
-}
 
 }  // namespace
 
@@ -58,20 +55,13 @@ struct SqliteHistory::Statements {
                         "INSERT INTO channels(name, last_seq) VALUES(?1, ?2) "
                         "ON CONFLICT(name) DO UPDATE SET last_seq = excluded.last_seq"),
           insert_dm(db,
-                    "INSERT INTO dms(sender, recipient, sender_key, recipient_key, body, ts) "
-                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"),
-          newest(db,
-                 "SELECT seq, sender, body, ts FROM messages "
-                 "WHERE channel = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"),
-          after(db,
-                "SELECT seq, sender, body, ts FROM messages "
-                "WHERE channel = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq LIMIT ?4"),
-          oldest_seq(db, "SELECT MIN(seq) FROM messages WHERE channel = ?1"),
+                    "INSERT INTO dms(sender, recipient, sender_key, recipient_key, body, ts, "
+                    "sender_identity, recipient_identity) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
           recent_dms(db,
-                     "SELECT sender, recipient, body, ts, id FROM dms WHERE sender_key = ?1 "
+                     "SELECT sender, recipient, body, ts, id FROM dms WHERE sender_identity = ?1 "
                      "UNION ALL "
                      "SELECT sender, recipient, body, ts, id FROM dms "
-                     "WHERE recipient_key = ?1 AND sender_key <> ?1 "
+                     "WHERE recipient_identity = ?1 AND sender_identity <> ?1 "
                      "ORDER BY 5 DESC LIMIT ?2"),
           prune_count(db, "DELETE FROM messages WHERE channel = ?1 AND seq <= ?2"),
           prune_age(db,
@@ -82,33 +72,37 @@ struct SqliteHistory::Statements {
 
     Statement begin, commit, rollback;
     Statement insert_message, save_last_seq, insert_dm;
-    Statement newest, after, oldest_seq, recent_dms;
+    Statement recent_dms;
     Statement prune_count, prune_age, prune_dms_age;
 };
 
 SqliteHistory::SqliteHistory(SqliteOptions options, metrics::Metrics& metrics)
-    : options_(std::move(options)), metrics_(metrics) {
+    : options_(std::move(options)), metrics_(metrics), file_(DatabaseFile::locate(options_.path)) {
     open_and_migrate();
     statements_ = std::make_unique<Statements>(db_->handle());
+    reads_ = std::make_unique<SqliteReadPool>(file_, options_.read_threads, options_.queue_limit,
+                                              metrics_);
     worker_ = std::thread([this] { run(); });
 }
 
 SqliteHistory::~SqliteHistory() {
     stop();
-    statements_.reset();
 }
 
 void SqliteHistory::open_and_migrate() {
     namespace fs = std::filesystem;
     const auto& path = options_.path;
-    bool in_memory = path == ":memory:";
-    if (!in_memory) {
+    if (!file_.in_memory()) {
         auto folder = fs::path(path).parent_path();
         std::error_code ec;
         if (!folder.empty()) fs::create_directories(folder, ec);
         if (ec) throw StorageError("cannot create " + folder.string() + ": " + ec.message());
     }
-    db_ = std::make_unique<Database>(path);
+    db_ = std::make_unique<Database>(file_);
+    // Take unix-excl's lock now, so that a database another process holds is refused at start-up
+    // rather than failing every write later.
+    if (db_->held_by_another_process())
+        throw StorageError(path + " is in use by another parley process");
     try {
         db_->exec("PRAGMA journal_mode=WAL");
         db_->exec(options_.fsync_each_commit ? "PRAGMA synchronous=FULL"
@@ -150,6 +144,8 @@ void SqliteHistory::open_and_migrate() {
 
     Statement channels(db_->handle(), "SELECT name, last_seq FROM channels");
     while (channels.step()) last_seq_[channels.text(0)] = channels.integer(1);
+    // Only now: the lock check above must fail at once, not after waiting.
+    db_->wait_for_locks();
 }
 
 bool SqliteHistory::enqueue(Op op) {
@@ -173,23 +169,23 @@ bool SqliteHistory::append_dm(model::DirectMessage message,
 }
 
 bool SqliteHistory::recent(std::string channel, int limit, std::function<void(Page)> done) {
-    return enqueue(ReadOp{ReadKind::recent, std::move(channel), 0, limit, std::move(done)});
+    return reads_->submit({ReadKind::recent, std::move(channel), 0, limit, std::move(done)});
 }
 
 bool SqliteHistory::since(std::string channel, std::int64_t since, int cap,
                           std::function<void(Page)> done) {
-    return enqueue(ReadOp{ReadKind::since, std::move(channel), since, cap, std::move(done)});
+    return reads_->submit({ReadKind::since, std::move(channel), since, cap, std::move(done)});
 }
 
 bool SqliteHistory::before(std::string channel, std::optional<std::int64_t> before, int limit,
                            std::function<void(Page)> done) {
-    return enqueue(
-        ReadOp{ReadKind::before, std::move(channel), before.value_or(0), limit, std::move(done)});
+    return reads_->submit(
+        {ReadKind::before, std::move(channel), before.value_or(0), limit, std::move(done)});
 }
 
-bool SqliteHistory::recent_dms(std::string nick, int limit,
+bool SqliteHistory::recent_dms(std::string, std::string identity, int limit,
                                std::function<void(std::vector<model::DirectMessage>)> done) {
-    return enqueue(DmReadOp{std::move(nick), limit, std::move(done)});
+    return enqueue(DmReadOp{std::move(identity), limit, std::move(done)});
 }
 
 bool SqliteHistory::knows_channel(const std::string& channel) const {
@@ -198,6 +194,7 @@ bool SqliteHistory::knows_channel(const std::string& channel) const {
 }
 
 void SqliteHistory::stop() {
+    if (reads_) reads_->stop();
     {
         std::lock_guard lock(queue_mutex_);
         stopping_ = true;
@@ -254,11 +251,9 @@ bool SqliteHistory::commit_appends(std::deque<Op>& batch) {
                     .bind(4, model::nick_key(m.to))
                     .bind(5, m.text)
                     .bind(6, m.ts)
+                    .bind(7, m.from_identity)
+                    .bind(8, m.to_identity)
                     .run();
-            } else if (auto* read = std::get_if<ReadOp>(&op)) {
-                std::lock_guard lock(seq_mutex_);
-                auto it = last_seq_.find(read->channel);
-                read->upto = it == last_seq_.end() ? 0 : it->second;
             }
         }
         if (!any_append) return true;
@@ -301,23 +296,8 @@ void SqliteHistory::process(std::deque<Op>& batch) {
             run_callback(append->done, AppendResult{committed, std::move(append->message)});
         } else if (auto* dm = std::get_if<DmAppendOp>(&op)) {
             run_callback(dm->done, DmAppendResult{committed, std::move(dm->message)});
-        } else if (auto* read = std::get_if<ReadOp>(&op)) {
-            run_read(*read);
         } else if (auto* dms = std::get_if<DmReadOp>(&op)) {
-            std::vector<model::DirectMessage> found;
-            try {
-                auto& query = statements_->recent_dms;
-                query.bind(1, model::nick_key(dms->nick)).bind(2, dms->limit);
-                while (query.step())
-                    found.push_back(
-                        {query.text(0), query.text(1), query.text(2), query.integer(3)});
-                query.reset();
-            } catch (const StorageError& e) {
-                statements_->recent_dms.reset();
-                spdlog::error("storage: reading direct messages failed: {}", e.what());
-            }
-            std::reverse(found.begin(), found.end());
-            run_callback(dms->done, std::move(found));
+            read_dms(*dms);
         }
     }
     if (stored > 0) {
@@ -327,55 +307,20 @@ void SqliteHistory::process(std::deque<Op>& batch) {
     }
 }
 
-void SqliteHistory::run_read(ReadOp& read) {
-    auto& s = *statements_;
-    Page page;
-    page.head_seq = read.upto;
-    page.channel_exists = read.upto > 0;
+void SqliteHistory::read_dms(DmReadOp& read) {
+    std::vector<model::DirectMessage> found;
+    auto& query = statements_->recent_dms;
     try {
-        auto newest_before = [&](std::int64_t before, int limit) {
-            s.newest.bind(1, read.channel).bind(2, before).bind(3, limit);
-            while (s.newest.step()) page.messages.push_back(read_message(s.newest, read.channel));
-            s.newest.reset();
-            std::reverse(page.messages.begin(), page.messages.end());
-        };
-        switch (read.kind) {
-            case ReadKind::recent:
-                newest_before(read.upto + 1, read.limit);
-                break;
-            case ReadKind::before:
-                newest_before(
-                    read.position > 0 ? std::min(read.position, read.upto + 1) : read.upto + 1,
-                    read.limit);
-                break;
-            case ReadKind::since: {
-                if (read.position > read.upto) {
-                    // The client saw more than this server has: its seqs are from lost data.
-                    newest_before(read.upto + 1, read.limit);
-                    page.gap = true;
-                    break;
-                }
-                s.oldest_seq.bind(1, read.channel);
-                s.oldest_seq.step();
-                auto oldest = s.oldest_seq.is_null(0) ? read.upto + 1 : s.oldest_seq.integer(0);
-                s.oldest_seq.reset();
-                auto from = read.position;
-                if (read.upto - from > read.limit) {
-                    page.gap = true;
-                    from = read.upto - read.limit;
-                }
-                if (read.position + 1 < oldest && read.position < read.upto) page.gap = true;
-                s.after.bind(1, read.channel).bind(2, from).bind(3, read.upto).bind(4, read.limit);
-                while (s.after.step()) page.messages.push_back(read_message(s.after, read.channel));
-                s.after.reset();
-                break;
-            }
-        }
+        query.bind(1, read.identity).bind(2, read.limit);
+        while (query.step())
+            found.push_back({query.text(0), query.text(1), query.text(2), query.integer(3)});
+        query.reset();
     } catch (const StorageError& e) {
-        spdlog::error("storage: reading {} failed: {}", read.channel, e.what());
-        page = Page{{}, false, false};
+        query.reset();
+        spdlog::error("storage: reading direct messages failed: {}", e.what());
     }
-    run_callback(read.done, std::move(page));
+    std::reverse(found.begin(), found.end());
+    run_callback(read.done, std::move(found));
 }
 
 void SqliteHistory::prune_if_due() {

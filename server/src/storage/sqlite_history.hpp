@@ -11,20 +11,26 @@
 
 #include "metrics/metrics.hpp"
 #include "storage/history.hpp"
+#include "storage/sqlite.hpp"
+#include "storage/sqlite_reads.hpp"
 
 namespace parley::storage {
 
 struct SqliteOptions {
-    std::string path;               // a file, or ":memory:"
-    bool fsync_each_commit = true;  // false: WAL with synchronous=NORMAL
-    std::size_t queue_limit = 65536;
-    std::size_t max_batch = 4096;  // operations in one group commit at most
+    std::string path;                 // a file, or ":memory:"
+    bool fsync_each_commit = true;    // false: WAL with synchronous=NORMAL
+    std::size_t queue_limit = 65536;  // for the writer's queue, and again for the readers'
+    std::size_t max_batch = 4096;     // operations in one group commit at most
     std::size_t max_per_channel = 10'000;
     std::chrono::milliseconds max_age{0};
+    // Threads (and connections) reading channel history (--history-readers).
+    std::size_t read_threads = 1;
 };
 
 // History in SQLite (WAL mode), written by one storage thread that commits queued appends in
-// groups: one fsync covers every message that arrived while the previous commit ran.
+// groups: one fsync covers every message that arrived while the previous commit ran. Channel
+// reads run on a SqliteReadPool of their own. The database file is this process's alone while
+// it runs (see DatabaseFile).
 class SqliteHistory final : public History {
   public:
     // Opens (creating the file and its folder), migrates and loads every channel's last seq.
@@ -39,12 +45,12 @@ class SqliteHistory final : public History {
                std::function<void(Page)> done) override;
     bool before(std::string channel, std::optional<std::int64_t> before, int limit,
                 std::function<void(Page)> done) override;
-    bool recent_dms(std::string nick, int limit,
+    bool recent_dms(std::string nick, std::string identity, int limit,
                     std::function<void(std::vector<model::DirectMessage>)> done) override;
     bool knows_channel(const std::string& channel) const override;
     void stop() override;
 
-    static constexpr int schema_version = 1;
+    static constexpr int schema_version = 2;
 
   private:
     struct AppendOp {
@@ -55,21 +61,15 @@ class SqliteHistory final : public History {
         model::DirectMessage message;
         std::function<void(DmAppendResult)> done;
     };
-    enum class ReadKind { recent, since, before };
-    struct ReadOp {
-        ReadKind kind;
-        std::string channel;
-        std::int64_t position = 0;  // since / before (0: none)
-        int limit = 0;
-        std::function<void(Page)> done;
-        std::int64_t upto = 0;  // the channel's last seq when the read's turn came
-    };
+    // Read by the writer, in order with the appends: the hub needs a user's `welcome.dms` to
+    // hold exactly the dms whose callbacks ran before it (the others reach the user live), and
+    // dms carry no seq that would let it sort out a read from a snapshot.
     struct DmReadOp {
-        std::string nick;
+        std::string identity;
         int limit = 0;
         std::function<void(std::vector<model::DirectMessage>)> done;
     };
-    using Op = std::variant<AppendOp, DmAppendOp, ReadOp, DmReadOp>;
+    using Op = std::variant<AppendOp, DmAppendOp, DmReadOp>;
 
     struct Statements;
 
@@ -77,14 +77,18 @@ class SqliteHistory final : public History {
     void run();
     void process(std::deque<Op>& batch);
     bool commit_appends(std::deque<Op>& batch);
-    void run_read(ReadOp& read);
+    void read_dms(DmReadOp& read);
     void prune_if_due();
     void open_and_migrate();
 
     SqliteOptions options_;
     metrics::Metrics& metrics_;
-    std::unique_ptr<class Database> db_;
+    DatabaseFile file_;
+    // Destroyed in reverse: the readers close first, so the writer's connection is the last and
+    // its close checkpoints the WAL into the database.
+    std::unique_ptr<Database> db_;
     std::unique_ptr<Statements> statements_;
+    std::unique_ptr<SqliteReadPool> reads_;
 
     mutable std::mutex seq_mutex_;  // guards last_seq_ for knows_channel from io threads
     std::unordered_map<std::string, std::int64_t> last_seq_;
