@@ -12,8 +12,10 @@
 
 #include "auth/jwt.hpp"
 #include "net/tls_context.hpp"
+#include "storage/redis_directory.hpp"
 #include "storage/redis_history.hpp"
 #include "storage/sqlite.hpp"
+#include "storage/sqlite_directory.hpp"
 #include "storage/sqlite_history.hpp"
 
 namespace parley {
@@ -126,18 +128,34 @@ Server::Server(config::Options options) : options_(std::move(options)) {
         cluster_ = std::make_unique<cluster::RedisCluster>(
             redis_commands_, redis_bus_,
             cluster::ClusterOptions{node_id, options_.cluster_node_ttl}, metrics_);
+        directory_ = std::make_unique<storage::RedisDirectory>(redis_commands_, *endpoint);
     } else {
         try {
-            history_ = std::make_unique<storage::SqliteHistory>(
+            auto sqlite = std::make_unique<storage::SqliteHistory>(
                 storage::SqliteOptions{options_.data, options_.durability == "full",
                                        options_.storage_queue, 4096,
                                        options_.history_max_per_channel, options_.history_max_age,
                                        static_cast<std::size_t>(options_.history_readers)},
                 metrics_);
+            directory_ =
+                std::make_unique<storage::SqliteDirectory>(sqlite->file(), options_.storage_queue);
+            history_ = std::move(sqlite);
         } catch (const storage::StorageError& e) {
             throw StartupError(e.what());
         }
     }
+    // Tokens are signed with --auth-secret when given (so an outside issuer's tokens work too),
+    // else with a key made at the first start and kept with the accounts.
+    if (auth_secret_.empty()) {
+        auto key = directory_->signing_key();
+        if (!key) throw StartupError(key.error().message);
+        signing_key_ = *key;
+    } else {
+        signing_key_ = auth_secret_;
+    }
+    hasher_ = std::make_unique<auth::PasswordHasher>(auth::PasswordHasher::Options{
+        std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2), 32});
+    failed_logins_ = std::make_unique<auth::FailureLimiter>(10, std::chrono::minutes(1));
 
     chat::HubOptions hub_options;
     hub_options.node = options_.node;
@@ -148,8 +166,15 @@ Server::Server(config::Options options) : options_(std::move(options)) {
     hub_options.presence_window = options_.presence_window;
     hub_options.join_history = options_.join_history;
     hub_options.since_cap = options_.since_cap;
-    hub_ = std::make_unique<chat::Hub>(io_.get_executor(), hub_options, *history_, metrics_,
-                                       cluster_.get());
+    for (const auto& admin : options_.admins) hub_options.admins.insert(model::nick_key(admin));
+    // Guests may chat unless told otherwise; token mode (--auth-secret) keeps its meaning.
+    hub_options.guests = options_.guests.empty() ? auth_secret_.empty() : options_.guests == "true";
+    spdlog::info("guests {}; {} admins", hub_options.guests ? "may chat" : "may not chat",
+                 hub_options.admins.size());
+    hub_ = std::make_unique<chat::Hub>(
+        io_.get_executor(), hub_options,
+        chat::Hub::Services{*history_, *directory_, *hasher_, *failed_logins_, metrics_},
+        cluster_.get());
     registry_ = std::make_unique<net::SessionRegistry>(asio::make_strand(io_));
 
     std::error_code ec;
@@ -161,15 +186,17 @@ Server::Server(config::Options options) : options_(std::move(options)) {
         protocol::DecodeLimits{options_.max_text_chars, 100}, std::move(*origins),
         std::move(*hosts), auth::RateRules({options_.rate_per_sec, options_.burst}),
         auth::RateRules({options_.command_rate, options_.command_burst}), nullptr});
-    if (!auth_secret_.empty()) {
-        context_->verify_token =
-            [secret = auth_secret_](std::string_view token) -> std::optional<std::string> {
-            auto verified = auth::verify_token(token, secret, auth::unix_now());
-            if (!verified) return std::nullopt;
-            return verified->subject;
-        };
-        spdlog::info("token mode: hello needs an HS256 token whose sub is the nick");
-    }
+    context_->directory = directory_.get();
+    context_->hasher = hasher_.get();
+    context_->failed_logins = failed_logins_.get();
+    context_->signing_key = signing_key_;
+    context_->guests = hub_options.guests;
+    context_->verify_token =
+        [secret = signing_key_](std::string_view token) -> std::optional<std::string> {
+        auto verified = auth::verify_token(token, secret, auth::unix_now());
+        if (!verified) return std::nullopt;
+        return verified->subject;
+    };
 
     boost::system::error_code address_error;
     auto address = asio::ip::make_address(options_.host, address_error);
@@ -187,6 +214,8 @@ Server::~Server() {
     // Storage callbacks reach into the hub: finish them before members are destroyed. Sessions
     // still queued in io_ are destroyed last, with it, and touch only metrics_ then.
     if (history_) history_->stop();
+    if (directory_) directory_->stop();
+    hasher_.reset();  // finishes what is queued; its callbacks reach into the hub too
     // Io threads are joined: free the Redis connections now, before the hub their callbacks
     // reach into is destroyed.
     if (redis_commands_) redis_commands_->abandon();

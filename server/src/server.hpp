@@ -5,6 +5,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "auth/failure_limiter.hpp"
+#include "auth/password_hasher.hpp"
 #include "chat/hub.hpp"
 #include "cluster/redis_cluster.hpp"
 #include "config/options.hpp"
@@ -13,6 +15,7 @@
 #include "net/listener.hpp"
 #include "net/server_context.hpp"
 #include "net/session_registry.hpp"
+#include "storage/directory.hpp"
 #include "storage/history.hpp"
 
 namespace parley {
@@ -44,6 +47,10 @@ class Server {
     std::shared_ptr<redis::Connection> redis_bus_;
     std::unique_ptr<cluster::RedisCluster> cluster_;
     std::unique_ptr<storage::History> history_;
+    std::unique_ptr<storage::Directory> directory_;
+    std::unique_ptr<auth::PasswordHasher> hasher_;
+    std::unique_ptr<auth::FailureLimiter> failed_logins_;
+    std::string signing_key_;  // tokens are signed and checked with it
     std::unique_ptr<chat::Hub> hub_;
     std::unique_ptr<net::SessionRegistry> registry_;
     std::string auth_secret_;

@@ -17,6 +17,7 @@
 
 #include "chat/cluster_link.hpp"
 #include "chat/participant.hpp"
+#include "storage/directory.hpp"
 #include "storage/history.hpp"
 
 namespace parley::chat {
@@ -36,6 +37,16 @@ class RecordingParticipant final : public Participant {
         changed_.notify_all();
     }
     std::string_view session_id() const override { return id_; }
+    std::string_view address() const override { return "127.0.0.1"; }
+    void close(std::uint16_t code, const char*) override {
+        std::lock_guard lock(mutex_);
+        closed_with_ = code;
+        changed_.notify_all();
+    }
+    std::uint16_t closed_with() {
+        std::lock_guard lock(mutex_);
+        return closed_with_;
+    }
 
     json wait_for(const std::string& type, std::size_t nth = 0) {
         std::unique_lock lock(mutex_);
@@ -62,6 +73,7 @@ class RecordingParticipant final : public Participant {
 
   private:
     std::string id_;
+    std::uint16_t closed_with_ = 0;
     std::mutex mutex_;
     std::condition_variable changed_;
     std::vector<json> frames_;
@@ -154,6 +166,63 @@ class FakeHistory final : public storage::History {
     mutable std::mutex mutex_;
     std::deque<std::function<void()>> waiting_;
     std::map<std::string, std::vector<model::ChatMessage>> logs_;
+};
+
+// Accounts and channels' authority in memory, answering at once (on the caller's thread, after
+// the call has returned its `true`, as a real store's thread would).
+class FakeDirectory final : public storage::Directory {
+  public:
+    bool find_account(
+        std::string key,
+        std::function<void(Expected<std::optional<storage::Account>>)> done) override {
+        std::optional<storage::Account> found;
+        if (auto it = accounts_.find(key); it != accounts_.end()) found = it->second;
+        done(Expected<std::optional<storage::Account>>(found));
+        return true;
+    }
+    bool create_account(std::string key, std::string nick, std::string hash,
+                        std::function<void(Expected<storage::Created>)> done) override {
+        auto [it, added] = accounts_.try_emplace(key, storage::Account{nick, hash});
+        done(added ? storage::Created::created : storage::Created::exists);
+        return true;
+    }
+    bool set_password(std::string key, std::string hash,
+                      std::function<void(Expected<void>)> done) override {
+        accounts_[key].password_hash = hash;
+        done({});
+        return true;
+    }
+    bool load_channel(std::string name,
+                      std::function<void(Expected<model::ChannelAuthority>)> done) override {
+        done(Expected<model::ChannelAuthority>(channels_[name]));
+        return true;
+    }
+    bool create_channel(std::string name, std::string owner, bool is_private, std::string topic,
+                        std::function<void(Expected<storage::Created>)> done) override {
+        auto& channel = channels_[name];
+        if (channel.registered) {
+            done(storage::Created::exists);
+            return true;
+        }
+        channel.registered = true;
+        channel.owner = owner;
+        channel.is_private = is_private;
+        channel.topic = topic;
+        done(storage::Created::created);
+        return true;
+    }
+    bool change_channel(std::string name, model::AuthorityChange change,
+                        std::function<void(Expected<void>)> done) override {
+        model::apply(channels_[name], change);
+        done({});
+        return true;
+    }
+    Expected<std::string> signing_key() override { return std::string("test key"); }
+    void stop() override {}
+
+  private:
+    std::map<std::string, storage::Account> accounts_;
+    std::map<std::string, model::ChannelAuthority> channels_;
 };
 
 // A cluster that answers claims as told and records what the hub announces.

@@ -10,6 +10,7 @@
 
 #include "chat/hub.hpp"
 #include "hub_doubles.hpp"
+#include "storage/sqlite_directory.hpp"
 #include "storage/sqlite_history.hpp"
 
 namespace parley::chat {
@@ -24,7 +25,9 @@ class HubTest : public ::testing::Test {
         HubOptions options;
         options.node = "test";
         options.presence_window = 20ms;
-        hub = std::make_unique<Hub>(io.get_executor(), options, history, metrics);
+        hub = std::make_unique<Hub>(
+            io.get_executor(), options,
+            Hub::Services{history, directory, hasher, failed_logins, metrics});
         thread = std::thread([this] { io.run(); });
     }
     ~HubTest() override {
@@ -35,7 +38,7 @@ class HubTest : public ::testing::Test {
     }
     std::shared_ptr<RecordingParticipant> connect(const std::string& nick) {
         auto p = std::make_shared<RecordingParticipant>(nick);
-        hub->hello(p, std::nullopt, nick, false);
+        hub->hello(p, std::nullopt, protocol::Hello{nick}, false);
         p->wait_for("welcome");
         return p;
     }
@@ -44,6 +47,9 @@ class HubTest : public ::testing::Test {
     // Two readers: history pages may come back in another order than they were asked for.
     storage::SqliteHistory history{storage::SqliteOptions{.path = ":memory:", .read_threads = 2},
                                    metrics};
+    storage::SqliteDirectory directory{history.file(), 1000};
+    auth::PasswordHasher hasher{{1, 8}};
+    auth::FailureLimiter failed_logins{10, std::chrono::minutes(1)};
     boost::asio::io_context io;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{
         io.get_executor()};
@@ -91,13 +97,13 @@ TEST_F(HubTest, AJoinDuringTrafficSeesEachMessageExactlyOnce) {
 TEST_F(HubTest, NicksAreUniqueIgnoringCaseUnlessBothAreAuthenticated) {
     auto ann = connect("ann");
     auto impostor = std::make_shared<RecordingParticipant>("x");
-    hub->hello(impostor, std::nullopt, "ANN", false);
+    hub->hello(impostor, std::nullopt, protocol::Hello{"ANN"}, false);
     EXPECT_EQ(impostor->wait_for("error")["code"], "nick_taken");
 
     auto phone = std::make_shared<RecordingParticipant>("phone");
     auto laptop = std::make_shared<RecordingParticipant>("laptop");
-    hub->hello(phone, std::nullopt, "cat", true);
-    hub->hello(laptop, std::nullopt, "cat", true);
+    hub->hello(phone, std::nullopt, protocol::Hello{"cat"}, true);
+    hub->hello(laptop, std::nullopt, protocol::Hello{"cat"}, true);
     phone->wait_for("welcome");
     laptop->wait_for("welcome");
     hub->dm(ann, std::nullopt, {"cat", "to both"});

@@ -22,16 +22,17 @@ std::shared_ptr<RecordingParticipant> participant(const std::string& id) {
 TEST(NickRegistry, ANickIsHeldIgnoringCaseAndSharedOnlyByTokensForTheSameNick) {
     NickRegistry nicks;
     auto ann = participant("a1");
-    EXPECT_EQ(nicks.admit(ann, "ann", "ann", true, "i"), NickRegistry::Admission::admitted);
+    EXPECT_EQ(nicks.admit(ann, "ann", "ann", {true, false}, "i"),
+              NickRegistry::Admission::admitted);
     EXPECT_EQ(ann->nick(), "ann");
     EXPECT_TRUE(nicks.available("ann", "ann", true)) << "a second device of the same user";
     EXPECT_FALSE(nicks.available("ann", "ann", false)) << "a guest";
     EXPECT_FALSE(nicks.available("ann", "ANN", true)) << "a token for another identity";
-    EXPECT_EQ(nicks.admit(participant("x"), "ANN", "ann", true, "i"),
+    EXPECT_EQ(nicks.admit(participant("x"), "ANN", "ann", {true, false}, "i"),
               NickRegistry::Admission::taken);
-    EXPECT_EQ(nicks.admit(participant("a2"), "ann", "ann", true, "i"),
+    EXPECT_EQ(nicks.admit(participant("a2"), "ann", "ann", {true, false}, "i"),
               NickRegistry::Admission::admitted);
-    EXPECT_EQ(nicks.admit(ann, "ann", "ann", true, "i"),
+    EXPECT_EQ(nicks.admit(ann, "ann", "ann", {true, false}, "i"),
               NickRegistry::Admission::already_identified);
 }
 
@@ -39,15 +40,15 @@ TEST(NickRegistry, AGoneConnectionIsNotAdmitted) {
     NickRegistry nicks;
     auto late = participant("late");
     HubAccess::state(*late).depart();
-    EXPECT_EQ(nicks.admit(late, "bob", "bob", false, "i"), NickRegistry::Admission::gone);
+    EXPECT_EQ(nicks.admit(late, "bob", "bob", {false, false}, "i"), NickRegistry::Admission::gone);
     EXPECT_FALSE(nicks.holder("bob"));
 }
 
 TEST(NickRegistry, DirectFramesGoOnlyToWelcomedConnectionsButTheSender) {
     NickRegistry nicks;
     auto phone = participant("phone"), laptop = participant("laptop");
-    nicks.admit(phone, "cat", "cat", true, "i");
-    nicks.admit(laptop, "cat", "cat", true, "i");
+    nicks.admit(phone, "cat", "cat", {true, false}, "i");
+    nicks.admit(laptop, "cat", "cat", {true, false}, "i");
     nicks.welcome(phone, "cat", [] {});
     auto frame = ws::make_text_frame(R"({"type":"dm","text":"hi"})");
     nicks.deliver("cat", frame, {});
@@ -71,7 +72,9 @@ class HubParts : public ::testing::Test {
         HubOptions options;
         options.node = "test";
         options.presence_window = 5ms;
-        hub = std::make_unique<Hub>(io.get_executor(), options, history, metrics, cluster);
+        hub = std::make_unique<Hub>(
+            io.get_executor(), options,
+            Hub::Services{history, directory, hasher, failed_logins, metrics}, cluster);
         thread = std::thread([this] { io.run(); });
     }
     ~HubParts() override {
@@ -81,7 +84,7 @@ class HubParts : public ::testing::Test {
     }
     std::shared_ptr<RecordingParticipant> hello(const std::string& nick) {
         auto p = participant(nick);
-        hub->hello(p, std::nullopt, nick, false);
+        hub->hello(p, std::nullopt, protocol::Hello{nick}, false);
         history.run_all();  // the recent dms read before welcome
         p->wait_for("welcome");
         return p;
@@ -97,6 +100,9 @@ class HubParts : public ::testing::Test {
 
     metrics::Metrics metrics;
     FakeHistory history;
+    FakeDirectory directory;
+    auth::PasswordHasher hasher{{1, 8}};
+    auth::FailureLimiter failed_logins{10, std::chrono::minutes(1)};
     boost::asio::io_context io;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{
         io.get_executor()};
@@ -187,10 +193,10 @@ class ClusteredHub : public HubParts {
 TEST_F(ClusteredHub, TheClusterDecidesWhetherANickIsFree) {
     cluster_link.answer = NickClaim::taken;
     auto ann = participant("a");
-    hub->hello(ann, "1", "ann", false);
+    hub->hello(ann, "1", protocol::Hello{"ann"}, false);
     EXPECT_EQ(ann->wait_for("error")["code"], "nick_taken");
     cluster_link.answer = NickClaim::unavailable;
-    hub->hello(ann, "2", "ann", false);
+    hub->hello(ann, "2", protocol::Hello{"ann"}, false);
     EXPECT_EQ(ann->wait_for("error", 1)["code"], "unavailable");
     EXPECT_TRUE(ann->nick().empty());
 }

@@ -4,8 +4,7 @@
 
 namespace parley::auth {
 
-FailureLimiter::FailureLimiter(int max_failures, std::chrono::seconds window,
-                               std::size_t max_keys)
+FailureLimiter::FailureLimiter(int max_failures, std::chrono::seconds window, std::size_t max_keys)
     : max_failures_(max_failures), window_(window), max_keys_(max_keys) {}
 
 double FailureLimiter::decayed(const Entry& entry, Clock::time_point now) const {
@@ -45,9 +44,9 @@ void FailureLimiter::make_room(Clock::time_point now) {
     for (auto it = entries_.begin(); it != entries_.end();)
         it = decayed(it->second, now) <= 0 ? entries_.erase(it) : std::next(it);
     if (entries_.size() < max_keys_) return;
-    auto stalest = std::min_element(entries_.begin(), entries_.end(), [](const auto& a, const auto& b) {
-        return a.second.last < b.second.last;
-    });
+    auto stalest = std::min_element(
+        entries_.begin(), entries_.end(),
+        [](const auto& a, const auto& b) { return a.second.last < b.second.last; });
     entries_.erase(stalest);
 }
 

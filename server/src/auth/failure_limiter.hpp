@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace parley::auth {
@@ -22,6 +23,10 @@ class FailureLimiter {
     bool allows(const std::string& key, Clock::time_point now);
     void failed(const std::string& key, Clock::time_point now);
     void succeeded(const std::string& key);
+
+    // The keys logins are counted under: one for the client's address, one for the account.
+    static std::string address_key(std::string_view address) { return "a:" + std::string(address); }
+    static std::string account_key(std::string_view key) { return "k:" + std::string(key); }
 
   private:
     struct Entry {

@@ -35,7 +35,8 @@ bool PasswordHasher::verify_now(const std::string& password, const std::string& 
 
 PasswordHasher::PasswordHasher(Options options) : options_(options) {
     initialise_sodium();
-    for (int i = 0; i < std::max(options_.threads, 1); ++i) threads_.emplace_back([this] { run(); });
+    for (int i = 0; i < std::max(options_.threads, 1); ++i)
+        threads_.emplace_back([this] { run(); });
 }
 
 PasswordHasher::~PasswordHasher() {
@@ -57,8 +58,7 @@ bool PasswordHasher::submit(std::function<void()> job) {
     return true;
 }
 
-bool PasswordHasher::hash(std::string password,
-                          std::function<void(Expected<std::string>)> done) {
+bool PasswordHasher::hash(std::string password, std::function<void(Expected<std::string>)> done) {
     return submit([password = std::move(password), done = std::move(done)]() mutable {
         auto encoded = hash_now(password);
         sodium_memzero(password.data(), password.size());

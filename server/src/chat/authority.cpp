@@ -7,12 +7,6 @@ namespace parley::chat {
 using protocol::ErrorCode;
 using Action = model::AuthorityChange::Action;
 
-Identity Authority::identity_of(Participant& p) {
-    auto& state = HubAccess::state(p);
-    auto standing = state.standing();
-    return {state.key(), standing.account, standing.admin};
-}
-
 void Authority::with_authority(const ParticipantPtr& p, const protocol::RequestId& id,
                                const std::string& channel, std::function<void(AuthorityPtr)> then) {
     cache_.get(channel, [this, p, id, then = std::move(then)](Expected<AuthorityPtr> authority,
@@ -34,9 +28,8 @@ void Authority::to_members(const std::string& channel, const ws::Frame& frame) {
     auto found = channels_.find(channel);
     if (!found) return;
     std::lock_guard lock(found->mutex);
-    found->for_each_active([&](const ParticipantPtr& member, const std::string&) {
-        member->deliver(frame);
-    });
+    found->for_each_active(
+        [&](const ParticipantPtr& member, const std::string&) { member->deliver(frame); });
 }
 
 void Authority::create(const ParticipantPtr& p, const protocol::RequestId& id,
@@ -85,8 +78,7 @@ void Authority::set_role(const ParticipantPtr& p, const protocol::RequestId& id,
         if (key == authority->owner)
             return replies_.fail(p, id, ErrorCode::forbidden, "the owner's role stays");
         auto found = [this, p, id, request](Expected<std::optional<storage::Account>> account) {
-            if (!account)
-                return replies_.fail(p, id, ErrorCode::unavailable, "try again");
+            if (!account) return replies_.fail(p, id, ErrorCode::unavailable, "try again");
             if (!*account)
                 return replies_.fail(p, id, ErrorCode::no_such_user,
                                      request.nick + " has no account");
@@ -102,17 +94,15 @@ void Authority::set_topic(const ParticipantPtr& p, const protocol::RequestId& id
                           const protocol::SetTopic& request) {
     auto me = identity_of(*p);
     bool joined = HubAccess::state(*p).in_channel(request.channel);
-    with_authority(p, id, request.channel,
-                   [this, p, id, request, me, joined](AuthorityPtr authority) {
-                       if (!may_set_topic(*authority, me, joined))
-                           return replies_.fail(
-                               p, id, ErrorCode::forbidden,
-                               authority->registered
-                                   ? "only ops may set the topic of " + request.channel
-                                   : "join " + request.channel + " to set its topic");
-                       store(p, id, request.channel,
-                             {Action::topic, {}, request.topic, p->nick()});
-                   });
+    with_authority(
+        p, id, request.channel, [this, p, id, request, me, joined](AuthorityPtr authority) {
+            if (!may_set_topic(*authority, me, joined))
+                return replies_.fail(p, id, ErrorCode::forbidden,
+                                     authority->registered
+                                         ? "only ops may set the topic of " + request.channel
+                                         : "join " + request.channel + " to set its topic");
+            store(p, id, request.channel, {Action::topic, {}, request.topic, p->nick()});
+        });
 }
 
 void Authority::invite(const ParticipantPtr& p, const protocol::RequestId& id,
@@ -180,8 +170,8 @@ void Authority::moderate(const ParticipantPtr& p, const protocol::RequestId& id,
                                  request.nick + missing + request.channel);
         }
         // A ban may be for someone not here now: an account, which can come back.
-        auto found = [this, p, id, request, change](
-                         Expected<std::optional<storage::Account>> account) mutable {
+        auto found = [this, p, id, request,
+                      change](Expected<std::optional<storage::Account>> account) mutable {
             if (!account) return replies_.fail(p, id, ErrorCode::unavailable, "try again");
             if (!*account)
                 return replies_.fail(p, id, ErrorCode::no_such_user,

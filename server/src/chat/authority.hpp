@@ -46,8 +46,6 @@ class Authority {
     // A stored change, carried out here: the cached authority, the events members see, kicks.
     void carry_out(const std::string& channel, const model::AuthorityChange& change);
 
-    static Identity identity_of(Participant& p);
-
   private:
     // Loads the channel's authority and calls `then` with it; answers the error itself when it
     // cannot be read.

@@ -94,7 +94,8 @@ class Channel {
     template <class Deliver>
     void flush_presence(Deliver&& deliver);
 
-    bool dead = false;  // removed from the hub; a new Channel object takes its name
+    bool dead = false;        // removed from the hub; a new Channel object takes its name
+    bool is_private = false;  // only its members see it in `channels`
 
   private:
     struct Member {

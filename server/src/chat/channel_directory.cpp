@@ -81,7 +81,9 @@ std::shared_ptr<const std::string> ChannelDirectory::listing(std::size_t at_most
     std::vector<protocol::ChannelSummary> list;
     for (const auto& channel : all()) {
         std::lock_guard lock(channel->mutex);
-        if (channel->active_count() > 0) list.push_back({channel->name(), channel->active_count()});
+        // Private channels are listed only to their members (ChannelReads::list).
+        if (channel->active_count() > 0 && !channel->is_private)
+            list.push_back({channel->name(), channel->active_count()});
     }
     auto by_size = [](const auto& a, const auto& b) {
         return a.member_count != b.member_count ? a.member_count > b.member_count : a.name < b.name;

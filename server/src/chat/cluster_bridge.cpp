@@ -36,7 +36,14 @@ void ClusterBridge::on_node_gone(const std::string& node) {
     }
 }
 
+void ClusterBridge::on_authority_change(const std::string& channel,
+                                        const model::AuthorityChange& change) {
+    authority_.carry_out(channel, change);
+}
+
 void ClusterBridge::on_cluster_reconnected() {
+    // Changes published while the link was down were missed: read channels' authority afresh.
+    authority_cache_.clear();
     for (const auto& channel : channels_.all()) {
         {
             std::lock_guard lock(channel->mutex);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "chat/authority.hpp"
 #include "chat/channel_directory.hpp"
 #include "chat/cluster_link.hpp"
 #include "chat/direct_messages.hpp"
@@ -15,12 +16,15 @@ namespace parley::chat {
 class ClusterBridge final : public ClusterListener {
   public:
     ClusterBridge(ChannelDirectory& channels, NickRegistry& nicks, FanOut& fan_out,
-                  PresenceBatcher& presence, DirectMessages& dms, ClusterLink* cluster)
+                  PresenceBatcher& presence, DirectMessages& dms, Authority& authority,
+                  AuthorityCache& authority_cache, ClusterLink* cluster)
         : channels_(channels),
           nicks_(nicks),
           fan_out_(fan_out),
           presence_(presence),
           dms_(dms),
+          authority_(authority),
+          authority_cache_(authority_cache),
           cluster_(cluster) {}
 
     void on_cluster_message(model::ChatMessage message) override;
@@ -29,6 +33,8 @@ class ClusterBridge final : public ClusterListener {
                              const std::string& nick, bool present) override;
     void on_cluster_typing(const std::string& channel, const std::string& nick) override;
     void on_node_gone(const std::string& node) override;
+    void on_authority_change(const std::string& channel,
+                             const model::AuthorityChange& change) override;
     void on_cluster_reconnected() override;
     LocalRegistrations local_registrations() override;
 
@@ -38,6 +44,8 @@ class ClusterBridge final : public ClusterListener {
     FanOut& fan_out_;
     PresenceBatcher& presence_;
     DirectMessages& dms_;
+    Authority& authority_;
+    AuthorityCache& authority_cache_;
     ClusterLink* cluster_;
 };
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "model/authority.hpp"
 #include "model/message.hpp"
 
 namespace parley::chat {
@@ -65,6 +66,9 @@ class ClusterListener {
     virtual void on_cluster_typing(const std::string& channel, const std::string& nick) = 0;
     // A node stopped its heartbeat: its members have left.
     virtual void on_node_gone(const std::string& node) = 0;
+    // A change to a channel's authority, stored by some node (this one included).
+    virtual void on_authority_change(const std::string& channel,
+                                     const model::AuthorityChange& change) = 0;
     // A connection to the other nodes is back: events may have been missed meanwhile, and reads
     // made to fill the gap while only one connection was up may have failed.
     virtual void on_cluster_reconnected() = 0;

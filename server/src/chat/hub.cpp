@@ -1,27 +1,34 @@
 #include "chat/hub.hpp"
 
-#include <boost/asio/post.hpp>
-
 namespace parley::chat {
 
 using protocol::ErrorCode;
 
-Hub::Hub(boost::asio::any_io_executor executor, HubOptions options, storage::History& history,
-         metrics::Metrics& metrics, ClusterLink* cluster)
+Hub::Hub(boost::asio::any_io_executor executor, HubOptions options, Services services,
+         ClusterLink* cluster)
     : executor_(executor),
       options_(std::move(options)),
-      history_(history),
-      metrics_(metrics),
+      history_(services.history),
       cluster_(cluster),
-      replies_(metrics),
-      identification_(options_, nicks_, history, cluster, replies_),
-      channels_(metrics),
+      replies_(services.metrics),
+      identification_(
+          options_, nicks_,
+          {services.history, services.directory, services.hasher, services.failed_logins}, cluster,
+          replies_),
+      channels_(services.metrics),
+      authority_cache_(services.directory),
       presence_(executor, options_.presence_window, options_.presence_limit),
-      fan_out_(channels_, history, metrics, options_),
-      membership_(options_, channels_, fan_out_, presence_, history, cluster, replies_),
-      history_reads_(options_, channels_, history, replies_),
-      dms_(nicks_, history, cluster, replies_, metrics),
-      bridge_(channels_, nicks_, fan_out_, presence_, dms_, cluster) {}
+      fan_out_(channels_, services.history, services.metrics, options_),
+      membership_(options_, channels_, fan_out_, presence_, services.history, services.directory,
+                  authority_cache_, cluster, replies_),
+      speech_(executor, channels_, authority_cache_, fan_out_, services.history, cluster, replies_,
+              services.metrics),
+      reads_(options_, channels_, authority_cache_, services.history, replies_),
+      authority_(options_, services.directory, authority_cache_, nicks_, channels_, membership_,
+                 replies_, cluster),
+      dms_(nicks_, services.history, cluster, replies_, services.metrics),
+      bridge_(channels_, nicks_, fan_out_, presence_, dms_, authority_, authority_cache_, cluster) {
+}
 
 std::string Hub::identified_nick(const ParticipantPtr& p, const protocol::RequestId& id) {
     auto nick = p->nick();
@@ -29,9 +36,19 @@ std::string Hub::identified_nick(const ParticipantPtr& p, const protocol::Reques
     return nick;
 }
 
-void Hub::hello(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
-                bool authenticated, const std::optional<std::string>& resume) {
-    identification_.hello(p, id, nick, authenticated, resume);
+void Hub::hello(const ParticipantPtr& p, const protocol::RequestId& id,
+                const protocol::Hello& hello, bool token_verified) {
+    identification_.hello(p, id, hello, token_verified);
+}
+
+void Hub::register_account(const ParticipantPtr& p, const protocol::RequestId& id,
+                           const protocol::Register& request) {
+    identification_.register_account(p, id, request);
+}
+
+void Hub::change_password(const ParticipantPtr& p, const protocol::RequestId& id,
+                          const protocol::ChangePassword& request) {
+    if (!identified_nick(p, id).empty()) identification_.change_password(p, id, request);
 }
 
 void Hub::join(const ParticipantPtr& p, const protocol::RequestId& id, const protocol::Join& join) {
@@ -46,33 +63,13 @@ void Hub::leave(const ParticipantPtr& p, const protocol::RequestId& id,
 
 void Hub::say(const ParticipantPtr& p, const protocol::RequestId& id, const protocol::Say& say) {
     auto nick = identified_nick(p, id);
-    if (nick.empty()) return;
-    if (!HubAccess::state(*p).in_channel(say.channel)) {
-        replies_.fail(p, id, ErrorCode::not_member,
-                      "join " + say.channel + " before saying anything");
-        return;
-    }
-    auto received = std::chrono::steady_clock::now();
-    model::ChatMessage message{say.channel, 0, nick, say.text, model::now_millis()};
-    auto stored = [this, p, id, received](storage::AppendResult result) {
-        if (!result.committed) {
-            replies_.fail(p, id, ErrorCode::unavailable,
-                          "the message could not be stored, try again");
-            return;
-        }
-        auto seq = result.message.seq;
-        // In a cluster the message comes back through Redis like everyone else's. Here it
-        // fans out on an io thread rather than storage's, so channels fan out in parallel;
-        // each channel's sequencer keeps its order.
-        if (!cluster_)
-            boost::asio::post(executor_, [this, message = std::move(result.message)]() mutable {
-                fan_out_.deliver(std::move(message));
-            });
-        if (id) replies_.send(p, protocol::encode_ok(id, seq));
-        metrics_.say_to_ok_seconds.observe(
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count());
-    };
-    if (!history_.append(std::move(message), std::move(stored))) replies_.busy(p, id);
+    if (!nick.empty()) speech_.say(p, id, nick, say);
+}
+
+void Hub::typing(const ParticipantPtr& p, const protocol::RequestId& id,
+                 const protocol::Typing& typing) {
+    auto nick = identified_nick(p, id);
+    if (!nick.empty()) speech_.typing(p, id, nick, typing);
 }
 
 void Hub::dm(const ParticipantPtr& p, const protocol::RequestId& id, const protocol::Dm& dm) {
@@ -80,47 +77,44 @@ void Hub::dm(const ParticipantPtr& p, const protocol::RequestId& id, const proto
     if (!nick.empty()) dms_.send(p, id, nick, dm);
 }
 
-void Hub::typing(const ParticipantPtr& p, const protocol::RequestId& id,
-                 const protocol::Typing& typing) {
-    auto nick = identified_nick(p, id);
-    if (nick.empty()) return;
-    auto channel = channels_.find(typing.channel);
-    std::unique_lock<std::mutex> lock;
-    if (channel) lock = std::unique_lock(channel->mutex);
-    if (!channel || !channel->is_active_member(p.get())) {
-        replies_.fail(p, id, ErrorCode::not_member, "not a member of " + typing.channel);
-        return;
-    }
-    if (fan_out_.typing(*channel, nick) && cluster_ && channel->has_remote_members())
-        cluster_->announce_typing(typing.channel, nick);
+void Hub::history(const ParticipantPtr& p, const protocol::RequestId& id,
+                  const protocol::HistoryQuery& query) {
+    if (!identified_nick(p, id).empty()) reads_.page(p, id, query);
 }
 
 void Hub::who(const ParticipantPtr& p, const protocol::RequestId& id, const protocol::Who& who) {
-    if (identified_nick(p, id).empty()) return;
-    std::size_t count = 0;
-    std::shared_ptr<const std::string> members;
-    if (auto channel = channels_.find(who.channel)) {
-        std::lock_guard lock(channel->mutex);
-        count = channel->active_count();
-        members = channel->member_list(options_.presence_limit);
-    }
-    replies_.send(p, protocol::encode_who(id, who.channel, count, members ? *members : "[]"));
+    if (!identified_nick(p, id).empty()) reads_.who(p, id, who);
 }
 
 void Hub::channels(const ParticipantPtr& p, const protocol::RequestId& id) {
-    if (identified_nick(p, id).empty()) return;
-    constexpr std::size_t max_listed = 1000;
-    constexpr std::chrono::seconds max_age{1};
-    replies_.send(p, protocol::encode_channels(id, *channels_.listing(max_listed, max_age)));
+    if (!identified_nick(p, id).empty()) reads_.list(p, id);
 }
 
-void Hub::history(const ParticipantPtr& p, const protocol::RequestId& id,
-                  const protocol::HistoryQuery& query) {
-    if (!identified_nick(p, id).empty()) history_reads_.page(p, id, query);
+void Hub::authority(const ParticipantPtr& p, const protocol::RequestId& id,
+                    const protocol::Command& command) {
+    if (identified_nick(p, id).empty()) return;
+    if (auto* create = std::get_if<protocol::CreateChannel>(&command))
+        authority_.create(p, id, *create);
+    else if (auto* role = std::get_if<protocol::SetRole>(&command))
+        authority_.set_role(p, id, *role);
+    else if (auto* topic = std::get_if<protocol::SetTopic>(&command))
+        authority_.set_topic(p, id, *topic);
+    else if (auto* invite = std::get_if<protocol::Invite>(&command))
+        authority_.invite(p, id, *invite);
+    else if (auto* moderate = std::get_if<protocol::Moderate>(&command))
+        authority_.moderate(p, id, *moderate);
 }
 
 bool Hub::channel_known(const std::string& name) const {
-    return history_reads_.channel_known(name);
+    return reads_.channel_known(name);
+}
+
+void Hub::readable(const std::string& channel, const Identity& who,
+                   std::function<void(std::optional<bool>)> done) {
+    authority_cache_.get(channel, [who, done](Expected<AuthorityPtr> authority, bool) {
+        if (!authority) return done(std::nullopt);
+        done(may_read(**authority, who));
+    });
 }
 
 void Hub::disconnect(const ParticipantPtr& p) {

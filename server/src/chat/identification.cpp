@@ -9,10 +9,10 @@ using protocol::ErrorCode;
 namespace {
 
 std::string address_key(const ParticipantPtr& p) {
-    return "a:" + std::string(p->address());
+    return auth::FailureLimiter::address_key(p->address());
 }
 std::string account_key(const std::string& key) {
-    return "k:" + key;
+    return auth::FailureLimiter::account_key(key);
 }
 
 }  // namespace
@@ -30,6 +30,7 @@ void Identification::hello(const ParticipantPtr& p, const protocol::RequestId& i
     if (!options_.guests) {
         replies_.fail(p, id, ErrorCode::unauthorized,
                       "this server needs an account: log in with a password or a token");
+        replies_.metrics().count_refused(metrics::RefusedReason::unauthorized);
         p->close(1008, "unauthorized");
         return;
     }
@@ -47,9 +48,9 @@ void Identification::guest(const ParticipantPtr& p, const protocol::RequestId& i
         if (!account)
             return replies_.fail(p, id, ErrorCode::unavailable, "accounts could not be read");
         if (*account)
-            return replies_.fail(p, id, ErrorCode::nick_registered,
-                                 "the nick " + nick +
-                                     " belongs to an account: log in with its password");
+            return replies_.fail(
+                p, id, ErrorCode::nick_registered,
+                "the nick " + nick + " belongs to an account: log in with its password");
         // A guest's stay is known by a random id only its connections are told: a later guest
         // under the same nick cannot read this one's direct messages.
         auto resume_id = resume && auth::is_random_id(*resume) ? *resume : auth::random_id();
@@ -96,6 +97,7 @@ void Identification::refuse_login(const ParticipantPtr& p, const protocol::Reque
     replies_.metrics().failed_logins_total.fetch_add(1, std::memory_order_relaxed);
     // The same answer whether the account exists or not: a guess learns nothing.
     replies_.fail(p, id, ErrorCode::unauthorized, "wrong nick or password");
+    replies_.metrics().count_refused(metrics::RefusedReason::unauthorized);
     p->close(1008, "unauthorized");
 }
 
@@ -137,7 +139,8 @@ void Identification::register_account(const ParticipantPtr& p, const protocol::R
         };
         if (!services_.hasher.hash(password, hashed)) {
             release();
-            replies_.fail(p, id, ErrorCode::busy, "too many passwords are being checked, try again");
+            replies_.fail(p, id, ErrorCode::busy,
+                          "too many passwords are being checked, try again");
         }
     });
 }
@@ -196,7 +199,8 @@ void Identification::claim(const ParticipantPtr& p, const protocol::RequestId& i
         if (claim == NickClaim::taken)
             replies_.fail(p, id, ErrorCode::nick_taken, "the nick " + nick + " is taken");
         else if (claim == NickClaim::unavailable)
-            replies_.fail(p, id, ErrorCode::unavailable, "the cluster cannot be reached, try again");
+            replies_.fail(p, id, ErrorCode::unavailable,
+                          "the cluster cannot be reached, try again");
         else
             then();
     });
@@ -224,10 +228,14 @@ void Identification::admit(const ParticipantPtr& p, const protocol::RequestId& i
     // `welcome.dms`, one committed after it is delivered live, never both.
     auto send_welcome = [=, this](std::vector<model::DirectMessage> dms) {
         nicks_.welcome(p, key, [&] {
-            protocol::Welcome welcome{nick,           std::string(p->session_id()),
-                                      options_.node,  options_.limits,
-                                      std::move(dms), resume_id,
-                                      standing.account, standing.admin};
+            protocol::Welcome welcome{nick,
+                                      std::string(p->session_id()),
+                                      options_.node,
+                                      options_.limits,
+                                      std::move(dms),
+                                      resume_id,
+                                      standing.account,
+                                      standing.admin};
             replies_.send(p, protocol::encode_welcome(id, welcome));
         });
     };

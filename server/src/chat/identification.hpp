@@ -37,8 +37,8 @@ class Identification {
     // `token_verified`: the hello carried a valid token for this very nick. A guest who gives
     // the `resume` id of an earlier stay under this nick continues it, with its direct messages;
     // without one (or with one never given out) it starts a new stay.
-    void hello(const ParticipantPtr& p, const protocol::RequestId& id,
-               const protocol::Hello& hello, bool token_verified);
+    void hello(const ParticipantPtr& p, const protocol::RequestId& id, const protocol::Hello& hello,
+               bool token_verified);
     void register_account(const ParticipantPtr& p, const protocol::RequestId& id,
                           const protocol::Register& request);
     void change_password(const ParticipantPtr& p, const protocol::RequestId& id,

@@ -1,5 +1,7 @@
 #include "chat/membership.hpp"
 
+#include "chat/rules.hpp"
+
 namespace parley::chat {
 
 using protocol::ErrorCode;
@@ -20,21 +22,59 @@ void Membership::join(const ParticipantPtr& p, const protocol::RequestId& id,
         case ParticipantState::Reserve::added:
             break;
     }
-    Pending pending{p, id, nullptr, ticket};
+    auto refused = [=, this](ErrorCode code, const std::string& message) {
+        HubAccess::state(*p).release_join(join.channel, ticket);
+        replies_.fail(p, id, code, message);
+    };
+    authority_.get(join.channel, [=, this](Expected<AuthorityPtr> authority, bool busy) {
+        if (!authority)
+            return busy ? refused(ErrorCode::busy, "the server is busy, try again")
+                        : refused(ErrorCode::unavailable, "the channel could not be read");
+        auto who = identity_of(*p);
+        switch (may_join(**authority, who)) {
+            case JoinVerdict::banned:
+                return refused(ErrorCode::banned, "you are banned from " + join.channel);
+            case JoinVerdict::forbidden:
+                return refused(ErrorCode::forbidden,
+                               join.channel + " is private: you need an invitation");
+            case JoinVerdict::invited: {
+                // Taken up: from now on a member, even after leaving.
+                model::AuthorityChange admit{model::AuthorityChange::Action::admit, nick, {}, nick};
+                directory_.change_channel(join.channel, admit, [=, this](Expected<void> stored) {
+                    if (stored && !cluster_) authority_.changed(join.channel, admit);
+                });
+                break;
+            }
+            case JoinVerdict::allowed:
+                break;
+        }
+        enter(Pending{p, id, nullptr, ticket, *authority}, join.channel, nick, join.since);
+    });
+}
+
+void Membership::enter(Pending pending, const std::string& name, const std::string& nick,
+                       std::optional<std::int64_t> since) {
+    if (!HubAccess::state(*pending.p).join_current(name, pending.ticket)) {
+        // A leave came while the channel's authority was read: this join never completed.
+        if (pending.id)
+            replies_.fail(pending.p, pending.id, ErrorCode::not_member,
+                          "left " + name + " before the join completed");
+        return;
+    }
     for (;;) {
-        pending.channel = channels_.get_or_create(join.channel);
+        pending.channel = channels_.get_or_create(name);
         std::lock_guard lock(pending.channel->mutex);
         // Its last member may have left between the lookup and this lock, taking the channel
         // with it: then a new one takes the name.
         if (pending.channel->dead) continue;
-        pending.channel->add_pending(p, nick, ticket);
+        pending.channel->is_private = pending.authority->is_private;
+        pending.channel->add_pending(pending.p, nick, pending.ticket);
         if (cluster_) pending.channel->begin_remote_snapshot();
         break;
     }
-    if (!cluster_) return read_history(std::move(pending), join.since);
+    if (!cluster_) return read_history(std::move(pending), since);
     // Who is here from other nodes first, so `joined.members` lists them too.
-    auto name = join.channel;
-    cluster_->read_presence(name, [this, pending, since = join.since](
+    cluster_->read_presence(name, [this, pending, since](
                                       std::optional<std::vector<RemoteMember>> members) mutable {
         {
             std::lock_guard lock(pending.channel->mutex);
@@ -57,6 +97,11 @@ void Membership::answer_already_member(const ParticipantPtr& p, const protocol::
         joined.member_count = channel->active_count();
         if (joined.member_count <= options_.presence_limit)
             joined.members = channel->active_nicks(options_.presence_limit);
+    }
+    if (auto authority = authority_.cached(name)) {
+        joined.topic = authority->topic;
+        joined.is_private = authority->is_private;
+        joined.role = protocol::to_string(role_shown(*authority, identity_of(*p)));
     }
     replies_.send(p, protocol::encode_joined(id, joined));
 }
@@ -112,6 +157,9 @@ void Membership::activate(Pending join, storage::Page page) {
     if (cluster_ && !was_here) cluster_->announce_presence(channel->name(), nick, true);
     protocol::Joined joined{channel->name(), channel->active_count(), std::nullopt,
                             std::move(page.messages), page.gap};
+    joined.topic = join.authority->topic;
+    joined.is_private = join.authority->is_private;
+    joined.role = protocol::to_string(role_shown(*join.authority, identity_of(*join.p)));
     if (joined.member_count <= options_.presence_limit) {
         joined.members = channel->active_nicks(options_.presence_limit);
         presence_.mark_dirty(channel);

@@ -4,31 +4,36 @@
 #include <optional>
 #include <string>
 
+#include "chat/authority_cache.hpp"
 #include "chat/channel_directory.hpp"
 #include "chat/cluster_link.hpp"
 #include "chat/fan_out.hpp"
 #include "chat/hub_options.hpp"
 #include "chat/presence_batcher.hpp"
 #include "chat/replies.hpp"
+#include "storage/directory.hpp"
 #include "storage/history.hpp"
 
 namespace parley::chat {
 
-// Joining and leaving channels. A join reads the channel's history first (and, in a cluster,
-// who is there on other nodes); the member stays pending until the read is back, then gets
-// `joined` with that history and, live, only the messages after it, so it sees every message
-// once. Every join with an id is answered exactly once, however a leave and another join
-// overtake it.
+// Joining and leaving channels. A join is checked against the channel's authority (a banned
+// nick, or a stranger to a private channel, is refused; an invited account becomes a member),
+// then reads the channel's history (and, in a cluster, who is there on other nodes); the member
+// stays pending until the read is back, then gets `joined` with that history and, live, only
+// the messages after it, so it sees every message once. Every join with an id is answered
+// exactly once, however a leave and another join overtake it.
 class Membership {
   public:
     Membership(const HubOptions& options, ChannelDirectory& channels, FanOut& fan_out,
-               PresenceBatcher& presence, storage::History& history, ClusterLink* cluster,
-               const Replies& replies)
+               PresenceBatcher& presence, storage::History& history, storage::Directory& directory,
+               AuthorityCache& authority, ClusterLink* cluster, const Replies& replies)
         : options_(options),
           channels_(channels),
           fan_out_(fan_out),
           presence_(presence),
           history_(history),
+          directory_(directory),
+          authority_(authority),
           cluster_(cluster),
           replies_(replies) {}
 
@@ -45,7 +50,11 @@ class Membership {
         protocol::RequestId id;
         ChannelPtr channel;
         std::uint64_t ticket;
+        AuthorityPtr authority;  // who may do what there, for `joined`
     };
+    // Past the authority check: the member goes in pending, and its history is read.
+    void enter(Pending pending, const std::string& name, const std::string& nick,
+               std::optional<std::int64_t> since);
     void answer_already_member(const ParticipantPtr& p, const protocol::RequestId& id,
                                const std::string& name);
     void read_history(Pending join, std::optional<std::int64_t> since);
@@ -59,6 +68,8 @@ class Membership {
     FanOut& fan_out_;
     PresenceBatcher& presence_;
     storage::History& history_;
+    storage::Directory& directory_;
+    AuthorityCache& authority_;
     ClusterLink* cluster_;
     const Replies& replies_;
 };

@@ -30,8 +30,7 @@ ParticipantState::Standing ParticipantState::standing() const {
     return standing_;
 }
 
-ParticipantState::Identify ParticipantState::identify(const std::string& nick,
-                                                      Standing standing) {
+ParticipantState::Identify ParticipantState::identify(const std::string& nick, Standing standing) {
     std::lock_guard lock(mutex_);
     if (gone_) return Identify::gone;
     if (!nick_.empty()) return Identify::already;
@@ -49,6 +48,13 @@ ParticipantState::Reserve ParticipantState::reserve_channel(const std::string& n
     ticket = ++next_ticket_;
     channels_.emplace_back(name, ticket);
     return Reserve::added;
+}
+
+bool ParticipantState::join_current(const std::string& name, std::uint64_t ticket) const {
+    std::lock_guard lock(mutex_);
+    return std::any_of(channels_.begin(), channels_.end(), [&](const auto& channel) {
+        return channel.first == name && channel.second == ticket;
+    });
 }
 
 bool ParticipantState::release_join(const std::string& name, std::uint64_t ticket) {
@@ -71,6 +77,13 @@ bool ParticipantState::in_channel(const std::string& name) const {
     std::lock_guard lock(mutex_);
     return std::any_of(channels_.begin(), channels_.end(),
                        [&](const auto& channel) { return channel.first == name; });
+}
+
+std::vector<std::string> ParticipantState::channel_names() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> names;
+    for (const auto& channel : channels_) names.push_back(channel.first);
+    return names;
 }
 
 std::optional<ParticipantState::Departure> ParticipantState::depart() {

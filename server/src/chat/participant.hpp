@@ -15,6 +15,13 @@
 
 namespace parley::chat {
 
+// Who a connection is beyond its nick: an account (a password or a token proved it) or a guest,
+// and whether it is one of the server's admins (--admins).
+struct Standing {
+    bool account = false;
+    bool admin = false;
+};
+
 // What the hub remembers about one connection. Every accessor takes the state's own mutex, so
 // any thread may call any of them; only the hub's parts can reach the state (through
 // HubAccess), while anyone may read the nick.
@@ -23,12 +30,7 @@ class ParticipantState {
     std::string nick() const;  // empty until hello succeeds
     std::string key() const;   // the nick's case-insensitive key
     bool identified() const;
-    // Who it is beyond the nick: an account (a password or a token proved it) or a guest, and
-    // whether it is one of the server's admins (--admins).
-    struct Standing {
-        bool account = false;
-        bool admin = false;
-    };
+    using Standing = chat::Standing;
     Standing standing() const;
 
     enum class Identify { identified, already, gone };
@@ -40,9 +42,12 @@ class ParticipantState {
     // join, so a join overtaken by a leave (and perhaps another join) can tell it was.
     Reserve reserve_channel(const std::string& name, std::size_t at_most, std::uint64_t& ticket);
     bool release_channel(const std::string& name);  // false: was not a member
+    // Whether `ticket` is still the connection's join of the channel (no leave came since).
+    bool join_current(const std::string& name, std::uint64_t ticket) const;
     // Gives a failed join's channel back, unless a later join of it has taken its place.
     bool release_join(const std::string& name, std::uint64_t ticket);
     bool in_channel(const std::string& name) const;
+    std::vector<std::string> channel_names() const;
 
     struct Departure {
         std::string key;  // empty: never said hello
@@ -84,8 +89,8 @@ class Participant {
     // The client's address, for limits kept per address (failed logins).
     virtual std::string_view address() const = 0;
     // Closes the connection after what is queued: a policy close, such as a failed login (1008).
-    // Any thread.
-    virtual void close(std::uint16_t code, std::string_view reason) = 0;
+    // Any thread. `reason` is a string literal (the session keeps only a pointer to it).
+    virtual void close(std::uint16_t code, const char* reason) = 0;
 
     // The nick this connection said hello as, or empty; any thread.
     std::string nick() const { return state_.nick(); }

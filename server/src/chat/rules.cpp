@@ -2,6 +2,12 @@
 
 namespace parley::chat {
 
+Identity identity_of(Participant& p) {
+    auto& state = HubAccess::state(p);
+    auto standing = state.standing();
+    return {state.key(), standing.account, standing.admin};
+}
+
 Rank rank_in(const model::ChannelAuthority& channel, const Identity& who) {
     if (who.admin) return Rank::admin;
     if (!channel.registered || !who.account) return Rank::none;

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "chat/participant.hpp"
 #include "model/authority.hpp"
 
 namespace parley::chat {
@@ -19,6 +20,9 @@ struct Identity {
     bool account = false;
     bool admin = false;
 };
+
+// Who a connection is, for these rules.
+Identity identity_of(Participant& p);
 
 Rank rank_in(const model::ChannelAuthority& channel, const Identity& who);
 // The role `joined` reports: owner, op or member.

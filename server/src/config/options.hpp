@@ -64,7 +64,10 @@ struct Options {
     Duration cluster_node_ttl{10'000};  // heartbeats every third of it
 
     // Security
-    std::string auth_secret;  // HS256 secret; empty: guest mode
+    std::string auth_secret;  // HS256 secret shared with an outside issuer; empty: a key is made
+    std::string guests;       // "true" or "false"; empty: true, but false with --auth-secret
+    std::vector<std::string> admins;              // nicks of the server's admins (accounts)
+    Duration token_ttl{30LL * 24 * 3600 * 1000};  // tokens from POST /api/login
     std::string auth_secret_file;
     std::vector<std::string> allowed_origins;
     std::vector<std::string> allowed_hosts;  // Host header values answered; empty: any

@@ -49,7 +49,7 @@ struct Metrics {
     std::atomic<std::uint64_t> slow_consumers_total{0};
     std::atomic<std::uint64_t> failed_logins_total{0};   // wrong passwords (and no such account)
     std::atomic<std::uint64_t> logins_limited_total{0};  // refused unchecked: too many failures
-    std::atomic<std::int64_t> queue_bytes{0};  // unsent bytes over all sessions
+    std::atomic<std::int64_t> queue_bytes{0};            // unsent bytes over all sessions
     std::atomic<std::int64_t> channels{0};
     std::atomic<std::int64_t> storage_queue_depth{0};       // for the writer: appends, dm reads
     std::atomic<std::int64_t> storage_read_queue_depth{0};  // history reads waiting

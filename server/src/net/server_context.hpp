@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "auth/failure_limiter.hpp"
+#include "auth/password_hasher.hpp"
 #include "auth/rate_limiter.hpp"
 #include "chat/hub.hpp"
 #include "config/options.hpp"
@@ -14,6 +16,7 @@
 #include "net/http/origin_policy.hpp"
 #include "net/session_registry.hpp"
 #include "protocol/command.hpp"
+#include "storage/directory.hpp"
 
 namespace parley::net {
 
@@ -30,8 +33,15 @@ struct ServerContext {
     HostPolicy hosts;               // which Host names are answered
     auth::RateRules message_rules;  // say, dm, typing
     auth::RateRules command_rules;  // everything else, weighted
-    // Token mode: returns the token's subject when it is valid now. Empty in guest mode.
+    // Returns a token's subject when it is valid now.
     std::function<std::optional<std::string>(std::string_view token)> verify_token;
+    // Logins over HTTP (POST /api/login): accounts, the hashing pool, failed-login limits, and
+    // the key tokens are signed with.
+    storage::Directory* directory = nullptr;
+    auth::PasswordHasher* hasher = nullptr;
+    auth::FailureLimiter* failed_logins = nullptr;
+    std::string signing_key;
+    bool guests = true;  // false: the HTTP API needs a token too
     std::atomic<bool> shutting_down{false};
 };
 

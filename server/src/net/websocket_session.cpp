@@ -270,6 +270,10 @@ void WebSocketSession::close_socket() {
     connection_slot_.reset();
 }
 
+void WebSocketSession::close(std::uint16_t code, const char* reason) {
+    boost::asio::post(strand(), [self = self(), code, reason] { self->close_with(code, reason); });
+}
+
 void WebSocketSession::shut_down() {
     boost::asio::post(strand(),
                       [self = self()] { self->close_with(1001, "server shutting down"); });

@@ -55,6 +55,8 @@ class WebSocketSession : public chat::Participant,
     // chat::Participant
     void deliver(const ws::Frame& frame) override;
     std::string_view session_id() const override { return id_; }
+    std::string_view address() const override { return remote().ip; }
+    void close(std::uint16_t code, const char* reason) override;
 
     // SessionControl
     void check_deadlines(std::chrono::steady_clock::time_point now) override;

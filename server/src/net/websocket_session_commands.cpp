@@ -57,6 +57,11 @@ void WebSocketSession::handle_frame(std::string_view text) {
         handle_hello(id, *hello);
         return;
     }
+    if (auto* request = std::get_if<protocol::Register>(&command)) {
+        url_token_.reset();
+        context_.hub.register_account(self(), id, *request);
+        return;
+    }
     if (nick().empty()) {
         send_error(id, protocol::ErrorCode::hello_required, "say hello first");
         return;
@@ -84,6 +89,14 @@ void WebSocketSession::handle_frame(std::string_view text) {
                 hub.typing(self, id, c);
             else if constexpr (std::is_same_v<T, protocol::Ping>)
                 deliver(ws::make_text_frame(protocol::encode_pong(id)));
+            else if constexpr (std::is_same_v<T, protocol::ChangePassword>)
+                hub.change_password(self, id, c);
+            else if constexpr (std::is_same_v<T, protocol::CreateChannel> ||
+                               std::is_same_v<T, protocol::SetRole> ||
+                               std::is_same_v<T, protocol::SetTopic> ||
+                               std::is_same_v<T, protocol::Invite> ||
+                               std::is_same_v<T, protocol::Moderate>)
+                hub.authority(self, id, command);
         },
         command);
 }
@@ -94,23 +107,22 @@ void WebSocketSession::handle_hello(const protocol::RequestId& id, const protoco
                    "this connection already said hello");
         return;
     }
-    bool authenticated = false;
     std::string url_token = url_token_ ? std::move(*url_token_) : std::string();
     url_token_.reset();  // needed only once
-    if (context_.verify_token) {
-        const std::string& token = hello.token ? *hello.token : url_token;
-        auto subject = token.empty() ? std::nullopt : context_.verify_token(token);
+    const std::string& token = hello.token ? *hello.token : url_token;
+    bool token_verified = false;
+    if (!token.empty()) {
+        auto subject = context_.verify_token(token);
         if (!subject || *subject != hello.nick) {
-            send_error(
-                id, protocol::ErrorCode::unauthorized,
-                token.empty() ? "a token is required" : "the token is not valid for this nick");
+            send_error(id, protocol::ErrorCode::unauthorized,
+                       "the token is not valid for this nick");
             metrics_.count_refused(metrics::RefusedReason::unauthorized);
             close_with(1008, "unauthorized");
             return;
         }
-        authenticated = true;
+        token_verified = true;
     }
-    context_.hub.hello(self(), id, hello.nick, authenticated, hello.resume);
+    context_.hub.hello(self(), id, hello, token_verified);
 }
 
 }  // namespace parley::net

@@ -94,9 +94,9 @@ struct Moderate {
     std::string reason;  // kick and ban only; may be empty
 };
 
-using Command = std::variant<Hello, Join, Leave, Say, Dm, HistoryQuery, Who, ListChannels, Typing,
-                             Ping, Register, ChangePassword, CreateChannel, SetRole, SetTopic,
-                             Invite, Moderate>;
+using Command =
+    std::variant<Hello, Join, Leave, Say, Dm, HistoryQuery, Who, ListChannels, Typing, Ping,
+                 Register, ChangePassword, CreateChannel, SetRole, SetTopic, Invite, Moderate>;
 
 inline constexpr std::size_t max_topic_chars = 300;
 inline constexpr std::size_t max_reason_chars = 300;

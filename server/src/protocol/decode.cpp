@@ -29,7 +29,8 @@ Expected<Command, Error> decode_body(const std::string& type, const json& object
             if (!it->is_string()) return bad_request("password must be a string");
             hello.password = it->get<std::string>();
         }
-        if (hello.token && hello.password) return bad_request("give a token or a password, not both");
+        if (hello.token && hello.password)
+            return bad_request("give a token or a password, not both");
         return Command{std::move(hello)};
     }
     if (type == "join") {

@@ -62,8 +62,8 @@ std::optional<Expected<Command, Error>> decode_authority(const std::string& type
         if (!role) return std::move(role).error();
         if (*role != "op" && *role != "member") return bad_request("role must be op or member");
         auto [channel, nick] = *std::move(target);
-        return Command{SetRole{std::move(channel), std::move(nick),
-                               *role == "op" ? Role::op : Role::member}};
+        return Command{
+            SetRole{std::move(channel), std::move(nick), *role == "op" ? Role::op : Role::member}};
     }
     if (type == "topic") {
         auto channel = read_channel(object);

@@ -34,14 +34,29 @@ enum class ErrorCode {
 };
 
 inline constexpr ErrorCode all_error_codes[] = {
-    ErrorCode::bad_json,       ErrorCode::bad_request,        ErrorCode::unknown_type,
-    ErrorCode::hello_required, ErrorCode::already_identified, ErrorCode::nick_invalid,
-    ErrorCode::nick_taken,     ErrorCode::unauthorized,       ErrorCode::channel_invalid,
-    ErrorCode::not_member,     ErrorCode::text_invalid,       ErrorCode::rate_limited,
-    ErrorCode::no_such_user,   ErrorCode::no_such_channel,    ErrorCode::too_many_channels,
-    ErrorCode::busy,           ErrorCode::unavailable,        ErrorCode::nick_registered,
-    ErrorCode::password_invalid, ErrorCode::channel_exists,   ErrorCode::forbidden,
-    ErrorCode::banned,         ErrorCode::muted,
+    ErrorCode::bad_json,
+    ErrorCode::bad_request,
+    ErrorCode::unknown_type,
+    ErrorCode::hello_required,
+    ErrorCode::already_identified,
+    ErrorCode::nick_invalid,
+    ErrorCode::nick_taken,
+    ErrorCode::unauthorized,
+    ErrorCode::channel_invalid,
+    ErrorCode::not_member,
+    ErrorCode::text_invalid,
+    ErrorCode::rate_limited,
+    ErrorCode::no_such_user,
+    ErrorCode::no_such_channel,
+    ErrorCode::too_many_channels,
+    ErrorCode::busy,
+    ErrorCode::unavailable,
+    ErrorCode::nick_registered,
+    ErrorCode::password_invalid,
+    ErrorCode::channel_exists,
+    ErrorCode::forbidden,
+    ErrorCode::banned,
+    ErrorCode::muted,
 };
 
 std::string_view to_string(ErrorCode code);

@@ -58,6 +58,16 @@ std::string encode(const NodeGone& e) {
     return json{{"k", "g"}, {"n", e.node}}.dump();
 }
 
+std::string encode(const Authority& e) {
+    return json{{"k", "a"},
+                {"c", e.channel},
+                {"a", model::to_string(e.change.action)},
+                {"t", e.change.target},
+                {"v", e.change.value},
+                {"b", e.change.by}}
+        .dump();
+}
+
 std::optional<Event> decode(std::string_view payload) {
     auto object = json::parse(payload, nullptr, false);
     if (!object.is_object()) return std::nullopt;
@@ -84,6 +94,22 @@ std::optional<Event> decode(std::string_view payload) {
         Typing e;
         if (read(object, "n", e.node) && read(object, "c", e.channel) && read(object, "u", e.nick))
             return e;
+    } else if (kind == "a") {
+        Authority e;
+        std::string action;
+        auto& change = e.change;
+        if (read(object, "c", e.channel) && read(object, "a", action) &&
+            read(object, "t", change.target) && read(object, "v", change.value) &&
+            read(object, "b", change.by)) {
+            using Action = model::AuthorityChange::Action;
+            for (auto candidate :
+                 {Action::create, Action::topic, Action::role, Action::invite, Action::admit,
+                  Action::kick, Action::ban, Action::unban, Action::mute, Action::unmute})
+                if (action == model::to_string(candidate)) {
+                    change.action = candidate;
+                    return e;
+                }
+        }
     } else if (kind == "g") {
         NodeGone e;
         if (read(object, "n", e.node)) return e;

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <variant>
 
+#include "model/authority.hpp"
 #include "model/message.hpp"
 
 namespace parley::redis {
@@ -34,8 +35,13 @@ struct Typing {
 struct NodeGone {
     std::string node;
 };
+// A change to a channel's authority, published by the script that stored it.
+struct Authority {
+    std::string channel;
+    model::AuthorityChange change;
+};
 
-using Event = std::variant<Message, Dm, Presence, Typing, NodeGone>;
+using Event = std::variant<Message, Dm, Presence, Typing, NodeGone, Authority>;
 
 // A message event as two halves around its seq: prefix + seq + suffix.
 std::pair<std::string, std::string> message_event_parts(const model::ChatMessage& message);
@@ -44,6 +50,7 @@ std::pair<std::string, std::string> dm_event_parts(const model::DirectMessage& m
 std::string encode(const Presence& event);
 std::string encode(const Typing& event);
 std::string encode(const NodeGone& event);
+std::string encode(const Authority& event);
 
 // nullopt for anything malformed: a node never trusts the bus more than a client.
 std::optional<Event> decode(std::string_view payload);

@@ -35,6 +35,22 @@ inline std::string dms(const std::string& key) {
     return "parley:dms:" + key;
 }
 
+// Hash: an account: nick, hash (Argon2id), created.
+inline std::string account(const std::string& key) {
+    return "parley:account:" + key;
+}
+// Hash: server-wide settings, such as the key tokens are signed with.
+inline constexpr std::string_view settings = "parley:settings";
+// Hash: a channel's authority: registered, owner, private, topic.
+inline std::string authority(const std::string& channel) {
+    return "parley:authority:" + channel;
+}
+// Hash: "<kind>:<key>" -> value for the people with a standing in a channel (kind: role,
+// invited, ban, mute).
+inline std::string people(const std::string& channel) {
+    return "parley:people:" + channel;
+}
+
 // A Lua function for scripts that read a nick's hash: nick_holders(key, node_prefix, self)
 // returns the connections holding the nick on live nodes, its nick and its auth flag, and
 // removes the holders whose node is dead (no key under node_prefix).

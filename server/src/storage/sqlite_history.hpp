@@ -50,7 +50,8 @@ class SqliteHistory final : public History {
     bool knows_channel(const std::string& channel) const override;
     void stop() override;
 
-    static constexpr int schema_version = 2;
+    // The database file, for other connections of this process (the directory's).
+    const DatabaseFile& file() const { return file_; }
 
   private:
     struct AppendOp {

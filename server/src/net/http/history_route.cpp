@@ -1,5 +1,6 @@
 // GET /api/channels/{name}/messages: a page of a channel's history, as the `history` command
 // gives it.
+#include "model/message.hpp"
 #include "model/parse_number.hpp"
 #include "net/http/routes.hpp"
 #include "protocol/command.hpp"
@@ -19,6 +20,9 @@ std::optional<std::string> parameter(const boost::urls::url_view& url, std::stri
 }
 
 }  // namespace
+
+void read_page(ServerContext& context, const RequestShape& shape, const std::string& channel,
+               std::optional<std::int64_t> before, int limit, const Respond& respond);
 
 void history_api(ServerContext& context, const Request& request, const boost::urls::url_view& url,
                  const std::string& channel, const Respond& respond) {
@@ -40,10 +44,40 @@ void history_api(ServerContext& context, const Request& request, const boost::ur
             return bad("bad_request", "limit must be between 1 and 100");
         limit = static_cast<int>(*value);
     }
-    if (!context.hub.channel_known(channel))
-        return respond(json_error(shape, beast_http::status::not_found, "no_such_channel",
-                                  "no channel with that name"));
+    // Who asks: the user of a token (Authorization: Bearer), or, where guests may read, anyone.
+    chat::Identity who;
+    auto authorization = request[beast_http::field::authorization];
+    if (authorization.starts_with("Bearer ")) {
+        auto subject = context.verify_token(authorization.substr(7));
+        if (!subject)
+            return respond(json_error(shape, beast_http::status::unauthorized, "unauthorized",
+                                      "the token is not valid"));
+        auto key = model::nick_key(*subject);
+        who = chat::Identity{key, true, context.hub.is_admin(key)};
+    } else if (!context.guests) {
+        return respond(json_error(shape, beast_http::status::unauthorized, "unauthorized",
+                                  "this server needs Authorization: Bearer <token>"));
+    }
+    auto not_found = [respond, shape] {
+        respond(json_error(shape, beast_http::status::not_found, "no_such_channel",
+                           "no channel with that name"));
+    };
+    if (!context.hub.channel_known(channel)) return not_found();
+    // A private channel is not found by anyone who may not read it: its existence stays private.
+    context.hub.readable(
+        channel, who,
+        [&context, respond, shape, channel, before, limit,
+         not_found](std::optional<bool> readable) {
+            if (!readable)
+                return respond(json_error(shape, beast_http::status::service_unavailable,
+                                          "unavailable", "the channel could not be read"));
+            if (!*readable) return not_found();
+            read_page(context, shape, channel, before, limit, respond);
+        });
+}
 
+void read_page(ServerContext& context, const RequestShape& shape, const std::string& channel,
+               std::optional<std::int64_t> before, int limit, const Respond& respond) {
     auto& hub = context.hub;
     auto answer = [&hub, respond, shape, channel](storage::Page page) {
         if (!page.ok)

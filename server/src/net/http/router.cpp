@@ -68,6 +68,21 @@ std::optional<Upgrade> Router::route(const Request& request, const std::string& 
         respond(std::move(accepted).error());
         return std::nullopt;
     }
+    if (url->encoded_path() == "/api/login") {
+        if (request.method() == beast_http::verb::post) {
+            login(context_, request, peer, respond);
+            return std::nullopt;
+        }
+        beast_http::response<beast_http::string_body> response{
+            beast_http::status::method_not_allowed, request.version()};
+        set_common_headers(response, "text/plain");
+        response.set(beast_http::field::allow, "POST");
+        response.keep_alive(request.keep_alive());
+        response.body() = "log in with POST\n";
+        response.prepare_payload();
+        respond(std::move(response));
+        return std::nullopt;
+    }
     if (request.method() != beast_http::verb::get && request.method() != beast_http::verb::head) {
         beast_http::response<beast_http::string_body> response{
             beast_http::status::method_not_allowed, request.version()};

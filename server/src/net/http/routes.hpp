@@ -14,6 +14,8 @@ Response metrics(const ServerContext& context, const Request& request,
 void history_api(ServerContext& context, const Request& request, const boost::urls::url_view& url,
                  const std::string& channel, const Respond& respond);
 Response static_file(const ServerContext& context, const Request& request);
+void login(ServerContext& context, const Request& request, const std::string& peer,
+           const Respond& respond);
 // An accepted upgrade, or the refusal to answer with.
 Expected<Upgrade, Response> upgrade(ServerContext& context, const Request& request,
                                     const boost::urls::url_view& url, const std::string& peer);
