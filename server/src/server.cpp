@@ -182,21 +182,29 @@ Server::Server(config::Options options) : options_(std::move(options)) {
     if (ec) throw StartupError("--web-root " + options_.web_root + ": " + ec.message());
 
     context_.reset(new net::ServerContext{
-        options_, *hub_, metrics_, *registry_, *limits_, web_root,
-        protocol::DecodeLimits{options_.max_text_chars, 100}, std::move(*origins),
-        std::move(*hosts), auth::RateRules({options_.rate_per_sec, options_.burst}),
-        auth::RateRules({options_.command_rate, options_.command_burst}), nullptr});
-    context_->directory = directory_.get();
-    context_->hasher = hasher_.get();
-    context_->failed_logins = failed_logins_.get();
-    context_->signing_key = signing_key_;
-    context_->guests = hub_options.guests;
-    context_->verify_token =
-        [secret = signing_key_](std::string_view token) -> std::optional<std::string> {
-        auto verified = auth::verify_token(token, secret, auth::unix_now());
-        if (!verified) return std::nullopt;
-        return verified->subject;
-    };
+        .options = options_,
+        .hub = *hub_,
+        .metrics = metrics_,
+        .registry = *registry_,
+        .limits = *limits_,
+        .web_root = web_root,
+        .decode_limits = protocol::DecodeLimits{options_.max_text_chars, 100},
+        .origins = std::move(*origins),
+        .hosts = std::move(*hosts),
+        .message_rules = auth::RateRules({options_.rate_per_sec, options_.burst}),
+        .command_rules = auth::RateRules({options_.command_rate, options_.command_burst}),
+        .verify_token = [secret =
+                             signing_key_](std::string_view token) -> std::optional<std::string> {
+            auto verified = auth::verify_token(token, secret, auth::unix_now());
+            if (!verified) return std::nullopt;
+            return verified->subject;
+        },
+        .directory = directory_.get(),
+        .hasher = hasher_.get(),
+        .failed_logins = failed_logins_.get(),
+        .signing_key = signing_key_,
+        .guests = hub_options.guests,
+    });
 
     boost::system::error_code address_error;
     auto address = asio::ip::make_address(options_.host, address_error);

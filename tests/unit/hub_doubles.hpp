@@ -263,4 +263,11 @@ class FakeClusterLink final : public ClusterLink {
     std::vector<std::string> said_;
 };
 
+// A guest's hello as `nick`, no token, password or resume id.
+inline protocol::Hello guest_hello(const std::string& nick) {
+    protocol::Hello hello;
+    hello.nick = nick;
+    return hello;
+}
+
 }  // namespace parley::chat

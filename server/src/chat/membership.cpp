@@ -91,7 +91,8 @@ void Membership::enter(Pending pending, const std::string& name, const std::stri
 void Membership::answer_already_member(const ParticipantPtr& p, const protocol::RequestId& id,
                                        const std::string& name) {
     // Everything since the first join was delivered live: no history, so nothing twice.
-    protocol::Joined joined{name, 0, std::nullopt, {}, false};
+    protocol::Joined joined;
+    joined.channel = name;
     if (auto channel = channels_.find(name)) {
         std::lock_guard lock(channel->mutex);
         joined.member_count = channel->active_count();
@@ -155,8 +156,11 @@ void Membership::activate(Pending join, storage::Page page) {
     bool was_here = channel->present_here(nick);
     channel->activate(join.p.get(), join.ticket, page.head_seq);
     if (cluster_ && !was_here) cluster_->announce_presence(channel->name(), nick, true);
-    protocol::Joined joined{channel->name(), channel->active_count(), std::nullopt,
-                            std::move(page.messages), page.gap};
+    protocol::Joined joined;
+    joined.channel = channel->name();
+    joined.member_count = channel->active_count();
+    joined.history = std::move(page.messages);
+    joined.gap = page.gap;
     joined.topic = join.authority->topic;
     joined.is_private = join.authority->is_private;
     joined.role = protocol::to_string(role_shown(*join.authority, identity_of(*join.p)));

@@ -57,8 +57,8 @@ void Speech::store(const ParticipantPtr& p, const protocol::RequestId& id,
     if (!history_.append(std::move(message), std::move(stored))) replies_.busy(p, id);
 }
 
-void Speech::typing(const ParticipantPtr& p, const protocol::RequestId& id,
-                    const std::string& nick, const protocol::Typing& typing) {
+void Speech::typing(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
+                    const protocol::Typing& typing) {
     unless_muted(p, id, typing.channel, [=, this] {
         auto channel = channels_.find(typing.channel);
         std::unique_lock<std::mutex> lock;

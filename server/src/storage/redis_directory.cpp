@@ -3,7 +3,6 @@
 #include <hiredis/hiredis.h>
 #include <openssl/rand.h>
 
-
 #include "model/message.hpp"
 #include "redis/bus_event.hpp"
 #include "redis/keys.hpp"
@@ -122,14 +121,14 @@ bool RedisDirectory::find_account(std::string key,
 
 bool RedisDirectory::create_account(std::string key, std::string nick, std::string password_hash,
                                     std::function<void(Expected<Created>)> done) {
-    return redis_->eval(create_account_script(), {redis::keys::account(key)},
-                        {std::move(nick), std::move(password_hash),
-                         std::to_string(model::now_millis())},
-                        [done](Reply reply) {
-                            if (!reply || reply->type != Type::integer)
-                                return done(Expected<Created>(unavailable(reply)));
-                            done(reply->integer == 1 ? Created::created : Created::exists);
-                        });
+    return redis_->eval(
+        create_account_script(), {redis::keys::account(key)},
+        {std::move(nick), std::move(password_hash), std::to_string(model::now_millis())},
+        [done](Reply reply) {
+            if (!reply || reply->type != Type::integer)
+                return done(Expected<Created>(unavailable(reply)));
+            done(reply->integer == 1 ? Created::created : Created::exists);
+        });
 }
 
 bool RedisDirectory::set_password(std::string key, std::string password_hash,
@@ -147,8 +146,8 @@ bool RedisDirectory::load_channel(std::string name,
     auto authority = std::make_shared<model::ChannelAuthority>();
     auto people_key = redis::keys::people(name);
     // Two commands on one connection run in order: the second's callback sees both.
-    bool sent = redis_->command(
-        {"HGETALL", redis::keys::authority(name)}, [authority](Reply reply) {
+    bool sent =
+        redis_->command({"HGETALL", redis::keys::authority(name)}, [authority](Reply reply) {
             if (!reply || reply->type != Type::array) return;
             each_field(*reply, [&](const std::string& field, const std::string& value) {
                 if (field == "registered") authority->registered = value == "1";
@@ -199,14 +198,15 @@ bool RedisDirectory::create_channel(std::string name, std::string owner, bool is
 bool RedisDirectory::change_channel(std::string name, model::AuthorityChange change,
                                     std::function<void(Expected<void>)> done) {
     auto event = redis::bus::encode(redis::bus::Authority{name, change});
-    return redis_->eval(
-        change_channel_script(), {redis::keys::authority(name), redis::keys::people(name)},
-        {model::to_string(change.action), model::nick_key(change.target), change.value,
-         std::string(redis::keys::bus), std::move(event)},
-        [done](Reply reply) {
-            if (!reply || reply->is_error()) return done(Expected<void>(unavailable(reply)));
-            done({});
-        });
+    return redis_->eval(change_channel_script(),
+                        {redis::keys::authority(name), redis::keys::people(name)},
+                        {model::to_string(change.action), model::nick_key(change.target),
+                         change.value, std::string(redis::keys::bus), std::move(event)},
+                        [done](Reply reply) {
+                            if (!reply || reply->is_error())
+                                return done(Expected<void>(unavailable(reply)));
+                            done({});
+                        });
 }
 
 Expected<std::string> RedisDirectory::signing_key() {
@@ -231,8 +231,7 @@ Expected<std::string> RedisDirectory::signing_key() {
             context.get(), static_cast<int>(argv.size()), argv.data(), lengths.data()));
     };
     if (endpoint_.db != 0) freeReplyObject(run({"SELECT", std::to_string(endpoint_.db)}));
-    freeReplyObject(
-        run({"HSETNX", std::string(redis::keys::settings), "signing_key", candidate}));
+    freeReplyObject(run({"HSETNX", std::string(redis::keys::settings), "signing_key", candidate}));
     auto* reply = run({"HGET", std::string(redis::keys::settings), "signing_key"});
     if (!reply || reply->type != REDIS_REPLY_STRING) {
         if (reply) freeReplyObject(reply);

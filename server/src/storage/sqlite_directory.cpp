@@ -37,8 +37,8 @@ Expected<void> in_transaction(Database& db, F&& work) {
     }
 }
 
-void set_person(Database& db, const std::string& channel, const std::string& key,
-                const char* kind, const std::string& value) {
+void set_person(Database& db, const std::string& channel, const std::string& key, const char* kind,
+                const std::string& value) {
     exec(db,
          "INSERT INTO channel_people(channel, key, kind, value) VALUES(?1, ?2, ?3, ?4) "
          "ON CONFLICT(channel, key, kind) DO UPDATE SET value = excluded.value",
@@ -126,7 +126,9 @@ bool SqliteDirectory::find_account(std::string key,
         std::optional<Account> account;
         try {
             each_row(db, "SELECT nick, password_hash FROM accounts WHERE key = ?1", {key},
-                     [&](const Statement& row) { account = Account{row.text(0), row.text(1)}; });
+                     [&](const Statement& row) {
+                         account = Account{row.text(0), row.text(1)};
+                     });
         } catch (const StorageError& e) {
             return run_callback(done, Expected<std::optional<Account>>(Failure{e.what()}));
         }
@@ -136,8 +138,8 @@ bool SqliteDirectory::find_account(std::string key,
 
 bool SqliteDirectory::create_account(std::string key, std::string nick, std::string password_hash,
                                      std::function<void(Expected<Created>)> done) {
-    return submit([key = std::move(key), nick = std::move(nick),
-                   hash = std::move(password_hash), done = std::move(done)](Database& db) {
+    return submit([key = std::move(key), nick = std::move(nick), hash = std::move(password_hash),
+                   done = std::move(done)](Database& db) {
         bool exists = false;
         auto written = in_transaction(db, [&] {
             each_row(db, "SELECT 1 FROM accounts WHERE key = ?1", {key},
@@ -157,10 +159,10 @@ bool SqliteDirectory::set_password(std::string key, std::string password_hash,
                                    std::function<void(Expected<void>)> done) {
     return submit([key = std::move(key), hash = std::move(password_hash),
                    done = std::move(done)](Database& db) {
-        run_callback(done, in_transaction(db, [&] {
-                         exec(db, "UPDATE accounts SET password_hash = ?2 WHERE key = ?1",
-                              {key, hash});
-                     }));
+        run_callback(
+            done, in_transaction(db, [&] {
+                exec(db, "UPDATE accounts SET password_hash = ?2 WHERE key = ?1", {key, hash});
+            }));
     });
 }
 

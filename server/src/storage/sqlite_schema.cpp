@@ -79,8 +79,8 @@ void migrate(Database& db, const std::string& path) {
         }
         if (version < schema_version) {
             db.exec("DELETE FROM schema_version");
-            db.exec("INSERT INTO schema_version(version) VALUES(" +
-                      std::to_string(schema_version) + ")");
+            db.exec("INSERT INTO schema_version(version) VALUES(" + std::to_string(schema_version) +
+                    ")");
         }
         db.exec("COMMIT");
     } catch (const StorageError& e) {

@@ -51,9 +51,10 @@ void login(ServerContext& context, const Request& request, const std::string& pe
             auto ttl = std::chrono::duration_cast<std::chrono::seconds>(context.options.token_ttl);
             auto now = auth::unix_now();
             auto token = auth::sign_token(context.signing_key, nick, ttl, now);
-            nlohmann::json answer{{"nick", nick}, {"token", token}, {"expires_at", now + ttl.count()}};
-            respond(text_response(shape, beast_http::status::ok, "application/json",
-                                  answer.dump()));
+            nlohmann::json answer{
+                {"nick", nick}, {"token", token}, {"expires_at", now + ttl.count()}};
+            respond(
+                text_response(shape, beast_http::status::ok, "application/json", answer.dump()));
         };
         if (!context.hasher->verify(password, (*account)->password_hash, checked))
             fail(beast_http::status::service_unavailable, "busy", "the server is busy, try again");
