@@ -169,7 +169,9 @@ Server::Server(config::Options options) : options_(std::move(options)) {
     for (const auto& admin : options_.admins) hub_options.admins.insert(model::nick_key(admin));
     // Guests may chat unless told otherwise; token mode (--auth-secret) keeps its meaning.
     hub_options.guests = options_.guests.empty() ? auth_secret_.empty() : options_.guests == "true";
-    spdlog::info("guests {}; {} admins", hub_options.guests ? "may chat" : "may not chat",
+    hub_options.registration = options_.registration == "open";
+    spdlog::info("guests {}; registration {}; {} admins",
+                 hub_options.guests ? "may chat" : "may not chat", options_.registration,
                  hub_options.admins.size());
     hub_ = std::make_unique<chat::Hub>(
         io_.get_executor(), hub_options,

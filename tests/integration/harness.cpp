@@ -450,7 +450,10 @@ HttpResponse http_get(std::uint16_t port, const std::string& target, const std::
                           "\r\nConnection: close\r\n";
     for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
     request += "\r\n";
-    auto answer = raw_request(port, request, default_timeout);
+    return parse_http_response(raw_request(port, request, default_timeout));
+}
+
+HttpResponse parse_http_response(const std::string& answer) {
     HttpResponse response;
     auto header_end = answer.find("\r\n\r\n");
     if (answer.rfind("HTTP/1.1 ", 0) != 0 || header_end == std::string::npos) return response;

@@ -160,6 +160,8 @@ struct HttpResponse {
 HttpResponse http_get(std::uint16_t port, const std::string& target,
                       const std::string& method = "GET",
                       std::vector<std::pair<std::string, std::string>> headers = {});
+// The status, headers and body of a whole HTTP/1.1 answer (status 0 when it is not one).
+HttpResponse parse_http_response(const std::string& answer);
 // Sends raw bytes and returns whatever the server answers before closing or the timeout.
 std::string raw_request(std::uint16_t port, const std::string& bytes,
                         std::chrono::milliseconds timeout = 3s);

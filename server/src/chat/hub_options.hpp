@@ -21,6 +21,7 @@ struct HubOptions {
     int max_history_reads_per_session = 4;  // history requests in flight per connection
     std::set<std::string> admins;           // nick keys of the server's admins (--admins)
     bool guests = true;                     // connections without an account may chat
+    bool registration = true;               // anyone may register an account
 };
 
 }  // namespace parley::chat

@@ -1,5 +1,7 @@
 #include "chat/identification.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "auth/random_id.hpp"
 
 namespace parley::chat {
@@ -103,8 +105,15 @@ void Identification::refuse_login(const ParticipantPtr& p, const protocol::Reque
 
 void Identification::register_account(const ParticipantPtr& p, const protocol::RequestId& id,
                                       const protocol::Register& request) {
-    if (HubAccess::state(*p).identified()) {
+    auto& state = HubAccess::state(*p);
+    if (state.identified() && state.standing().admin) return create_for(p, id, request);
+    if (state.identified()) {
         replies_.fail(p, id, ErrorCode::already_identified, "this connection already said hello");
+        return;
+    }
+    if (!options_.registration) {
+        replies_.fail(p, id, ErrorCode::forbidden,
+                      "registration is closed on this server; an admin can create your account");
         return;
     }
     auto nick = request.nick;
@@ -112,37 +121,60 @@ void Identification::register_account(const ParticipantPtr& p, const protocol::R
     auto release = [=, this] {
         if (cluster_) cluster_->release_nick(key);
     };
-    auto password = request.password;
     claim(p, id, nick, true, model::account_identity(nick), [=, this] {
-        auto created = [=, this](Expected<storage::Created> result) {
-            if (!result) {
-                release();
-                return replies_.fail(p, id, ErrorCode::unavailable,
-                                     "the account could not be stored, try again");
-            }
-            if (*result == storage::Created::exists) {
-                release();
-                return replies_.fail(p, id, ErrorCode::nick_taken,
-                                     "the nick " + nick + " is registered already");
-            }
-            admit(p, id, nick, true, {});
-        };
-        auto hashed = [=, this](Expected<std::string> hash) {
-            if (!hash) {
-                release();
-                return replies_.fail(p, id, ErrorCode::unavailable, hash.error().message);
-            }
-            if (!services_.directory.create_account(key, nick, *hash, created)) {
-                release();
-                replies_.busy(p, id);
-            }
-        };
-        if (!services_.hasher.hash(password, hashed)) {
-            release();
-            replies_.fail(p, id, ErrorCode::busy,
-                          "too many passwords are being checked, try again");
-        }
+        store_account(p, id, nick, request.password, release,
+                      [=, this] { admit(p, id, nick, true, {}); });
     });
+}
+
+void Identification::create_for(const ParticipantPtr& p, const protocol::RequestId& id,
+                                const protocol::Register& request) {
+    // An admin's `register` makes an account for someone else (the way in when registration is
+    // closed); the admin's own connection stays who it is.
+    auto nick = request.nick;
+    if (!nicks_.available(model::nick_key(nick), nick, true)) {
+        replies_.fail(p, id, ErrorCode::nick_taken, "a guest is using the nick " + nick);
+        return;
+    }
+    store_account(
+        p, id, nick, request.password, [] {},
+        [=, this] {
+            spdlog::info("admin {} created the account {}", p->nick(), nick);
+            if (id) replies_.send(p, protocol::encode_ok(id, std::nullopt));
+        });
+}
+
+void Identification::store_account(const ParticipantPtr& p, const protocol::RequestId& id,
+                                   const std::string& nick, const std::string& password,
+                                   std::function<void()> failed, std::function<void()> created) {
+    auto key = model::nick_key(nick);
+    auto stored = [=, this](Expected<storage::Created> result) {
+        if (!result) {
+            failed();
+            return replies_.fail(p, id, ErrorCode::unavailable,
+                                 "the account could not be stored, try again");
+        }
+        if (*result == storage::Created::exists) {
+            failed();
+            return replies_.fail(p, id, ErrorCode::nick_taken,
+                                 "the nick " + nick + " is registered already");
+        }
+        created();
+    };
+    auto hashed = [=, this](Expected<std::string> hash) {
+        if (!hash) {
+            failed();
+            return replies_.fail(p, id, ErrorCode::unavailable, hash.error().message);
+        }
+        if (!services_.directory.create_account(key, nick, *hash, stored)) {
+            failed();
+            replies_.busy(p, id);
+        }
+    };
+    if (!services_.hasher.hash(password, hashed)) {
+        failed();
+        replies_.fail(p, id, ErrorCode::busy, "too many passwords are being checked, try again");
+    }
 }
 
 void Identification::change_password(const ParticipantPtr& p, const protocol::RequestId& id,

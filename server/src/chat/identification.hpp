@@ -58,6 +58,14 @@ class Identification {
     // Adds the connection under its claimed nick and sends `welcome`.
     void admit(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
                bool account, const std::string& resume_id);
+    // An admin makes an account for someone else.
+    void create_for(const ParticipantPtr& p, const protocol::RequestId& id,
+                    const protocol::Register& request);
+    // Hashes the password and stores the account, then `created`; answers a failure after
+    // calling `failed`.
+    void store_account(const ParticipantPtr& p, const protocol::RequestId& id,
+                       const std::string& nick, const std::string& password,
+                       std::function<void()> failed, std::function<void()> created);
     void refuse_login(const ParticipantPtr& p, const protocol::RequestId& id,
                       const std::string& key);
 

@@ -207,6 +207,10 @@ const std::vector<Spec>& specs() {
                "whether connections without an account or a token may chat (default: true, "
                "false with --auth-secret)",
                &Options::guests, {"true", "false"}),
+        choice("registration",
+               "whether anyone may create an account with the register command; closed: only "
+               "accounts that exist already, and token users",
+               &Options::registration, {"open", "closed"}),
         list("admins", "nicks of the server's admins, comma separated (accounts)",
              &Options::admins),
         duration("token-ttl", "how long tokens from POST /api/login last", &Options::token_ttl,

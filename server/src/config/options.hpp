@@ -66,6 +66,7 @@ struct Options {
     // Security
     std::string auth_secret;  // HS256 secret shared with an outside issuer; empty: a key is made
     std::string guests;       // "true" or "false"; empty: true, but false with --auth-secret
+    std::string registration = "open";            // "open" or "closed"
     std::vector<std::string> admins;              // nicks of the server's admins (accounts)
     Duration token_ttl{30LL * 24 * 3600 * 1000};  // tokens from POST /api/login
     std::string auth_secret_file;

@@ -1,0 +1,62 @@
+#include "accounts_support.hpp"
+
+#include <sstream>
+
+namespace parley::test {
+
+json request(Client& client, json frame, const std::string& id) {
+    frame["id"] = id;
+    client.send(frame);
+    return client.next_where([&](const json& f) { return f.value("id", "") == id; });
+}
+
+json register_account(Client& client, const std::string& nick, const std::string& password) {
+    return request(client, {{"type", "register"}, {"nick", nick}, {"password", password}});
+}
+
+json log_in(Client& client, const std::string& nick, const std::string& password) {
+    return request(client, {{"type", "hello"}, {"nick", nick}, {"password", password}});
+}
+
+json act(Client& client, const std::string& type, const std::string& channel,
+         const std::string& nick) {
+    return request(client, {{"type", type}, {"channel", channel}, {"nick", nick}});
+}
+
+std::string code_of(const json& reply) {
+    if (reply.value("type", "") != "error") return "(not an error: " + reply.dump() + ")";
+    return reply.value("code", "(no code)");
+}
+
+HttpResponse http_post(std::uint16_t port, const std::string& target, const std::string& body) {
+    std::string request = "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" +
+                          std::to_string(port) +
+                          "\r\nConnection: close\r\nContent-Type: application/json\r\n"
+                          "Content-Length: " +
+                          std::to_string(body.size()) + "\r\n\r\n" + body;
+    return parse_http_response(raw_request(port, request, default_timeout));
+}
+
+json api_login(std::uint16_t port, const std::string& nick, const std::string& password,
+               int* status) {
+    auto response =
+        http_post(port, "/api/login", json{{"nick", nick}, {"password", password}}.dump());
+    if (status) *status = response.status;
+    return json::parse(response.body, nullptr, false).is_object() ? json::parse(response.body)
+                                                                    : json::object();
+}
+
+HttpResponse get_with_token(std::uint16_t port, const std::string& target,
+                            const std::string& token) {
+    if (token.empty()) return http_get(port, target);
+    return http_get(port, target, "GET", {{"Authorization", "Bearer " + token}});
+}
+
+double metric_value(std::uint16_t port, const std::string& sample) {
+    std::istringstream lines(http_get(port, "/metrics").body);
+    for (std::string line; std::getline(lines, line);)
+        if (line.rfind(sample + " ", 0) == 0) return std::stod(line.substr(sample.size() + 1));
+    return -1;
+}
+
+}  // namespace parley::test

@@ -1,0 +1,38 @@
+#pragma once
+// Helpers for the accounts and channel authority tests: commands that wait for their own reply,
+// logins over WebSocket and HTTP.
+
+#include <string>
+
+#include "harness.hpp"
+
+namespace parley::test {
+
+// Sends `frame` with "id": `id` and returns the frame that answers it (ok, error, joined,
+// welcome...); frames of other ids stay queued.
+json request(Client& client, json frame, const std::string& id = "r");
+
+// Reply to {"type":"register"} / {"type":"hello","password"} on a fresh connection.
+json register_account(Client& client, const std::string& nick, const std::string& password);
+json log_in(Client& client, const std::string& nick, const std::string& password);
+
+// A channel command on `nick` ({"type":"kick","channel","nick"}, and the like), its reply.
+json act(Client& client, const std::string& type, const std::string& channel,
+         const std::string& nick);
+
+// The code of an error reply, or "(not an error: ...)" for anything else.
+std::string code_of(const json& reply);
+
+// POST with a JSON body; the status, headers and body of the answer.
+HttpResponse http_post(std::uint16_t port, const std::string& target, const std::string& body);
+// POST /api/login; the answer's JSON body (empty object when there is none).
+json api_login(std::uint16_t port, const std::string& nick, const std::string& password,
+               int* status = nullptr);
+// GET with `Authorization: Bearer <token>` (no header when the token is empty).
+HttpResponse get_with_token(std::uint16_t port, const std::string& target,
+                            const std::string& token);
+
+// One sample of /metrics (e.g. `parley_failed_logins_total`), or -1 when it is absent.
+double metric_value(std::uint16_t port, const std::string& sample);
+
+}  // namespace parley::test
