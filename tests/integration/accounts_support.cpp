@@ -1,6 +1,7 @@
 #include "accounts_support.hpp"
 
 #include <sstream>
+#include <stdexcept>
 
 namespace parley::test {
 
@@ -18,6 +19,32 @@ json log_in(Client& client, const std::string& nick, const std::string& password
     return request(client, {{"type", "hello"}, {"nick", nick}, {"password", password}});
 }
 
+std::string password_for(const std::string& nick) {
+    return nick + "'s long password";
+}
+
+std::unique_ptr<Client> signed_up(std::uint16_t port, const std::string& nick) {
+    auto client = std::make_unique<Client>(port);
+    auto welcome = register_account(*client, nick, password_for(nick));
+    if (welcome.value("type", "") != "welcome")
+        throw std::runtime_error("could not register " + nick + ": " + welcome.dump());
+    return client;
+}
+
+std::unique_ptr<Client> logged_in(std::uint16_t port, const std::string& nick) {
+    auto client = std::make_unique<Client>(port);
+    auto welcome = log_in(*client, nick, password_for(nick));
+    if (welcome.value("type", "") != "welcome")
+        throw std::runtime_error("could not log in as " + nick + ": " + welcome.dump());
+    return client;
+}
+
+std::unique_ptr<Client> guest(std::uint16_t port, const std::string& nick) {
+    auto client = std::make_unique<Client>(port);
+    client->hello(nick);
+    return client;
+}
+
 json act(Client& client, const std::string& type, const std::string& channel,
          const std::string& nick) {
     return request(client, {{"type", type}, {"channel", channel}, {"nick", nick}});
@@ -29,8 +56,8 @@ std::string code_of(const json& reply) {
 }
 
 HttpResponse http_post(std::uint16_t port, const std::string& target, const std::string& body) {
-    std::string request = "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" +
-                          std::to_string(port) +
+    std::string request = "POST " + target +
+                          " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
                           "\r\nConnection: close\r\nContent-Type: application/json\r\n"
                           "Content-Length: " +
                           std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -43,7 +70,7 @@ json api_login(std::uint16_t port, const std::string& nick, const std::string& p
         http_post(port, "/api/login", json{{"nick", nick}, {"password", password}}.dump());
     if (status) *status = response.status;
     return json::parse(response.body, nullptr, false).is_object() ? json::parse(response.body)
-                                                                    : json::object();
+                                                                  : json::object();
 }
 
 HttpResponse get_with_token(std::uint16_t port, const std::string& target,

@@ -2,6 +2,7 @@
 // Helpers for the accounts and channel authority tests: commands that wait for their own reply,
 // logins over WebSocket and HTTP.
 
+#include <memory>
 #include <string>
 
 #include "harness.hpp"
@@ -15,6 +16,14 @@ json request(Client& client, json frame, const std::string& id = "r");
 // Reply to {"type":"register"} / {"type":"hello","password"} on a fresh connection.
 json register_account(Client& client, const std::string& nick, const std::string& password);
 json log_in(Client& client, const std::string& nick, const std::string& password);
+
+// A new connection that registers `nick` (password `password_for(nick)`) and is welcomed.
+std::unique_ptr<Client> signed_up(std::uint16_t port, const std::string& nick);
+// A new connection that logs in as `nick`, registered by signed_up.
+std::unique_ptr<Client> logged_in(std::uint16_t port, const std::string& nick);
+// A new connection of a guest.
+std::unique_ptr<Client> guest(std::uint16_t port, const std::string& nick);
+std::string password_for(const std::string& nick);
 
 // A channel command on `nick` ({"type":"kick","channel","nick"}, and the like), its reply.
 json act(Client& client, const std::string& type, const std::string& channel,

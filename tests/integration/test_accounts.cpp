@@ -1,8 +1,8 @@
 // Accounts on one node: registering, logging in by password or token, changing the password,
 // guests under registered nicks, servers without guests or open registration, and the limits on
 // failed logins.
-#include <sqlite3.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "accounts_support.hpp"
 

@@ -17,11 +17,13 @@ void Authority::with_authority(const ParticipantPtr& p, const protocol::RequestI
     });
 }
 
-bool Authority::present(const std::string& channel, const std::string& nick) const {
+std::optional<std::string> Authority::present(const std::string& channel,
+                                              const std::string& nick) const {
     auto found = channels_.find(channel);
-    if (!found) return false;
+    if (!found) return std::nullopt;
     std::lock_guard lock(found->mutex);
-    return found->present_anywhere(nick);
+    if (found->present_anywhere(nick)) return nick;
+    return found->present_as(model::nick_key(nick));
 }
 
 void Authority::to_members(const std::string& channel, const ws::Frame& frame) {
@@ -144,23 +146,26 @@ void Authority::moderate(const ParticipantPtr& p, const protocol::RequestId& id,
         static const Action actions[] = {Action::kick, Action::ban, Action::unban, Action::mute,
                                          Action::unmute};
         auto action = actions[static_cast<int>(request.action)];
-        bool known = false;
+        // The target as its user spells it, when known without asking the directory.
+        std::optional<std::string> known;
         switch (request.action) {
             case Sanction::kick:
             case Sanction::mute:
                 known = present(request.channel, request.nick);
                 break;
             case Sanction::ban:
-                known = present(request.channel, request.nick) || nicks_.holder(key);
+                known = present(request.channel, request.nick);
+                if (auto holder = nicks_.holder(key); !known && holder) known = holder->nick;
                 break;
             case Sanction::unban:
-                known = authority->bans.count(key) > 0;
+                if (authority->bans.count(key)) known = request.nick;
                 break;
             case Sanction::unmute:
-                known = authority->muted.count(key) > 0;
+                if (authority->muted.count(key)) known = request.nick;
                 break;
         }
-        model::AuthorityChange change{action, request.nick, request.reason, p->nick()};
+        model::AuthorityChange change{action, known.value_or(request.nick), request.reason,
+                                      p->nick()};
         if (known) return store(p, id, request.channel, std::move(change));
         if (request.action != Sanction::ban) {
             auto missing = request.action == Sanction::unban    ? " is not banned in "

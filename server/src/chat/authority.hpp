@@ -54,8 +54,9 @@ class Authority {
     // Stores the change, answers `ok`, and carries it out (here, on a single node).
     void store(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& channel,
                model::AuthorityChange change);
-    // Whether the nick is present in the channel, on this node or (in a cluster) another.
-    bool present(const std::string& channel, const std::string& nick) const;
+    // The nick, as its user spells it, when present in the channel on this node or (in a
+    // cluster) another.
+    std::optional<std::string> present(const std::string& channel, const std::string& nick) const;
     void to_members(const std::string& channel, const ws::Frame& frame);
 
     const HubOptions& options_;

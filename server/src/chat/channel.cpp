@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "model/message.hpp"
 #include "protocol/events.hpp"
 
 namespace parley::chat {
@@ -87,6 +88,14 @@ bool Channel::has_member(const Participant* participant) const {
 bool Channel::is_active_member(const Participant* participant) const {
     auto i = index_of(participant);
     return i != members_.size() && members_[i].active;
+}
+
+std::optional<std::string> Channel::present_as(const std::string& key) const {
+    for (const auto& [nick, count] : active_nicks_)
+        if (model::nick_key(nick) == key) return nick;
+    for (const auto& [nick, nodes] : remote_)
+        if (model::nick_key(nick) == key) return nick;
+    return std::nullopt;
 }
 
 std::vector<std::string> Channel::active_nicks(std::size_t at_most) const {

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -45,6 +46,9 @@ class Channel {
     const std::string* nick_of(const Participant* participant) const;
     // Whether the nick is in the channel, on this node or (in a cluster) another.
     bool present_anywhere(const std::string& nick) const;
+    // The nick, as its user spells it, present anywhere under the key (nick_key); a scan, for
+    // moderation commands that may name a member in any case.
+    std::optional<std::string> present_as(const std::string& key) const;
     // Whether the nick has an active connection in this channel on this node.
     bool present_here(const std::string& nick) const { return active_nicks_.count(nick) > 0; }
     std::vector<std::string> nicks_here() const;
