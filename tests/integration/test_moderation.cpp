@@ -28,7 +28,8 @@ struct Team {
         ann = signed_up(server.port(), "ann");
         bob = signed_up(server.port(), "bob");
         carl = signed_up(server.port(), "carl");
-        auto created = request(*ann, {{"type", "create"}, {"channel", "team"}, {"private", is_private}});
+        auto created =
+            request(*ann, {{"type", "create"}, {"channel", "team"}, {"private", is_private}});
         if (created.value("type", "") != "joined") throw std::runtime_error(created.dump());
         for (auto* member : {bob.get(), carl.get()}) {
             if (is_private) act(*ann, "invite", "team", member == bob.get() ? "bob" : "carl");
@@ -46,9 +47,8 @@ TEST(Moderation, AKickedMemberLeavesAndTheOthersSeeIt) {
     EXPECT_EQ(kicked["channel"], "team");
     EXPECT_EQ(kicked["by"], "ann");
     EXPECT_EQ(kicked["reason"], "off topic");
-    auto presence = team.carl->next_where([](const json& f) {
-        return f.value("type", "") == "presence" && !f["left"].empty();
-    });
+    auto presence = team.carl->next_where(
+        [](const json& f) { return f.value("type", "") == "presence" && !f["left"].empty(); });
     EXPECT_EQ(presence["left"], json::array({"bob"}));
     EXPECT_EQ(code_of(say(*team.bob, "team", "still here?")), "not_member");
     // Every connection of bob's leaves, and a kick from an open-to-all channel is not a ban.

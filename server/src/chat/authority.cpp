@@ -197,9 +197,15 @@ void Authority::store(const ParticipantPtr& p, const protocol::RequestId& id,
         // Who did what to whom, where; never a topic's or a reason's text.
         spdlog::info("authority: {} {} {} in {}", change.by, model::to_string(change.action),
                      change.target.empty() ? "-" : change.target, channel);
+        // The change holds on this node before the reply goes: a `join` sent after an
+        // invitation's `ok` finds the invitation. In a cluster the change comes back from Redis
+        // to every node, this one included, and that carries it out; applying it twice is
+        // harmless, as every change sets a value rather than adding to one.
+        if (cluster_)
+            cache_.changed(channel, change);
+        else
+            carry_out(channel, change);
         if (id) replies_.send(p, protocol::encode_ok(id, std::nullopt));
-        // In a cluster the change comes back from Redis to every node, this one included.
-        if (!cluster_) carry_out(channel, change);
     };
     if (!directory_.change_channel(channel, change, stored)) replies_.busy(p, id);
 }

@@ -38,12 +38,21 @@ void Membership::join(const ParticipantPtr& p, const protocol::RequestId& id,
                 return refused(ErrorCode::forbidden,
                                join.channel + " is private: you need an invitation");
             case JoinVerdict::invited: {
-                // Taken up: from now on a member, even after leaving.
+                // Taken up: from now on a member, even after leaving. The membership is stored
+                // and holds on this node before `joined` goes, so that the member's next
+                // `history` finds it (in a cluster Redis brings it again; applying it twice is
+                // harmless).
                 model::AuthorityChange admit{model::AuthorityChange::Action::admit, nick, {}, nick};
-                directory_.change_channel(join.channel, admit, [=, this](Expected<void> stored) {
-                    if (stored && !cluster_) authority_.changed(join.channel, admit);
-                });
-                break;
+                auto admitted = [=, this, authority = *authority](Expected<void> stored) {
+                    if (!stored)
+                        return refused(ErrorCode::unavailable, "the channel could not be joined");
+                    authority_.changed(join.channel, admit);
+                    enter(Pending{p, id, nullptr, ticket, authority}, join.channel, nick,
+                          join.since);
+                };
+                if (!directory_.change_channel(join.channel, admit, admitted))
+                    refused(ErrorCode::busy, "the server is busy, try again");
+                return;
             }
             case JoinVerdict::allowed:
                 break;
