@@ -1,13 +1,14 @@
 #pragma once
-// What the hardening tests share: time since a start, /metrics samples, chat frames, connections
-// identified in the write that upgrades them, and a reader that drains many raw connections at
-// once.
+// What the hardening, security and cluster tests share: time since a start, /metrics samples,
+// chat frames, connections identified in the write that upgrades them, a reader that drains many
+// raw connections at once, and the check that a dm reaches exactly one user's devices.
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -28,6 +29,16 @@ json say_frame(const std::string& channel, const std::string& text, int id);
 // One sample of /metrics (e.g. `parley_closes_total{code="1008"}`), or -1 when it is absent or
 // the endpoint does not answer, as at the open-files limit: for polling until it shows.
 double metric(std::uint16_t port, const std::string& sample);
+
+// Every sample of a Prometheus text exposition, by `name{labels}`. Fails the test on any line
+// that is not valid text format or whose metric lacks # HELP and # TYPE.
+std::map<std::string, double> parse_prometheus(const std::string& text);
+// /metrics, which must answer 200 with valid Prometheus text, parsed.
+std::map<std::string, double> scrape(std::uint16_t port);
+// Counters that follow an event the client has already seen the end of may be bumped a moment
+// later (a close is counted when the server's side of it finishes): polls until `sample` is
+// `expected` or the default timeout passes, and returns its last value.
+double wait_for_metric(std::uint16_t port, const std::string& sample, double expected);
 
 // ---- raw connections -----------------------------------------------------------------------
 
@@ -60,5 +71,15 @@ class ReplyCounter {
     std::atomic<long> count_{0};
     std::thread reader_;
 };
+
+// ---- direct messages in token mode -----------------------------------------------------------
+
+// In token mode with `secret`: `phone` holds the nick ann, and `other` asked for it as ANN with a
+// token for ANN and was answered `refused`. Checks that this is nick_taken (another user whose
+// nick collides), that a second token for ann on `laptop` shares the nick, and that a dm from
+// `bob` reaches both of ann's devices and nothing of it reaches `other`.
+void expect_dm_reaches_only_the_same_subject(const std::string& secret, const json& refused,
+                                             Client& phone, Client& laptop, Client& bob,
+                                             Client& other);
 
 }  // namespace parley::test
