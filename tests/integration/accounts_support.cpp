@@ -1,6 +1,5 @@
 #include "accounts_support.hpp"
 
-#include <sstream>
 #include <stdexcept>
 
 namespace parley::test {
@@ -77,13 +76,6 @@ HttpResponse get_with_token(std::uint16_t port, const std::string& target,
                             const std::string& token) {
     if (token.empty()) return http_get(port, target);
     return http_get(port, target, "GET", {{"Authorization", "Bearer " + token}});
-}
-
-double metric_value(std::uint16_t port, const std::string& sample) {
-    std::istringstream lines(http_get(port, "/metrics").body);
-    for (std::string line; std::getline(lines, line);)
-        if (line.rfind(sample + " ", 0) == 0) return std::stod(line.substr(sample.size() + 1));
-    return -1;
 }
 
 }  // namespace parley::test

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "harness.hpp"
+#include "support.hpp"
 
 namespace parley::test {
 
@@ -40,8 +41,5 @@ json api_login(std::uint16_t port, const std::string& nick, const std::string& p
 // GET with `Authorization: Bearer <token>` (no header when the token is empty).
 HttpResponse get_with_token(std::uint16_t port, const std::string& target,
                             const std::string& token);
-
-// One sample of /metrics (e.g. `parley_failed_logins_total`), or -1 when it is absent.
-double metric_value(std::uint16_t port, const std::string& sample);
 
 }  // namespace parley::test

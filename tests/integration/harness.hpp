@@ -28,6 +28,11 @@ using namespace std::chrono_literals;
 // Generous: tests wait on events, and only a broken server makes them wait this long.
 inline constexpr std::chrono::milliseconds default_timeout = 10s;
 
+// Sanitizer builds (scripts/test --asan, --tsan) run several times slower. A test's bound on how
+// long something may take (that the server did not stall, never a measurement) is stretched by
+// this much there.
+inline constexpr int time_stretch = PARLEY_TIME_STRETCH;
+
 // A fresh folder under the system temp dir, removed at destruction.
 class TempDir {
   public:

@@ -161,8 +161,8 @@ TEST(Accounts, TooManyFailedLoginsAreRateLimitedPerAddressAndPerAccount) {
         Client client(server.port());
         EXPECT_EQ(log_in(client, "ann", good)["type"], "welcome");
     }
-    EXPECT_GE(metric_value(server.port(), "parley_failed_logins_total"), 10);
-    EXPECT_GE(metric_value(server.port(), "parley_logins_limited_total"), 3);
+    EXPECT_GE(metric(server.port(), "parley_failed_logins_total"), 10);
+    EXPECT_GE(metric(server.port(), "parley_logins_limited_total"), 3);
 }
 
 TEST(Accounts, TenFailedLoginsForOneAccountFromManyAddressesLockItForAMinute) {

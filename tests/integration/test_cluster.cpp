@@ -6,6 +6,7 @@
 
 #include "harness.hpp"
 #include "redis_process.hpp"
+#include "support.hpp"
 
 namespace parley::test {
 namespace {
@@ -224,15 +225,7 @@ TEST(Cluster, ATokenSharesANickAcrossNodesOnlyForTheVerySameSubject) {
     Client phone(a->port()), other(b->port()), laptop(b->port()), bob(a->port());
     EXPECT_EQ(phone.hello("ann", parley_token(secret, "ann"))["type"], "welcome");
     auto refused = other.hello("ANN", parley_token(secret, "ANN"));
-    EXPECT_EQ(refused.value("code", std::string("(none)")), "nick_taken") << refused.dump();
-    EXPECT_EQ(laptop.hello("ann", parley_token(secret, "ann"))["type"], "welcome");
-    EXPECT_EQ(bob.hello("bob", parley_token(secret, "bob"))["type"], "welcome");
-
-    bob.send(json{{"type", "dm"}, {"to", "ann"}, {"text", "for ann only"}, {"id", 1}});
-    EXPECT_EQ(bob.next_of_type("ok")["id"], 1);
-    for (auto* device : {&phone, &laptop})
-        EXPECT_EQ(device->next_of_type("dm")["text"], "for ann only");
-    EXPECT_TRUE(other.nothing_within(300ms)) << "the refused connection got ann's dm";
+    expect_dm_reaches_only_the_same_subject(secret, refused, phone, laptop, bob, other);
 }
 
 TEST(Cluster, RedisDownAnswersUnavailableAndDeliveryResumesWhenItIsBack) {

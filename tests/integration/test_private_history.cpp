@@ -14,8 +14,7 @@ const std::string secret_text = "the launch moves to Tuesday";
 struct Staff {
     explicit Staff(std::vector<std::string> args = {}) : server(std::move(args)) {
         ann = signed_up(server.port(), "ann");
-        auto created =
-            request(*ann, {{"type", "create"}, {"channel", "staff"}, {"private", true}});
+        auto created = request(*ann, {{"type", "create"}, {"channel", "staff"}, {"private", true}});
         if (created.value("type", "") != "joined") throw std::runtime_error(created.dump());
         request(*ann, {{"type", "say"}, {"channel", "staff"}, {"text", secret_text}});
         ann_token = api_login(server.port(), "ann", password_for("ann"))["token"];
@@ -58,14 +57,15 @@ TEST(PrivateHistory, AnAccountThatIsNotAMemberCannotReadItEither) {
     EXPECT_EQ(page.status, 404);
     EXPECT_EQ(page.body.find(secret_text), std::string::npos);
     // A forged or foreign token is refused as such, not let through as a guest.
-    EXPECT_EQ(get_with_token(staff.server.port(), "/api/channels/staff/messages", "not.a.token")
-                  .status,
-              401);
+    EXPECT_EQ(
+        get_with_token(staff.server.port(), "/api/channels/staff/messages", "not.a.token").status,
+        401);
 }
 
 TEST(PrivateHistory, MembersReadItAndAKickedMemberNoLonger) {
     Staff staff;
-    auto page = get_with_token(staff.server.port(), "/api/channels/staff/messages", staff.ann_token);
+    auto page =
+        get_with_token(staff.server.port(), "/api/channels/staff/messages", staff.ann_token);
     EXPECT_EQ(page.status, 200);
     EXPECT_NE(page.body.find(secret_text), std::string::npos);
 
@@ -97,7 +97,8 @@ TEST(PrivateHistory, WithGuestsOffTheHttpApiNeedsAToken) {
     auto without = get_with_token(staff.server.port(), "/api/channels/lobby/messages", "");
     EXPECT_EQ(without.status, 401);
     EXPECT_EQ(without.body.find("public words"), std::string::npos);
-    auto with = get_with_token(staff.server.port(), "/api/channels/lobby/messages", staff.ann_token);
+    auto with =
+        get_with_token(staff.server.port(), "/api/channels/lobby/messages", staff.ann_token);
     EXPECT_EQ(with.status, 200);
     EXPECT_NE(with.body.find("public words"), std::string::npos);
 }
