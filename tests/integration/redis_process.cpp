@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
@@ -100,7 +101,15 @@ std::string RedisProcess::command(const std::string& line) const {
         std::string first;
         std::getline(in, first);
         if (!first.empty() && first.back() == '\r') first.pop_back();
-        return first;
+        // A bulk string ("$<length>" then the bytes): its value.
+        if (first.size() < 2 || first[0] != '$' || first[1] == '-') return first;
+        auto length = std::stoul(first.substr(1));
+        if (answer.size() < length + 2)
+            boost::asio::read(socket, answer,
+                              boost::asio::transfer_exactly(length + 2 - answer.size()));
+        std::string value(length, '\0');
+        in.read(value.data(), static_cast<std::streamsize>(length));
+        return value;
     } catch (const std::exception&) {
         return "";
     }

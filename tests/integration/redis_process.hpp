@@ -21,7 +21,8 @@ class RedisProcess {
     std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
     void stop();   // SIGTERM, and wait for it to exit
     void start();  // again, on the same port and data
-    // Sends one inline command and returns the first line of the answer ("" when unreachable).
+    // Sends one inline command and returns the first line of the answer, or a bulk string's
+    // value ("" when unreachable).
     std::string command(const std::string& line) const;
 
   private:

@@ -176,4 +176,16 @@ void expect_dm_reaches_only_the_same_subject(const std::string& secret, const js
     EXPECT_TRUE(other.nothing_within(300ms)) << "the refused connection got ann's dm";
 }
 
+std::unique_ptr<ServerProcess> start_node(const RedisProcess& redis, const std::string& name,
+                                          std::vector<std::string> more) {
+    std::vector<std::string> args = {
+        "--redis",        redis.url(), "--node",  name,      "--cluster-node-ttl", "1s",
+        "--rate-per-sec", "1000000",   "--burst", "1000000", "--presence-window",  "20ms"};
+    args.insert(args.end(), more.begin(), more.end());
+    auto node = std::make_unique<ServerProcess>(args);
+    if (!node->wait_for_log("cluster: subscribed"))
+        throw std::runtime_error("node " + name + " did not reach Redis:\n" + node->logs());
+    return node;
+}
+
 }  // namespace parley::test

@@ -16,6 +16,7 @@
 
 #include "harness.hpp"
 #include "raw_client.hpp"
+#include "redis_process.hpp"
 
 namespace parley::test {
 
@@ -81,5 +82,10 @@ class ReplyCounter {
 void expect_dm_reaches_only_the_same_subject(const std::string& secret, const json& refused,
                                              Client& phone, Client& laptop, Client& bob,
                                              Client& other);
+
+// A cluster node on `redis`, named `name`, with limits out of the tests' way, started once it
+// has subscribed.
+std::unique_ptr<ServerProcess> start_node(const RedisProcess& redis, const std::string& name,
+                                          std::vector<std::string> more = {});
 
 }  // namespace parley::test

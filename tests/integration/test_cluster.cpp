@@ -11,18 +11,6 @@
 namespace parley::test {
 namespace {
 
-std::unique_ptr<ServerProcess> start_node(const RedisProcess& redis, const std::string& name,
-                                          std::vector<std::string> more = {}) {
-    std::vector<std::string> args = {
-        "--redis",        redis.url(), "--node",  name,      "--cluster-node-ttl", "1s",
-        "--rate-per-sec", "1000000",   "--burst", "1000000", "--presence-window",  "20ms"};
-    args.insert(args.end(), more.begin(), more.end());
-    auto node = std::make_unique<ServerProcess>(args);
-    if (!node->wait_for_log("cluster: subscribed"))
-        throw std::runtime_error("node " + name + " did not reach Redis:\n" + node->logs());
-    return node;
-}
-
 json say(Client& client, const std::string& channel, const std::string& text, int id) {
     client.send(json{{"type", "say"}, {"channel", channel}, {"text", text}, {"id", id}});
     return client.next_where([&](const json& f) { return f.value("id", -1) == id; });

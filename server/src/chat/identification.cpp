@@ -42,10 +42,8 @@ void Identification::hello(const ParticipantPtr& p, const protocol::RequestId& i
 void Identification::guest(const ParticipantPtr& p, const protocol::RequestId& id,
                            const std::string& nick, const std::optional<std::string>& resume) {
     auto key = model::nick_key(nick);
-    if (!nicks_.available(key, nick, false)) {
-        replies_.fail(p, id, ErrorCode::nick_taken, "the nick " + nick + " is taken");
-        return;
-    }
+    // The account is looked up first, even when its user is connected: a guest is told the nick
+    // is registered (and may log in) rather than only that it is taken. claim() checks the rest.
     auto found = [=, this](Expected<std::optional<storage::Account>> account) {
         if (!account)
             return replies_.fail(p, id, ErrorCode::unavailable, "accounts could not be read");
