@@ -40,6 +40,9 @@ TEST(ChannelAuthority, AnAccountCreatesAChannelAndJoinsItAsOwner) {
         EXPECT_EQ(joined["role"], "owner");
         EXPECT_EQ(joined["private"], false);
         EXPECT_EQ(joined["topic"], "Plans for the week");
+        EXPECT_EQ(joined["registered"], true);
+        EXPECT_EQ(joined["roles"], (json{{"ann", "owner"}}));
+        EXPECT_EQ(joined["muted"], false);
 
         // Another member joins as a member and sees the same topic.
         auto bob = signed_up(server.port(), "bob");
@@ -59,6 +62,8 @@ TEST(ChannelAuthority, AnAccountCreatesAChannelAndJoinsItAsOwner) {
     EXPECT_EQ(guest_joined["role"], "member");
     EXPECT_EQ(guest_joined["private"], false);
     EXPECT_EQ(guest_joined["topic"], "");
+    EXPECT_EQ(guest_joined["registered"], false);
+    EXPECT_EQ(guest_joined["roles"], json::object());
 }
 
 TEST(ChannelAuthority, CreatingANameInUseOrAsAGuestIsRefused) {
@@ -117,7 +122,9 @@ TEST(ChannelAuthority, TheOwnerGivesRolesAndEveryMemberSeesThem) {
 
     // The role holds on the next join.
     request(*bob, {{"type", "leave"}, {"channel", "team"}});
-    EXPECT_EQ(join(*bob, "team")["role"], "op");
+    auto again = join(*bob, "team");
+    EXPECT_EQ(again["role"], "op");
+    EXPECT_EQ(again["roles"], (json{{"ann", "owner"}, {"bob", "op"}}));
     EXPECT_EQ(set_role(*ann, "team", "bob", "member")["type"], "ok");
     EXPECT_EQ(carl->next_where([](const json& f) {
         return f.value("type", "") == "role" && f.value("role", "") == "member";

@@ -64,9 +64,8 @@ TEST(ClusterAccounts, AnAccountMadeOnOneNodeIsKnownOnTheOther) {
 TEST(ClusterAccounts, APrivateChannelsHistoryIsRefusedOnBothNodes) {
     TwoNodes nodes;
     auto ann = signed_up(nodes.a->port(), "ann");
-    ASSERT_EQ(
-        request(*ann, {{"type", "create"}, {"channel", "staff"}, {"private", true}})["type"],
-        "joined");
+    ASSERT_EQ(request(*ann, {{"type", "create"}, {"channel", "staff"}, {"private", true}})["type"],
+              "joined");
     request(*ann, {{"type", "say"}, {"channel", "staff"}, {"text", "quarterly numbers"}});
     auto bob = signed_up(nodes.b->port(), "bob");
     auto bob_token = api_login(nodes.b->port(), "bob", password_for("bob"))["token"];
@@ -133,8 +132,8 @@ TEST(ClusterAccounts, RolesTopicsAndMutesSetOnOneNodeHoldOnTheOther) {
     });
 
     EXPECT_EQ(
-        request(*ann, {{"type", "role"}, {"channel", "team"}, {"nick", "bob"}, {"role", "op"}})
-            ["type"],
+        request(*ann,
+                {{"type", "role"}, {"channel", "team"}, {"nick", "bob"}, {"role", "op"}})["type"],
         "ok");
     EXPECT_EQ(bob->next_of_type("role")["role"], "op");
     // bob, an op through node B, sets the topic and mutes carl on node A.

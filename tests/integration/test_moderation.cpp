@@ -47,6 +47,7 @@ TEST(Moderation, AKickedMemberLeavesAndTheOthersSeeIt) {
     EXPECT_EQ(kicked["channel"], "team");
     EXPECT_EQ(kicked["by"], "ann");
     EXPECT_EQ(kicked["reason"], "off topic");
+    EXPECT_EQ(kicked["ban"], false);
     auto presence = team.carl->next_where(
         [](const json& f) { return f.value("type", "") == "presence" && !f["left"].empty(); });
     EXPECT_EQ(presence["left"], json::array({"bob"}));
@@ -69,7 +70,9 @@ TEST(Moderation, AKickFromAPrivateChannelTakesTheMembershipToo) {
 TEST(Moderation, ABannedAccountCannotComeBackUntilUnbanned) {
     Team team;
     EXPECT_EQ(with_reason(*team.ann, "ban", "team", "bob", "spam")["type"], "ok");
-    EXPECT_EQ(team.bob->next_of_type("kicked")["reason"], "spam");
+    auto kicked = team.bob->next_of_type("kicked");
+    EXPECT_EQ(kicked["reason"], "spam");
+    EXPECT_EQ(kicked["ban"], true);
     EXPECT_EQ(code_of(join(*team.bob, "team")), "banned");
     EXPECT_EQ(code_of(join(*logged_in(team.server.port(), "bob"), "team")), "banned");
 
@@ -95,7 +98,7 @@ TEST(Moderation, AMutedMemberCannotSpeakOrTypeUntilUnmuted) {
     EXPECT_EQ(team.bob->next_of_type("message")["text"], "carl speaks");
     // A mute holds on another connection and after leaving and joining again.
     auto bob_again = logged_in(team.server.port(), "bob");
-    join(*bob_again, "team");
+    EXPECT_EQ(join(*bob_again, "team")["muted"], true);
     EXPECT_EQ(code_of(say(*bob_again, "team", "around the mute")), "muted");
 
     EXPECT_EQ(act(*team.ann, "unmute", "team", "bob")["type"], "ok");

@@ -229,8 +229,8 @@ void Authority::carry_out(const std::string& channel, const model::AuthorityChan
             break;
         case Action::kick:
         case Action::ban: {
-            auto kicked =
-                ws::make_text_frame(protocol::encode_kicked(channel, change.by, change.value));
+            auto kicked = ws::make_text_frame(protocol::encode_kicked(
+                channel, change.by, change.action == Action::ban, change.value));
             for (const auto& target : nicks_.connections(key)) {
                 if (!HubAccess::state(*target).release_channel(channel)) continue;
                 target->deliver(kicked);

@@ -97,6 +97,19 @@ void Membership::enter(Pending pending, const std::string& name, const std::stri
     });
 }
 
+void Membership::describe(protocol::Joined& joined, const model::ChannelAuthority& authority,
+                          const Identity& who) {
+    joined.topic = authority.topic;
+    joined.is_private = authority.is_private;
+    joined.registered = authority.registered;
+    joined.role = protocol::to_string(role_shown(authority, who));
+    joined.muted = is_muted(authority, who);
+    if (!authority.registered) return;
+    joined.roles[authority.owner] = "owner";
+    for (const auto& [key, role] : authority.roles)
+        if (role == model::Role::op) joined.roles[key] = "op";
+}
+
 void Membership::answer_already_member(const ParticipantPtr& p, const protocol::RequestId& id,
                                        const std::string& name) {
     // Everything since the first join was delivered live: no history, so nothing twice.
@@ -108,11 +121,7 @@ void Membership::answer_already_member(const ParticipantPtr& p, const protocol::
         if (joined.member_count <= options_.presence_limit)
             joined.members = channel->active_nicks(options_.presence_limit);
     }
-    if (auto authority = authority_.cached(name)) {
-        joined.topic = authority->topic;
-        joined.is_private = authority->is_private;
-        joined.role = protocol::to_string(role_shown(*authority, identity_of(*p)));
-    }
+    if (auto authority = authority_.cached(name)) describe(joined, *authority, identity_of(*p));
     replies_.send(p, protocol::encode_joined(id, joined));
 }
 
@@ -170,9 +179,7 @@ void Membership::activate(Pending join, storage::Page page) {
     joined.member_count = channel->active_count();
     joined.history = std::move(page.messages);
     joined.gap = page.gap;
-    joined.topic = join.authority->topic;
-    joined.is_private = join.authority->is_private;
-    joined.role = protocol::to_string(role_shown(*join.authority, identity_of(*join.p)));
+    describe(joined, *join.authority, identity_of(*join.p));
     if (joined.member_count <= options_.presence_limit) {
         joined.members = channel->active_nicks(options_.presence_limit);
         presence_.mark_dirty(channel);

@@ -11,6 +11,7 @@
 #include "chat/hub_options.hpp"
 #include "chat/presence_batcher.hpp"
 #include "chat/replies.hpp"
+#include "chat/rules.hpp"
 #include "storage/directory.hpp"
 #include "storage/history.hpp"
 
@@ -55,6 +56,9 @@ class Membership {
     // Past the authority check: the member goes in pending, and its history is read.
     void enter(Pending pending, const std::string& name, const std::string& nick,
                std::optional<std::int64_t> since);
+    // What `joined` says of the channel's authority, as `who` sees it.
+    static void describe(protocol::Joined& joined, const model::ChannelAuthority& authority,
+                         const Identity& who);
     void answer_already_member(const ParticipantPtr& p, const protocol::RequestId& id,
                                const std::string& name);
     void read_history(Pending join, std::optional<std::int64_t> since);

@@ -69,6 +69,9 @@ std::string encode_joined(const RequestId& id, const Joined& joined) {
     object["topic"] = joined.topic;
     object["private"] = joined.is_private;
     object["role"] = joined.role;
+    object["registered"] = joined.registered;
+    object["roles"] = joined.roles;
+    object["muted"] = joined.muted;
     return dump(object);
 }
 
@@ -168,9 +171,10 @@ std::string encode_invited(const std::string& channel, const std::string& by) {
     return dump(json{{"type", "invited"}, {"channel", channel}, {"by", by}});
 }
 
-std::string encode_kicked(const std::string& channel, const std::string& by,
+std::string encode_kicked(const std::string& channel, const std::string& by, bool ban,
                           const std::string& reason) {
-    return dump(json{{"type", "kicked"}, {"channel", channel}, {"by", by}, {"reason", reason}});
+    return dump(json{
+        {"type", "kicked"}, {"channel", channel}, {"by", by}, {"ban", ban}, {"reason", reason}});
 }
 
 std::string encode_messages_page(const std::string& channel,

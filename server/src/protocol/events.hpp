@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,10 @@ struct Joined {
     std::string topic;
     bool is_private = false;
     std::string role = "member";  // owner, op or member
+    bool registered = false;      // a channel with an owner (created), not an open one
+    // Account key -> "owner" or "op": who outranks members, for the client's badges and menus.
+    std::map<std::string, std::string> roles;
+    bool muted = false;  // the joining user may read but not speak
 };
 
 struct ChannelSummary {
@@ -77,7 +82,7 @@ std::string encode_topic(const std::string& channel, const std::string& topic,
 std::string encode_role(const std::string& channel, const std::string& nick,
                         const std::string& role, const std::string& by);
 std::string encode_invited(const std::string& channel, const std::string& by);
-std::string encode_kicked(const std::string& channel, const std::string& by,
+std::string encode_kicked(const std::string& channel, const std::string& by, bool ban,
                           const std::string& reason);
 
 // The JSON shape of a list of messages, shared by the `history` frame and the HTTP API.
