@@ -85,9 +85,14 @@ export const channelMethods = {
     return detail;
   },
 
+  // A refused re-join is reported as an `error` event naming the channel (err.channel): the
+  // channel may have turned us away while we were gone (a ban, a private channel that dropped us).
   async _rejoinAll(channels) {
     const joins = channels.map(([name, state]) =>
-      this._joinNow(name, state).catch((err) => this._emit('error', err)),
+      this._joinNow(name, state).catch((err) => {
+        err.channel ??= name;
+        this._emit('error', err);
+      }),
     );
     await Promise.all(joins);
   },
