@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { logIn, messageTexts, openApp, saveScreenshot, signIn, signUp, storedText } from './lib/browser.js';
+import { PHONE, logIn, messageTexts, openApp, saveScreenshot, signIn, signUp, storedText } from './lib/browser.js';
 import { useParley } from './lib/fixture.js';
 import { connectRaw } from './lib/raw-client.js';
 
@@ -276,5 +276,31 @@ test('sign-in screen with accounts', async () => {
   await page.locator('#mode-guest').click();
   await signIn(page, 'newcomer');
   assert.ok(!(await page.locator('#new-channel').isVisible()), 'guests cannot create channels');
+  await context.close();
+});
+
+test("phone: a private channel with a long topic, its owner's buttons, and a dialog fit the screen", async () => {
+  const { page, context, problems } = await openApp(fixture.browser, fixture.server, { viewport: PHONE });
+  await signUp(page, 'pia', 'pia password');
+  await page.locator('#open-sidebar').click();
+  await page.locator('#new-channel').click();
+  await page.locator('#create-name').fill('phone-room');
+  await page.locator('#create-topic').fill('A topic long enough to need cutting short on a narrow phone screen, '.repeat(3));
+  await page.getByRole('switch', { name: /Private/ }).check();
+  await page.waitForTimeout(300); // the switch's knob slides over
+  await saveScreenshot(page, 'phone-create-dialog');
+  await page.locator('#create-button').click();
+  await page.locator('#conv-title', { hasText: '#phone-room' }).waitFor();
+  await page.locator('#invite-button').waitFor();
+  await page.waitForFunction(() => document.getElementById('sidebar').getBoundingClientRect().right <= 0);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px)`);
+  const header = await page.locator('.conv-header').boundingBox();
+  for (const id of ['#invite-button', '#toggle-members', '#leave-conv']) {
+    const box = await page.locator(id).boundingBox();
+    assert.ok(box.x + box.width <= header.x + header.width + 1, `${id} stays on screen`);
+  }
+  await saveScreenshot(page, 'phone-private-channel');
+  assert.deepEqual(problems.pageErrors, []);
   await context.close();
 });
