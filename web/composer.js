@@ -45,6 +45,12 @@ export class Composer {
     this.input.setAttribute('aria-label', text);
   }
 
+  // Off where nothing can be sent (a channel we were removed from); the text typed stays.
+  setDisabled(disabled) {
+    this.input.disabled = disabled;
+    for (const button of this.form.querySelectorAll('button')) button.disabled = disabled;
+  }
+
   focus() {
     this.input.focus();
   }

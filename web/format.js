@@ -135,18 +135,28 @@ export const NICK_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 export const CHANNEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 // One sentence a person can act on, for every error code the server (or parley.js) can produce.
-export function describeError(err, { limits, nick, channel, to } = {}) {
+// `action` says what was tried (join, history, create, topic, invite, role, kick, ban, unban,
+// mute, unmute, login, say) and `target` whom it was about, where the code alone is ambiguous.
+export function describeError(err, { limits, nick, channel, to, action, target } = {}) {
   const code = err?.code;
+  const where = channel ? `#${channel}` : 'that channel';
   switch (code) {
     case 'nick_taken':
-      return `The nickname “${nick}” is already in use. Pick another one.`;
+      return action === 'signup'
+        ? `The nickname “${nick}” is taken (registered already, or in use right now). Pick another one.`
+        : `The nickname “${nick}” is already in use. Pick another one.`;
+    case 'nick_registered':
+      return `The nickname “${nick}” belongs to an account. Log in with its password, or pick another nickname.`;
     case 'nick_invalid':
       return 'A nickname is 1 to 32 letters, digits, “_” or “-”, with no spaces.';
+    case 'password_invalid':
+      return 'A password is 8 to 128 characters long.';
     case 'unauthorized':
-      return err.message && /required/.test(err.message)
-        ? 'This server needs an access token for your nickname.'
-        : 'The server did not accept this access token for that nickname.';
+      return unauthorized(err, action);
     case 'rate_limited':
+      if (action === 'login' || /login/.test(err.message ?? '')) {
+        return 'Too many failed logins. Wait a minute and try again.';
+      }
       return limits?.rate_per_sec
         ? `You are sending too fast (the limit is ${limits.rate_per_sec} messages per second). Wait a moment and try again.`
         : 'You are sending too fast. Wait a moment and try again.';
@@ -158,18 +168,29 @@ export function describeError(err, { limits, nick, channel, to } = {}) {
       return err.message && err.message !== code ? sentence(err.message) : 'That message cannot be sent.';
     case 'channel_invalid':
       return 'A channel name is 1 to 64 letters, digits, “_”, “-” or “.”, starting with a letter or digit.';
+    case 'channel_exists':
+      return `${where} exists already. Join it, or pick another name.`;
+    case 'forbidden':
+      return forbidden(err, { where, action, target });
+    case 'banned':
+      if (action === 'invite') return `${target ?? 'They'} are banned from ${where}. Lift the ban first.`;
+      return `You are banned from ${where}.`;
+    case 'muted':
+      return `You are muted in ${where}: nothing you write there is sent.`;
     case 'too_many_channels':
       return 'You are in as many channels as the server allows. Leave one to join another.';
     case 'not_member':
       return channel ? `You are not in #${channel} (any more). Join it again to write there.` : 'You are not in that channel.';
     case 'no_such_user':
-      return to ? `${to} is not online right now.` : 'That person is not online right now.';
+      return noSuchUser({ where, to, action, target });
     case 'no_such_channel':
       return channel ? `#${channel} has no history yet.` : 'That channel has no history yet.';
     case 'busy':
-      return 'The server is busy. Your message was not sent; try again in a moment.';
+      return action === 'say' || !action
+        ? 'The server is busy. Your message was not sent; try again in a moment.'
+        : 'The server is busy. Try again in a moment.';
     case 'unavailable':
-      return 'The server cannot store messages right now. Try again in a moment.';
+      return 'The server cannot store that right now. Try again in a moment.';
     case 'outbox_full':
       return 'You are offline and have too many unsent messages. Wait for the connection to come back.';
     case 'timeout':
@@ -179,6 +200,62 @@ export function describeError(err, { limits, nick, channel, to } = {}) {
       return 'You are offline. Try again when the connection is back.';
     default:
       return err?.message ? sentence(err.message) : 'Something went wrong.';
+  }
+}
+
+function unauthorized(err, action) {
+  const message = err.message ?? '';
+  if (/required|needs an account/.test(message)) {
+    return 'This server needs an account: log in with your password, or use an access token.';
+  }
+  if (action === 'login' || /wrong nick or password/.test(message)) return 'Wrong nickname or password.';
+  if (/old password/.test(message)) return 'Your current password is not right.';
+  return 'The server did not accept this access token for that nickname.';
+}
+
+function forbidden(err, { where, action, target }) {
+  switch (action) {
+    case 'join':
+      return `${where} is private: you need an invitation to join it.`;
+    case 'history':
+      return `${where} is private: only its members can read it.`;
+    case 'create':
+      return 'Only accounts can create channels. Sign up or log in first.';
+    case 'topic':
+      return `Only the ops of ${where} can change its topic.`;
+    case 'invite':
+      return `Only the ops of ${where} can invite people.`;
+    case 'role':
+      return `Only the owner of ${where} can give or take the op role${target ? ` (and ${target} keeps theirs)` : ''}.`;
+    case 'kick':
+    case 'ban':
+    case 'unban':
+    case 'mute':
+    case 'unmute':
+      return /open channels/.test(err.message ?? '')
+        ? `In an open channel like ${where}, only the server's admins can ${action}.`
+        : `You cannot ${action} ${target ?? 'them'} in ${where}: only someone of a higher rank can.`;
+    default:
+      return err.message ? sentence(err.message) : 'You are not allowed to do that.';
+  }
+}
+
+function noSuchUser({ where, to, action, target }) {
+  switch (action) {
+    case 'invite':
+    case 'role':
+      return `${target} has no account: only accounts can be ${action === 'invite' ? 'invited' : 'made ops'}.`;
+    case 'kick':
+    case 'mute':
+      return `${target} is not in ${where}.`;
+    case 'ban':
+      return `There is nobody called ${target}.`;
+    case 'unban':
+      return `${target} is not banned in ${where}.`;
+    case 'unmute':
+      return `${target} is not muted in ${where}.`;
+    default:
+      return to ? `${to} is not online right now.` : 'That person is not online right now.';
   }
 }
 

@@ -76,7 +76,9 @@ test('a server with auth asks for a token, and a link can carry it', async () =>
     const { page, context, problems } = await openApp(fixture.browser, authServer);
     await page.locator('#nick-input').fill('zoe');
     await page.locator('#login-button').click();
-    await page.locator('#login-error', { hasText: 'This server needs an access token for your nickname.' }).waitFor();
+    await page
+      .locator('#login-error', { hasText: 'This server needs an account: log in with your password, or use an access token.' })
+      .waitFor();
     await page.locator('#token-input').waitFor({ state: 'visible' });
 
     // A token made for someone else is refused with its own sentence.

@@ -53,6 +53,35 @@ export async function signIn(page, nick) {
   await page.locator('#app').waitFor({ state: 'visible' });
 }
 
+// Creates an account from the sign-in form ("Sign up") and waits for the chat.
+export async function signUp(page, nick, password) {
+  await page.locator('#mode-signup').click();
+  await page.locator('#nick-input').fill(nick);
+  await page.locator('#password-input').fill(password);
+  await page.locator('#login-button').click();
+  await page.locator('#app').waitFor({ state: 'visible' });
+}
+
+// Logs in to an account from the sign-in form ("Log in") and waits for the chat.
+export async function logIn(page, nick, password) {
+  await page.locator('#mode-login').click();
+  await page.locator('#nick-input').fill(nick);
+  await page.locator('#password-input').fill(password);
+  await page.locator('#login-button').click();
+  await page.locator('#app').waitFor({ state: 'visible' });
+}
+
+// Everything the page keeps in localStorage and sessionStorage, as one string to search.
+export function storedText(page) {
+  return page.evaluate(() => {
+    const all = [];
+    for (const area of [localStorage, sessionStorage]) {
+      for (let i = 0; i < area.length; i += 1) all.push(`${area.key(i)}=${area.getItem(area.key(i))}`);
+    }
+    return all.join('\n');
+  });
+}
+
 // The text of every message shown in the open conversation, in order.
 export function messageTexts(page) {
   return page.locator('#messages .msg:not(.pending) .text').allTextContents();

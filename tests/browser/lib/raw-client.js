@@ -3,7 +3,8 @@
 
 import WebSocket from 'ws';
 
-export async function connectRaw(wsUrl, nick) {
+// With `password` it logs in to that account; with `register: true` as well it creates it.
+export async function connectRaw(wsUrl, nick, { password, register = false } = {}) {
   const socket = new WebSocket(wsUrl);
   const frames = [];
   const waiters = new Set();
@@ -70,6 +71,8 @@ export async function connectRaw(wsUrl, nick) {
       return new Promise((resolve) => (socket.readyState === WebSocket.CLOSED ? resolve() : socket.once('close', resolve)));
     },
   };
-  client.welcome = await client.request({ type: 'hello', nick });
+  const identify = { type: register ? 'register' : 'hello', nick };
+  if (password) identify.password = password;
+  client.welcome = await client.request(identify);
   return client;
 }

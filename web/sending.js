@@ -1,0 +1,70 @@
+// Sending from the message box: a "sending…" copy shows at once and is replaced by the message
+// when the server has it; one that fails stays in place, marked "not sent", with Retry and
+// Discard.
+
+import { active, app, element, isActive, ui } from './app-context.js';
+import { describeError } from './format.js';
+import { scrollToBottom } from './scrolling.js';
+
+export function sendFromComposer(text) {
+  const target = active();
+  if (!target || target.gone) return false;
+  const max = app.limits?.max_text_chars;
+  const length = [...text].length;
+  if (max && length > max) {
+    ui.notices.show(describeError({ code: 'text_invalid', limit: max, length }));
+    return false;
+  }
+  send(target, text);
+  return true;
+}
+
+function send(target, text) {
+  const item = target.view.addPending(text);
+  if (app.client.state !== 'open') item.querySelector('.send-status').textContent = 'will send when back online';
+  const entry = { element: item, text, seq: null };
+  target.pending.push(entry);
+  if (isActive(target)) scrollToBottom();
+  const sending = target.kind === 'channel' ? app.client.say(target.name, text) : app.client.dm(target.name, text);
+  sending.then(
+    (reply) => {
+      if (reply?.seq === undefined) return;
+      // The message itself may already be shown (it can arrive before the ack): then the
+      // pending copy is gone; otherwise keep it until that seq arrives.
+      entry.seq = reply.seq;
+      if (target.view.seen.has(`seq:${reply.seq}`)) {
+        const index = target.pending.indexOf(entry);
+        if (index !== -1) target.pending.splice(index, 1);
+        item.remove();
+      }
+    },
+    (err) => markFailed(target, entry, err),
+  );
+}
+
+function markFailed(target, entry, err) {
+  const index = target.pending.indexOf(entry);
+  if (index !== -1) target.pending.splice(index, 1);
+  const reason = describeError(err, {
+    limits: app.limits,
+    channel: target.kind === 'channel' ? target.name : undefined,
+    to: target.kind === 'dm' ? target.name : undefined,
+    action: 'say',
+  });
+  const item = entry.element;
+  item.classList.remove('pending');
+  item.classList.add('failed');
+  const status = item.querySelector('.send-status');
+  status.textContent = `not sent: ${reason}`;
+  const retry = element('button', 'link-button', 'Retry');
+  retry.type = 'button';
+  retry.addEventListener('click', () => {
+    item.remove();
+    send(target, entry.text);
+  });
+  const discard = element('button', 'link-button', 'Discard');
+  discard.type = 'button';
+  discard.addEventListener('click', () => item.remove());
+  status.after(retry, discard);
+  if (isActive(target)) ui.notices.show(reason);
+}
