@@ -153,8 +153,12 @@ Server::Server(config::Options options) : options_(std::move(options)) {
     } else {
         signing_key_ = auth_secret_;
     }
-    hasher_ = std::make_unique<auth::PasswordHasher>(auth::PasswordHasher::Options{
-        std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2), 32});
+    auto hash_threads =
+        options_.hash_threads > 0
+            ? options_.hash_threads
+            : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2);
+    hasher_ = std::make_unique<auth::PasswordHasher>(
+        auth::PasswordHasher::Options{hash_threads, static_cast<std::size_t>(options_.hash_queue)});
     failed_logins_ = std::make_unique<auth::FailureLimiter>(10, std::chrono::minutes(1));
 
     chat::HubOptions hub_options;

@@ -68,6 +68,7 @@ class ServerProcess {
     bool wait_for_log(const std::string& text, std::chrono::milliseconds timeout = default_timeout);
     std::string logs() const;
     long rss_kib() const;
+    long peak_rss_kib() const;  // the most it has held (VmHWM)
 
   private:
     void drain_output();

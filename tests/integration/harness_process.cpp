@@ -183,12 +183,24 @@ int ServerProcess::stop(int signal, std::chrono::milliseconds timeout) {
     return wait_exit(timeout).value_or(-1);
 }
 
-long ServerProcess::rss_kib() const {
-    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+namespace {
+
+long status_kib(pid_t pid, const std::string& field) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
     std::string line;
     while (std::getline(status, line))
-        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+        if (line.rfind(field, 0) == 0) return std::stol(line.substr(field.size()));
     return -1;
+}
+
+}  // namespace
+
+long ServerProcess::rss_kib() const {
+    return status_kib(pid_, "VmRSS:");
+}
+
+long ServerProcess::peak_rss_kib() const {
+    return status_kib(pid_, "VmHWM:");
 }
 
 CommandResult run_parley(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {

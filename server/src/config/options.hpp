@@ -67,6 +67,8 @@ struct Options {
     std::string auth_secret;  // HS256 secret shared with an outside issuer; empty: a key is made
     std::string guests;       // "true" or "false"; empty: true, but false with --auth-secret
     std::string registration = "open";            // "open" or "closed"
+    int hash_threads = 0;                         // password hashing threads; 0: half the cores
+    int hash_queue = 32;                          // password hashes waiting at most
     std::vector<std::string> admins;              // nicks of the server's admins (accounts)
     Duration token_ttl{30LL * 24 * 3600 * 1000};  // tokens from POST /api/login
     std::string auth_secret_file;
