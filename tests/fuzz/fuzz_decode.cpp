@@ -12,6 +12,7 @@
 
 #include "protocol/command.hpp"
 #include "protocol/events.hpp"
+#include "protocol/fields.hpp"
 #include "protocol/text.hpp"
 
 namespace {
@@ -27,6 +28,12 @@ void require_text(std::string_view text, const DecodeLimits& limits) {
     auto characters = count_code_points(text);
     require(characters >= 1 && characters <= limits.max_text_chars);
     require(has_visible_character(text));
+}
+
+// Passwords are counted in characters, as users type them, not in bytes.
+void require_password(std::string_view password) {
+    auto characters = count_code_points(password);
+    require(characters >= min_password_chars && characters <= max_password_chars);
 }
 
 void check(const Command& command, const DecodeLimits& limits) {
@@ -46,6 +53,30 @@ void check(const Command& command, const DecodeLimits& limits) {
     if (const auto* dm = std::get_if<Dm>(&command)) {
         require(is_valid_nick(dm->to));
         require_text(dm->text, limits);
+    }
+    if (const auto* reg = std::get_if<Register>(&command)) {
+        require(is_valid_nick(reg->nick));
+        require_password(reg->password);
+    }
+    if (const auto* change = std::get_if<ChangePassword>(&command))
+        require_password(change->new_password);
+    if (const auto* create = std::get_if<CreateChannel>(&command)) {
+        require(is_valid_channel(create->channel));
+        require(count_code_points(create->topic) <= max_topic_chars);
+    }
+    if (const auto* role = std::get_if<SetRole>(&command)) {
+        require(is_valid_channel(role->channel) && is_valid_nick(role->nick));
+        require(role->role == Role::op || role->role == Role::member);
+    }
+    if (const auto* topic = std::get_if<SetTopic>(&command)) {
+        require(is_valid_channel(topic->channel));
+        require(count_code_points(topic->topic) <= max_topic_chars);
+    }
+    if (const auto* invite = std::get_if<Invite>(&command))
+        require(is_valid_channel(invite->channel) && is_valid_nick(invite->nick));
+    if (const auto* moderate = std::get_if<Moderate>(&command)) {
+        require(is_valid_channel(moderate->channel) && is_valid_nick(moderate->nick));
+        require(count_code_points(moderate->reason) <= max_reason_chars);
     }
     if (const auto* history = std::get_if<HistoryQuery>(&command)) {
         require(is_valid_channel(history->channel));

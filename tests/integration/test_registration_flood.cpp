@@ -10,8 +10,8 @@ namespace parley::test {
 namespace {
 
 TEST(RegistrationFlood, TwoHundredAtOnceGetBusyBeyondThePoolAndChatFlows) {
-    ServerProcess server{{"--hash-threads", "1", "--hash-queue", "32", "--rate-per-sec", "1000",
-                          "--burst", "1000"}};
+    ServerProcess server{
+        {"--hash-threads", "1", "--hash-queue", "32", "--rate-per-sec", "1000", "--burst", "1000"}};
     auto port = server.port();
     auto ann = guest(port, "ann");
     auto bob = guest(port, "bob");
@@ -40,8 +40,8 @@ TEST(RegistrationFlood, TwoHundredAtOnceGetBusyBeyondThePoolAndChatFlows) {
 
     int welcomed = 0, busy = 0, a_welcomed = -1, a_busy = -1;
     for (int i = 0; i < flood; ++i) {
-        auto reply = clients[i]->next_where(
-            [](const json& f) { return f.value("id", "") == "r"; }, std::chrono::seconds(60));
+        auto reply = clients[i]->next_where([](const json& f) { return f.value("id", "") == "r"; },
+                                            std::chrono::seconds(60));
         if (reply["type"] == "welcome") {
             ++welcomed;
             a_welcomed = i;
@@ -53,9 +53,8 @@ TEST(RegistrationFlood, TwoHundredAtOnceGetBusyBeyondThePoolAndChatFlows) {
         }
     }
     const long peak = server.peak_rss_kib();
-    std::cout << "registration flood: " << welcomed << " welcomed, " << busy
-              << " busy; server RSS " << rss_before / 1024 << " MiB before, peak "
-              << peak / 1024 << " MiB\n";
+    std::cout << "registration flood: " << welcomed << " welcomed, " << busy << " busy; server RSS "
+              << rss_before / 1024 << " MiB before, peak " << peak / 1024 << " MiB\n";
     EXPECT_EQ(welcomed + busy, flood);
     EXPECT_GE(welcomed, 33);  // the one being hashed and the 32 queued, at least
     EXPECT_GT(busy, 0);
