@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "auth/jwt.hpp"
+#include "auth/random_id.hpp"
 #include "net/tls_context.hpp"
 #include "storage/redis_directory.hpp"
 #include "storage/redis_history.hpp"
@@ -174,6 +175,15 @@ Server::Server(config::Options options) : options_(std::move(options)) {
     // Guests may chat unless told otherwise; token mode (--auth-secret) keeps its meaning.
     hub_options.guests = options_.guests.empty() ? auth_secret_.empty() : options_.guests == "true";
     hub_options.registration = options_.registration == "open";
+    if (!hub_options.admins.empty()) {
+        // Whoever registered an admin's nick first would be an admin: only someone who reads
+        // this log may. A new code at every start; useless once the admins have accounts.
+        hub_options.admin_setup_code = auth::random_id();
+        spdlog::info(
+            "admins: registering an admin's nick needs \"setup\":\"{}\" in its "
+            "register command (a new code at every start)",
+            hub_options.admin_setup_code);
+    }
     spdlog::info("guests {}; registration {}; {} admins",
                  hub_options.guests ? "may chat" : "may not chat", options_.registration,
                  hub_options.admins.size());

@@ -38,6 +38,26 @@ std::unique_ptr<Client> logged_in(std::uint16_t port, const std::string& nick) {
     return client;
 }
 
+std::string admin_setup_code(const ServerProcess& server) {
+    const std::string marker = "\"setup\":\"";
+    auto logs = server.logs();
+    auto at = logs.find(marker);
+    if (at == std::string::npos) return "";
+    at += marker.size();
+    return logs.substr(at, logs.find('"', at) - at);
+}
+
+std::unique_ptr<Client> signed_up_admin(ServerProcess& server, const std::string& nick) {
+    auto client = std::make_unique<Client>(server.port());
+    auto welcome = request(*client, {{"type", "register"},
+                                     {"nick", nick},
+                                     {"password", password_for(nick)},
+                                     {"setup", admin_setup_code(server)}});
+    if (welcome.value("admin", false) != true)
+        throw std::runtime_error("could not register the admin " + nick + ": " + welcome.dump());
+    return client;
+}
+
 std::unique_ptr<Client> guest(std::uint16_t port, const std::string& nick) {
     auto client = std::make_unique<Client>(port);
     client->hello(nick);

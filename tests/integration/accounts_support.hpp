@@ -22,6 +22,10 @@ json log_in(Client& client, const std::string& nick, const std::string& password
 std::unique_ptr<Client> signed_up(std::uint16_t port, const std::string& nick);
 // A new connection that logs in as `nick`, registered by signed_up.
 std::unique_ptr<Client> logged_in(std::uint16_t port, const std::string& nick);
+// The setup code an admin's register needs, from the server's log ("" when it has none).
+std::string admin_setup_code(const ServerProcess& server);
+// A new connection that registers the admin `nick` with that code.
+std::unique_ptr<Client> signed_up_admin(ServerProcess& server, const std::string& nick);
 // A new connection of a guest.
 std::unique_ptr<Client> guest(std::uint16_t port, const std::string& nick);
 std::string password_for(const std::string& nick);

@@ -218,6 +218,31 @@ TEST(Accounts, ClosedRegistrationLeavesAccountsToAnAdmin) {
     EXPECT_EQ(code_of(register_account(dana, "eve", good)), "already_identified");
 }
 
+TEST(Accounts, AnAdminsNickIsRegisteredOnlyWithTheSetupCodeFromTheLog) {
+    // Else whoever registered "root" first, before its user, would be an admin.
+    ServerProcess server{{"--admins", "root", "--registration", "closed"}};
+    auto code = admin_setup_code(server);
+    ASSERT_EQ(code.size(), 32u) << server.logs();
+    for (const json& setup : {json(), json("0123456789abcdef0123456789abcdef"), json(code + "0")}) {
+        Client mallory(server.port());
+        json frame{{"type", "register"}, {"nick", "ROOT"}, {"password", good}};
+        if (!setup.is_null()) frame["setup"] = setup;
+        auto refused = request(mallory, frame);
+        EXPECT_EQ(code_of(refused), "forbidden") << setup;
+        EXPECT_NE(refused.value("message", "").find("setup code"), std::string::npos);
+    }
+    // The one who reads the log registers it, even with registration closed.
+    Client root(server.port());
+    auto welcome = request(
+        root, {{"type", "register"}, {"nick", "root"}, {"password", good}, {"setup", code}});
+    EXPECT_EQ(welcome["admin"], true) << welcome.dump();
+    Client late(server.port());
+    EXPECT_EQ(
+        code_of(request(
+            late, {{"type", "register"}, {"nick", "root"}, {"password", good}, {"setup", code}})),
+        "nick_taken");
+}
+
 TEST(Accounts, APasswordLoginOverHttpGivesATokenThatWorksEverywhere) {
     TempDir dir;
     auto data = dir.file("parley.db");

@@ -195,7 +195,7 @@ TEST(ChannelAuthority, APrivateChannelTakesOnlyMembersAndInvitedAccounts) {
     EXPECT_EQ(code_of(act(*visitor, "invite", "staff", "visitor")), "forbidden");
 
     // An admin goes everywhere.
-    auto boss = signed_up(server.port(), "boss");
+    auto boss = signed_up_admin(server, "boss");
     EXPECT_EQ(join(*boss, "staff")["type"], "joined");
 }
 

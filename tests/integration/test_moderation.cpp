@@ -110,7 +110,7 @@ TEST(Moderation, AMutedMemberCannotSpeakOrTypeUntilUnmuted) {
 TEST(Moderation, OpsActOnMembersButNotOnTheOwnerOtherOpsOrAdmins) {
     Team team({"--admins", "boss"});
     auto dana = signed_up(team.server.port(), "dana");
-    auto boss = signed_up(team.server.port(), "boss");
+    auto boss = signed_up_admin(team.server, "boss");
     join(*dana, "team");
     join(*boss, "team");
     request(*team.ann, {{"type", "role"}, {"channel", "team"}, {"nick", "bob"}, {"role", "op"}});
@@ -130,7 +130,7 @@ TEST(Moderation, OpsActOnMembersButNotOnTheOwnerOtherOpsOrAdmins) {
 TEST(Moderation, OnlyAdminsModerateOpenChannels) {
     ServerProcess server{{"--admins", "boss"}};
     auto ann = signed_up(server.port(), "ann");
-    auto boss = signed_up(server.port(), "boss");
+    auto boss = signed_up_admin(server, "boss");
     auto troll = guest(server.port(), "troll");
     for (auto* client : {ann.get(), boss.get(), troll.get()}) join(*client, "lobby");
 

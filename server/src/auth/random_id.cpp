@@ -1,5 +1,6 @@
 #include "auth/random_id.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <stdexcept>
@@ -24,6 +25,11 @@ bool is_random_id(const std::string& text) {
     for (char c : text)
         if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
     return true;
+}
+
+bool same_secret(std::string_view given, std::string_view expected) {
+    return given.size() == expected.size() &&
+           CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
 }
 
 }  // namespace parley::auth

@@ -22,6 +22,7 @@ struct HubOptions {
     std::set<std::string> admins;           // nick keys of the server's admins (--admins)
     bool guests = true;                     // connections without an account may chat
     bool registration = true;               // anyone may register an account
+    std::string admin_setup_code;           // what registering an admin's nick needs
 };
 
 }  // namespace parley::chat

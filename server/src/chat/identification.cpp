@@ -109,13 +109,21 @@ void Identification::register_account(const ParticipantPtr& p, const protocol::R
         replies_.fail(p, id, ErrorCode::already_identified, "this connection already said hello");
         return;
     }
-    if (!options_.registration) {
+    auto nick = request.nick;
+    auto key = model::nick_key(nick);
+    if (options_.admins.count(key)) {
+        if (!request.setup || !auth::same_secret(*request.setup, options_.admin_setup_code)) {
+            replies_.fail(p, id, ErrorCode::forbidden,
+                          nick +
+                              " is an admin's nick: registering it needs the setup code "
+                              "from the server's log");
+            return;
+        }
+    } else if (!options_.registration) {
         replies_.fail(p, id, ErrorCode::forbidden,
                       "registration is closed on this server; an admin can create your account");
         return;
     }
-    auto nick = request.nick;
-    auto key = model::nick_key(nick);
     auto release = [=, this] {
         if (cluster_) cluster_->release_nick(key);
     };

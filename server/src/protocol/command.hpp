@@ -61,6 +61,9 @@ struct Ping {};
 struct Register {
     std::string nick;
     std::string password;
+    // The setup code from the server's log: needed to register an --admins nick, so that nobody
+    // but whoever runs the server can take an admin's nick first.
+    std::optional<std::string> setup;
 };
 struct ChangePassword {
     std::string old_password;

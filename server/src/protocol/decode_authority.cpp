@@ -37,7 +37,12 @@ std::optional<Expected<Command, Error>> decode_authority(const std::string& type
         if (!nick) return std::move(nick).error();
         auto password = read_password(object, "password");
         if (!password) return std::move(password).error();
-        return Command{Register{*std::move(nick), *std::move(password)}};
+        std::optional<std::string> setup;
+        if (auto it = object.find("setup"); it != object.end() && !it->is_null()) {
+            if (!it->is_string()) return bad_request("setup must be a string");
+            setup = it->get<std::string>();
+        }
+        return Command{Register{*std::move(nick), *std::move(password), std::move(setup)}};
     }
     if (type == "password") {
         auto old_password = read_string(object, "old");

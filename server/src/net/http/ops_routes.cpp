@@ -1,14 +1,8 @@
 // /healthz and /metrics: what operators and load balancers ask.
-#include <openssl/crypto.h>
-
+#include "auth/random_id.hpp"
 #include "net/http/routes.hpp"
 
 namespace parley::net::http {
-
-bool same_secret(std::string_view given, std::string_view expected) {
-    return given.size() == expected.size() &&
-           CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
-}
 
 Response health(const ServerContext& context, const RequestShape& shape) {
     bool stopping = context.shutting_down.load();
@@ -23,8 +17,8 @@ Response metrics(const ServerContext& context, const Request& request,
     if (const auto& token = context.options.metrics_token; !token.empty()) {
         auto header = request[beast_http::field::authorization];
         auto query = url.params().find("token");
-        bool ok = (header.starts_with("Bearer ") && same_secret(header.substr(7), token)) ||
-                  (query != url.params().end() && same_secret((*query).value, token));
+        bool ok = (header.starts_with("Bearer ") && auth::same_secret(header.substr(7), token)) ||
+                  (query != url.params().end() && auth::same_secret((*query).value, token));
         if (!ok)
             return plain_text(shape, beast_http::status::unauthorized,
                               "a metrics token is required");

@@ -20,7 +20,4 @@ void login(ServerContext& context, const Request& request, const std::string& pe
 Expected<Upgrade, Response> upgrade(ServerContext& context, const Request& request,
                                     const boost::urls::url_view& url, const std::string& peer);
 
-// Compares in time that depends only on the length, so a secret cannot be guessed byte by byte.
-bool same_secret(std::string_view given, std::string_view expected);
-
 }  // namespace parley::net::http
