@@ -7,11 +7,11 @@ import { describeError } from './format.js';
 import { joinChannel, refreshChannel } from './conversations.js';
 import { addChannelNote } from './incoming.js';
 import { openDialog, showDialogError } from './dialogs.js';
-import { canActOn, canSetRoles, roleOf } from './roles.js';
+import { canActOn, canChangeRole, roleOf, sameNick } from './roles.js';
 
 // "You" for ourselves, so a note reads "You set the topic" rather than our own nick.
 function who(nick, { subject = true } = {}) {
-  if (nick !== app.me) return nick;
+  if (!sameNick(nick, app.me)) return nick;
   return subject ? 'You' : 'you';
 }
 
@@ -26,10 +26,11 @@ export function onTopic({ channel: name, topic, by }) {
 export function onRole({ channel: name, nick, role, by }) {
   const channel = channelOf(name);
   if (!channel) return;
-  // Only a registered channel has roles to give.
+  // Only a registered channel has roles to give. `roles` lists the owner and the ops.
   channel.registered = true;
-  if (nick === app.me) channel.role = role;
-  else channel.roles.set(nick, role);
+  if (sameNick(nick, app.me)) channel.role = role;
+  if (role === 'op') channel.roles.set(nick.toLowerCase(), role);
+  else channel.roles.delete(nick.toLowerCase());
   const whom = who(nick, { subject: false });
   addChannelNote(
     channel,
@@ -118,10 +119,10 @@ export function openMemberActions(channel, nick) {
   const role = roleOf(channel, nick);
   $('member-title').textContent = nick;
   $('member-role').textContent = `${role === 'member' ? 'A member' : `The ${role}`} of #${channel.name}`;
-  const mayRole = canSetRoles(channel);
+  const mayRole = canChangeRole(channel, nick);
   const maySanction = canActOn(channel, nick);
   const shown = {
-    op: mayRole && role !== 'op',
+    op: mayRole && role === 'member',
     deop: mayRole && role === 'op',
     mute: maySanction,
     unmute: maySanction,

@@ -31,9 +31,9 @@ export function conversation(kind, name) {
       // Channel authority, from `joined` and the events after it.
       topic: '',
       isPrivate: false,
-      registered: false, // known to have an owner (a role was given there)
+      registered: false, // has an owner (created), rather than open
       role: 'member', // ours
-      roles: new Map(), // others' roles we have seen given (nothing lists them all)
+      roles: new Map(), // account key (nick in lower case) → 'owner' | 'op'
       gone: null, // { by, reason } once we were kicked out
     };
     app.conversations.set(key, found);
