@@ -72,7 +72,8 @@ export function onInvited({ channel: name, by }) {
 // ---- removed from a channel -----------------------------------------------------------------
 
 // The channel stays in the list, marked, with what happened in its view; the message box is
-// off until the user joins again (an open channel) or closes it.
+// off until the user joins again (kicked from an open channel; a private one needs a new
+// invitation, a ban its lifting) or closes it.
 function markGone(channel, sentence, gone) {
   channel.gone = gone;
   channel.joined = false;
@@ -84,12 +85,17 @@ function markGone(channel, sentence, gone) {
   refreshChannel(channel);
 }
 
-export function onKicked({ channel: name, by, reason }) {
+export function onKicked({ channel: name, by, reason, ban }) {
   const channel = channelOf(name);
   if (!channel) return;
   const why = reason ? ` (“${reason}”)` : '';
+  if (ban) {
+    const sentence = `You were banned from #${name} by ${by}${why}. You cannot join it again unless an op lifts the ban.`;
+    markGone(channel, sentence, { by, reason, ban: true });
+    return;
+  }
   const back = channel.isPrivate ? ' To come back you need a new invitation.' : '';
-  markGone(channel, `${by} removed you from #${name}${why}.${back}`, { by, reason });
+  markGone(channel, `${by} removed you from #${name}${why}.${back}`, { by, reason, ban: false });
 }
 
 // A re-join after a reconnect that the channel refused: we were banned, or dropped from a
@@ -97,7 +103,8 @@ export function onKicked({ channel: name, by, reason }) {
 export function onRefusedRejoin(err) {
   const channel = channelOf(err.channel);
   if (!channel || (err.code !== 'banned' && err.code !== 'forbidden')) return false;
-  markGone(channel, describeError(err, { channel: err.channel, action: 'join' }), { by: null, reason: err.code });
+  const sentence = describeError(err, { channel: err.channel, action: 'join' });
+  markGone(channel, sentence, { by: null, reason: err.code, ban: err.code === 'banned' });
   return true;
 }
 

@@ -34,7 +34,7 @@ export function conversation(kind, name) {
       registered: false, // has an owner (created), rather than open
       role: 'member', // ours
       roles: new Map(), // account key (nick in lower case) → 'owner' | 'op'
-      gone: null, // { by, reason } once we were kicked out
+      gone: null, // { by, reason, ban } once we were kicked or banned
     };
     app.conversations.set(key, found);
     if (kind === 'dm') found.view.markStart();
@@ -201,7 +201,7 @@ function sidebarItem(target) {
     element('span', 'conv-name', target.name),
   );
   if (target.isPrivate) button.append(lockIcon());
-  if (target.gone) button.append(element('span', 'conv-state', 'removed'));
+  if (target.gone) button.append(element('span', 'conv-state', target.gone.ban ? 'banned' : 'removed'));
   if (target.unread) {
     const badge = element('span', target.mentioned ? 'badge mention' : 'badge');
     badge.textContent = target.unread > 99 ? '99+' : String(target.unread);

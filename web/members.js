@@ -22,7 +22,8 @@ export function renderMembers() {
     return;
   }
   const count = current.gone ? 0 : (current.memberCount ?? current.members?.size ?? 0);
-  $('conv-subtitle').textContent = current.gone ? 'You were removed' : count === 1 ? '1 member' : `${count} members`;
+  const goneText = current.gone?.ban ? 'You were banned' : 'You were removed';
+  $('conv-subtitle').textContent = current.gone ? goneText : count === 1 ? '1 member' : `${count} members`;
   $('member-count').textContent = String(count);
   $('toggle-members').textContent = `Members · ${count}`;
   $('members-hidden').hidden = current.members !== null || Boolean(current.gone);
