@@ -25,7 +25,7 @@ ui.composer = new Composer({
   onSend: sendFromComposer,
   onTyping: () => {
     const conversation = active();
-    if (conversation?.kind === 'channel' && !conversation.gone) app.client.typing(conversation.name);
+    if (conversation?.kind === 'channel' && !conversation.gone && !conversation.muted) app.client.typing(conversation.name);
   },
 });
 

@@ -34,6 +34,7 @@ export function conversation(kind, name) {
       registered: false, // has an owner (created), rather than open
       role: 'member', // ours
       roles: new Map(), // account key (nick in lower case) → 'owner' | 'op'
+      muted: false, // we may read but not write there
       gone: null, // { by, reason, ban } once we were kicked or banned
     };
     app.conversations.set(key, found);
