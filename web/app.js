@@ -5,7 +5,7 @@
 //   conversations.js  channels and direct messages, which one is open, the sidebar
 //   incoming.js       what the server sends: joined, messages, dms, presence, typing
 //   authority.js      topics, roles, invitations, being removed; ops' actions on members
-//   dialogs.js        new channel, topic, invite
+//   dialogs.js        new channel, topic, invite, password
 //   header.js, members.js, roles.js, scrolling.js, sending.js, layout.js
 
 import { $, active, app, ui } from './app-context.js';
@@ -25,7 +25,7 @@ ui.composer = new Composer({
   onSend: sendFromComposer,
   onTyping: () => {
     const conversation = active();
-    if (conversation?.kind === 'channel' && !conversation.gone) app.client.typing(conversation.name);
+    if (conversation?.kind === 'channel' && !conversation.gone && !conversation.muted) app.client.typing(conversation.name);
   },
 });
 

@@ -7,11 +7,11 @@ import { describeError } from './format.js';
 import { joinChannel, refreshChannel } from './conversations.js';
 import { addChannelNote } from './incoming.js';
 import { openDialog, showDialogError } from './dialogs.js';
-import { canActOn, canSetRoles, roleOf } from './roles.js';
+import { canActOn, canChangeRole, roleOf, sameNick } from './roles.js';
 
 // "You" for ourselves, so a note reads "You set the topic" rather than our own nick.
 function who(nick, { subject = true } = {}) {
-  if (nick !== app.me) return nick;
+  if (!sameNick(nick, app.me)) return nick;
   return subject ? 'You' : 'you';
 }
 
@@ -26,10 +26,11 @@ export function onTopic({ channel: name, topic, by }) {
 export function onRole({ channel: name, nick, role, by }) {
   const channel = channelOf(name);
   if (!channel) return;
-  // Only a registered channel has roles to give.
+  // Only a registered channel has roles to give. `roles` lists the owner and the ops.
   channel.registered = true;
-  if (nick === app.me) channel.role = role;
-  else channel.roles.set(nick, role);
+  if (sameNick(nick, app.me)) channel.role = role;
+  if (role === 'op') channel.roles.set(nick.toLowerCase(), role);
+  else channel.roles.delete(nick.toLowerCase());
   const whom = who(nick, { subject: false });
   addChannelNote(
     channel,
@@ -71,7 +72,8 @@ export function onInvited({ channel: name, by }) {
 // ---- removed from a channel -----------------------------------------------------------------
 
 // The channel stays in the list, marked, with what happened in its view; the message box is
-// off until the user joins again (an open channel) or closes it.
+// off until the user joins again (kicked from an open channel; a private one needs a new
+// invitation, a ban its lifting) or closes it.
 function markGone(channel, sentence, gone) {
   channel.gone = gone;
   channel.joined = false;
@@ -83,12 +85,17 @@ function markGone(channel, sentence, gone) {
   refreshChannel(channel);
 }
 
-export function onKicked({ channel: name, by, reason }) {
+export function onKicked({ channel: name, by, reason, ban }) {
   const channel = channelOf(name);
   if (!channel) return;
   const why = reason ? ` (“${reason}”)` : '';
+  if (ban) {
+    const sentence = `You were banned from #${name} by ${by}${why}. You cannot join it again unless an op lifts the ban.`;
+    markGone(channel, sentence, { by, reason, ban: true });
+    return;
+  }
   const back = channel.isPrivate ? ' To come back you need a new invitation.' : '';
-  markGone(channel, `${by} removed you from #${name}${why}.${back}`, { by, reason });
+  markGone(channel, `${by} removed you from #${name}${why}.${back}`, { by, reason, ban: false });
 }
 
 // A re-join after a reconnect that the channel refused: we were banned, or dropped from a
@@ -96,7 +103,8 @@ export function onKicked({ channel: name, by, reason }) {
 export function onRefusedRejoin(err) {
   const channel = channelOf(err.channel);
   if (!channel || (err.code !== 'banned' && err.code !== 'forbidden')) return false;
-  markGone(channel, describeError(err, { channel: err.channel, action: 'join' }), { by: null, reason: err.code });
+  const sentence = describeError(err, { channel: err.channel, action: 'join' });
+  markGone(channel, sentence, { by: null, reason: err.code, ban: err.code === 'banned' });
   return true;
 }
 
@@ -118,10 +126,10 @@ export function openMemberActions(channel, nick) {
   const role = roleOf(channel, nick);
   $('member-title').textContent = nick;
   $('member-role').textContent = `${role === 'member' ? 'A member' : `The ${role}`} of #${channel.name}`;
-  const mayRole = canSetRoles(channel);
+  const mayRole = canChangeRole(channel, nick);
   const maySanction = canActOn(channel, nick);
   const shown = {
-    op: mayRole && role !== 'op',
+    op: mayRole && role === 'member',
     deop: mayRole && role === 'op',
     mute: maySanction,
     unmute: maySanction,

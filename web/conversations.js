@@ -31,10 +31,11 @@ export function conversation(kind, name) {
       // Channel authority, from `joined` and the events after it.
       topic: '',
       isPrivate: false,
-      registered: false, // known to have an owner (a role was given there)
+      registered: false, // has an owner (created), rather than open
       role: 'member', // ours
-      roles: new Map(), // others' roles we have seen given (nothing lists them all)
-      gone: null, // { by, reason } once we were kicked out
+      roles: new Map(), // account key (nick in lower case) → 'owner' | 'op'
+      muted: false, // we may read but not write there
+      gone: null, // { by, reason, ban } once we were kicked or banned
     };
     app.conversations.set(key, found);
     if (kind === 'dm') found.view.markStart();
@@ -201,7 +202,7 @@ function sidebarItem(target) {
     element('span', 'conv-name', target.name),
   );
   if (target.isPrivate) button.append(lockIcon());
-  if (target.gone) button.append(element('span', 'conv-state', 'removed'));
+  if (target.gone) button.append(element('span', 'conv-state', target.gone.ban ? 'banned' : 'removed'));
   if (target.unread) {
     const badge = element('span', target.mentioned ? 'badge mention' : 'badge');
     badge.textContent = target.unread > 99 ? '99+' : String(target.unread);

@@ -1,6 +1,7 @@
 // The dialogs about a channel as a whole: creating one (with the private switch), setting its
-// topic, inviting someone. Each waits for the server's answer: `ok` closes it, a refusal is shown
-// inside it as a sentence, and what was typed stays for another try.
+// topic, inviting someone; and changing the account's password. Each waits for the server's
+// answer: `ok` closes it, a refusal is shown inside it as a sentence, and what was typed stays
+// for another try.
 
 import { $, active, app, ui } from './app-context.js';
 import { CHANNEL_PATTERN, NICK_PATTERN, describeError } from './format.js';
@@ -129,4 +130,44 @@ $('invite-form').addEventListener('submit', async (event) => {
     (err) => describeError(err, { channel: current.name, action: 'invite', target: nick }),
   );
   if (invited) addChannelNote(current, `You invited ${nick}. They can join #${current.name} now.`);
+});
+
+// ---- the password ---------------------------------------------------------------------------
+
+// The passwords typed here go to the server once and are cleared from the page right after.
+function clearPasswords() {
+  for (const id of ['password-old', 'password-new', 'password-again']) $(id).value = '';
+}
+
+$('change-password').addEventListener('click', () => {
+  clearPasswords();
+  $('password-user').value = app.me ?? '';
+  openDialog('password-dialog', $('password-old'));
+});
+
+$('password-dialog').addEventListener('close', clearPasswords);
+
+$('password-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const old = $('password-old').value;
+  const next = $('password-new').value;
+  const length = [...next].length;
+  if (!old) {
+    showDialogError('password-dialog', 'Type your current password.');
+    return;
+  }
+  if (length < 8 || length > 128) {
+    showDialogError('password-dialog', describeError({ code: 'password_invalid' }));
+    return;
+  }
+  if (next !== $('password-again').value) {
+    showDialogError('password-dialog', 'The two new passwords are not the same.');
+    return;
+  }
+  const changed = await submitting(
+    'password-dialog',
+    () => app.client.changePassword(old, next),
+    (err) => describeError(err, { action: 'password' }),
+  );
+  if (changed) ui.notices.show('Your password is changed. Log in with the new one from now on.', 'info');
 });

@@ -136,7 +136,7 @@ export const CHANNEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 // One sentence a person can act on, for every error code the server (or parley.js) can produce.
 // `action` says what was tried (join, history, create, topic, invite, role, kick, ban, unban,
-// mute, unmute, login, say) and `target` whom it was about, where the code alone is ambiguous.
+// mute, unmute, login, password, say) and `target` whom it was about, where the code alone is ambiguous.
 export function describeError(err, { limits, nick, channel, to, action, target } = {}) {
   const code = err?.code;
   const where = channel ? `#${channel}` : 'that channel';
@@ -157,6 +157,7 @@ export function describeError(err, { limits, nick, channel, to, action, target }
       if (action === 'login' || /login/.test(err.message ?? '')) {
         return 'Too many failed logins. Wait a minute and try again.';
       }
+      if (action === 'password') return 'Too many wrong passwords. Wait a minute and try again.';
       return limits?.rate_per_sec
         ? `You are sending too fast (the limit is ${limits.rate_per_sec} messages per second). Wait a moment and try again.`
         : 'You are sending too fast. Wait a moment and try again.';
@@ -209,7 +210,7 @@ function unauthorized(err, action) {
     return 'This server needs an account: log in with your password, or use an access token.';
   }
   if (action === 'login' || /wrong nick or password/.test(message)) return 'Wrong nickname or password.';
-  if (/old password/.test(message)) return 'Your current password is not right.';
+  if (action === 'password' || /old password/.test(message)) return 'Your current password is not right.';
   return 'The server did not accept this access token for that nickname.';
 }
 

@@ -1,5 +1,6 @@
 // The open conversation's header: its name, a padlock when private, the channel's topic (with
-// "Edit" for those who may change it), and the buttons that act on it.
+// "Edit" for those who may change it), and the buttons that act on it. Also the message box's
+// state that follows from our standing there: off where we were removed or are muted.
 
 import { $, active, ui } from './app-context.js';
 import { canEditTopic, canInvite } from './roles.js';
@@ -26,8 +27,24 @@ export function renderHeader() {
     'aria-label',
     !current ? '' : isChannel ? `${gone ? 'Close' : 'Leave'} #${current.name}` : `Close conversation with ${current.name}`,
   );
+  const muted = isChannel && !gone && current.muted;
+  $('muted-note').hidden = !muted;
+  if (muted) {
+    $('muted-text').textContent = `You are muted in #${current.name}: nothing you write there is sent. You are not told when an op unmutes you.`;
+  }
   if (!current) ui.composer.setPlaceholder('');
   else if (gone) ui.composer.setPlaceholder(`You are no longer in #${current.name}`);
+  else if (muted) ui.composer.setPlaceholder(`You are muted in #${current.name}`);
   else ui.composer.setPlaceholder(isChannel ? `Message #${current.name}` : `Message ${current.name}`);
-  ui.composer.setDisabled(!current || gone);
+  ui.composer.setDisabled(!current || gone || muted);
 }
+
+// No event says that we were unmuted: "Try again" turns the box back on, and the server's
+// answer to the next message settles it (a `muted` refusal turns it off again).
+$('muted-retry').addEventListener('click', () => {
+  const current = active();
+  if (current?.kind !== 'channel') return;
+  current.muted = false;
+  renderHeader();
+  ui.composer.focus();
+});

@@ -51,6 +51,10 @@ function onJoined(joined) {
   channel.topic = joined.topic ?? '';
   channel.isPrivate = Boolean(joined.private);
   channel.role = joined.role ?? 'member';
+  // Who holds a role there, and whether we may write: as of this join (a rejoin refreshes them).
+  channel.registered = Boolean(joined.registered);
+  channel.roles = new Map(Object.entries(joined.roles ?? {}).map(([key, role]) => [key.toLowerCase(), role]));
+  channel.muted = Boolean(joined.muted);
   if (joined.rejoin && joined.gap) view.resetAfterGap();
   const atBottom = isActive(channel) && isNearBottom();
   const added = view.append(joined.history);

@@ -1,12 +1,12 @@
-// The member list of the open channel: everyone present, with a badge for the roles we know
-// (owner, op; admin for ourselves), a click to write someone a direct message, and, for those
-// who may moderate, an actions button per member and a box to lift a ban.
+// The member list of the open channel: everyone present, with a badge for the owner and the ops
+// (and admin for ourselves), a click to write someone a direct message, and, for those who may
+// moderate, an actions button on each member they outrank and a box to lift a ban.
 
 import { $, active, app, element } from './app-context.js';
 import { nickHue } from './message-view.js';
 import { openDm } from './conversations.js';
 import { openMemberActions, unban } from './authority.js';
-import { ROLE_LABELS, canActOn, canModerate, canSetRoles, roleOf } from './roles.js';
+import { ROLE_LABELS, canActOn, canChangeRole, canModerate, roleOf } from './roles.js';
 
 export function renderMembers() {
   const current = active();
@@ -22,7 +22,8 @@ export function renderMembers() {
     return;
   }
   const count = current.gone ? 0 : (current.memberCount ?? current.members?.size ?? 0);
-  $('conv-subtitle').textContent = current.gone ? 'You were removed' : count === 1 ? '1 member' : `${count} members`;
+  const goneText = current.gone?.ban ? 'You were banned' : 'You were removed';
+  $('conv-subtitle').textContent = current.gone ? goneText : count === 1 ? '1 member' : `${count} members`;
   $('member-count').textContent = String(count);
   $('toggle-members').textContent = `Members · ${count}`;
   $('members-hidden').hidden = current.members !== null || Boolean(current.gone);
@@ -48,7 +49,7 @@ function memberItem(channel, nick) {
     button.addEventListener('click', () => openDm(nick));
   }
   item.append(button);
-  if (canActOn(channel, nick) || (nick !== app.me && canSetRoles(channel))) {
+  if (canActOn(channel, nick) || canChangeRole(channel, nick)) {
     const actions = element('button', 'member-actions', '⋯');
     actions.type = 'button';
     actions.setAttribute('aria-label', `Actions for ${nick}`);

@@ -60,8 +60,11 @@ export const accountMethods = {
     return hello;
   },
 
-  changePassword(oldPassword, newPassword) {
-    return this._request({ type: 'password', old: oldPassword, new: newPassword });
+  async changePassword(oldPassword, newPassword) {
+    const reply = await this._request({ type: 'password', old: oldPassword, new: newPassword });
+    // A client still logging in with its password (no token yet) reconnects with the new one.
+    if (this.options.password !== undefined) this.options.password = newPassword;
+    return reply;
   },
 
   // A registered channel; we join it as its owner. Resolves like join().

@@ -1,7 +1,8 @@
 // Who may do what in a channel, as far as this tab can tell: the server decides (and answers
-// `forbidden`), these only decide which buttons to show. They follow the server's rules: the
-// server's admins everywhere; in a registered channel the owner gives and takes the op role, ops
-// and the owner kick, ban, mute (and invite, in a private channel) those below them; in an open
+// `forbidden`), these only decide which buttons to show, so that nothing offered is refused.
+// They follow the server's rules: the server's admins everywhere; in a registered channel (one
+// with an owner) the owner gives and takes the op role, ops and the owner kick, ban, mute (and
+// invite, in a private channel) those below them, and only they set the topic; in an open
 // channel any member sets the topic and only admins moderate.
 
 import { app } from './app-context.js';
@@ -14,18 +15,16 @@ export function myRank(channel) {
   return app.admin ? 'admin' : channel.role;
 }
 
-// A role the protocol names for another member: given while we watched (`role` events), or
-// `member`. Nothing on the wire lists the others' roles, so an owner we have not seen act is
-// shown as a member; the server still refuses what they may not do.
+// `joined.roles` names the owner and the ops by account key (the nick in lower case), and the
+// `role` events after it keep that up to date; everyone else is a member. Another admin is not
+// told apart: the server still refuses acting on one.
 export function roleOf(channel, nick) {
-  if (nick === app.me) return myRank(channel);
-  return channel.roles.get(nick) ?? 'member';
+  if (sameNick(nick, app.me)) return myRank(channel);
+  return channel.roles.get(nick.toLowerCase()) ?? 'member';
 }
 
-// A channel with an owner: private ones always; public ones when we hold a role there or saw
-// one given (`joined` does not say whether an open channel is registered).
-function registered(channel) {
-  return channel.registered || channel.isPrivate || channel.role !== 'member';
+export function sameNick(a, b) {
+  return typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
 }
 
 export function canModerate(channel) {
@@ -33,7 +32,12 @@ export function canModerate(channel) {
 }
 
 export function canSetRoles(channel) {
-  return RANK[myRank(channel)] >= RANK.owner;
+  return channel.registered && RANK[myRank(channel)] >= RANK.owner;
+}
+
+// Make op / Remove op on `nick`: the owner (or an admin) on anyone but the owner.
+export function canChangeRole(channel, nick) {
+  return !sameNick(nick, app.me) && canSetRoles(channel) && roleOf(channel, nick) !== 'owner';
 }
 
 export function canInvite(channel) {
@@ -41,11 +45,12 @@ export function canInvite(channel) {
 }
 
 export function canEditTopic(channel) {
-  return canModerate(channel) || !registered(channel);
+  return channel.registered ? canModerate(channel) : true;
 }
 
-// Kick, ban, mute someone: only those below us (the owner over ops, an op over members).
+// Kick, ban, mute someone: only those below us (the owner over ops and members, an op over
+// members, an admin over everyone); in an open channel only admins.
 export function canActOn(channel, nick) {
-  if (nick === app.me || !canModerate(channel)) return false;
+  if (sameNick(nick, app.me) || !canModerate(channel)) return false;
   return RANK[roleOf(channel, nick)] < RANK[myRank(channel)];
 }

@@ -5,10 +5,11 @@
 import { active, app, element, isActive, ui } from './app-context.js';
 import { describeError } from './format.js';
 import { scrollToBottom } from './scrolling.js';
+import { renderHeader } from './header.js';
 
 export function sendFromComposer(text) {
   const target = active();
-  if (!target || target.gone) return false;
+  if (!target || target.gone || target.muted) return false;
   const max = app.limits?.max_text_chars;
   const length = [...text].length;
   if (max && length > max) {
@@ -28,6 +29,8 @@ function send(target, text) {
   const sending = target.kind === 'channel' ? app.client.say(target.name, text) : app.client.dm(target.name, text);
   sending.then(
     (reply) => {
+      // Stored, so not muted (any more): a Retry after an unmute turns the message box back on.
+      if (target.muted) setMuted(target, false);
       if (reply?.seq === undefined) return;
       // The message itself may already be shown (it can arrive before the ack): then the
       // pending copy is gone; otherwise keep it until that seq arrives.
@@ -42,7 +45,13 @@ function send(target, text) {
   );
 }
 
+function setMuted(target, muted) {
+  target.muted = muted;
+  if (isActive(target)) renderHeader();
+}
+
 function markFailed(target, entry, err) {
+  if (err.code === 'muted' && target.kind === 'channel') setMuted(target, true);
   const index = target.pending.indexOf(entry);
   if (index !== -1) target.pending.splice(index, 1);
   const reason = describeError(err, {

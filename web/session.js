@@ -289,6 +289,7 @@ function onWelcome(welcome) {
   $('me-nick').textContent = app.me;
   $('me-kind').textContent = app.admin ? 'admin' : app.account ? 'account' : 'guest';
   $('sign-out').textContent = app.account ? 'Log out' : 'Change nickname';
+  $('change-password').hidden = !app.account;
   $('new-channel').hidden = !app.account;
   $('login').hidden = true;
   $('app').hidden = false;

@@ -1,7 +1,7 @@
 // Accounts and channel authority in the browser: signing up and logging in (only a token is
-// kept, never the password), a private channel with an invitation, roles, the topic, mute and
-// kick; a guest who picks a registered nick; and that a private channel and its history stay
-// out of sight of those not in it.
+// kept, never the password), a private channel with an invitation, roles, the topic, mute, kick
+// and ban; everyone's badges and who gets which menu; changing the password; a guest who picks a
+// registered nick; and that a private channel and its history stay out of sight of outsiders.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -267,6 +267,98 @@ test('a private channel and its history stay hidden from those not in it', async
   await olga.close();
 });
 
+test("roles from joined: everyone's badges, ops menus only above, a mute that outlasts a reload, a ban", async () => {
+  // Rosa owns the open-to-all but registered #town; Tomas arrives and she makes him an op.
+  const rosa = await connectRaw(fixture.server.wsUrl, 'Rosa', { password: 'rosa password', register: true });
+  await rosa.request({ type: 'create', channel: 'town', topic: 'Town hall' });
+  const tomas = await openApp(fixture.browser, fixture.server, { path: '#town' });
+  await signUp(tomas.page, 'Tomas', 'tomas password');
+  await tomas.page.locator('#conv-title', { hasText: '#town' }).waitFor();
+  await rosa.request({ type: 'role', channel: 'town', nick: 'tomas', role: 'op' });
+  await tomas.page.locator('#messages .system', { hasText: 'Rosa made you an op' }).waitFor();
+
+  // Dan joins later: the owner's and the op's badges come with `joined` (keyed in lower case).
+  const dan = await openApp(fixture.browser, fixture.server, { path: '#town' });
+  await signUp(dan.page, 'dan', 'dan password');
+  await dan.page.locator('#conv-title', { hasText: '#town' }).waitFor();
+  const badge = (page, nick) => page.locator('#member-list .member-row', { hasText: nick }).locator('.role-badge');
+  await badge(dan.page, 'Rosa').filter({ hasText: 'owner' }).waitFor();
+  await badge(dan.page, 'Tomas').filter({ hasText: 'op' }).waitFor();
+  assert.equal(await dan.page.locator('#conv-topic').textContent(), 'Town hall');
+  assert.ok(!(await dan.page.locator('#edit-topic').isVisible()), 'a member may not edit a registered topic');
+  assert.equal(await dan.page.locator('.member-actions').count(), 0, 'a member has no ops menu');
+  // In the open #general any member may set the topic.
+  await dan.page.locator('#channel-list .conv', { hasText: 'general' }).click();
+  await dan.page.locator('#edit-topic', { hasText: 'Set a topic' }).waitFor();
+  await dan.page.locator('#channel-list .conv', { hasText: 'town' }).click();
+
+  // The op has a menu on dan, none on the owner, and no roles to give.
+  await tomas.page.locator('#member-list .member', { hasText: 'dan' }).waitFor();
+  await badge(tomas.page, 'Rosa').filter({ hasText: 'owner' }).waitFor();
+  assert.equal(await actionsFor(tomas.page, 'Rosa').count(), 0, 'an op cannot act on the owner');
+  await actionsFor(tomas.page, 'dan').click();
+  assert.ok(!(await tomas.page.locator('#member-dialog [data-action="op"]').isVisible()), 'only the owner gives roles');
+  await tomas.page.locator('#member-dialog [data-close]').click();
+  // Muted, dan reloads (with his kept token): `joined` says so; the message box is off and says why.
+  await memberAction(tomas.page, 'dan', 'mute');
+  await dan.page.waitForFunction(() => localStorage.getItem('parley.session') !== null);
+  await dan.page.reload();
+  await dan.page.locator('#muted-note', { hasText: 'You are muted in #town' }).waitFor();
+  assert.equal(await dan.page.locator('#composer-input:disabled').getAttribute('placeholder'), 'You are muted in #town');
+  // "Try again" while still muted: refused, and the box is off again.
+  await dan.page.locator('#muted-retry').click();
+  await dan.page.locator('#composer-input').fill('am I heard now?');
+  await dan.page.locator('#composer-input').press('Enter');
+  await dan.page.locator('#messages .msg.failed', { hasText: 'am I heard now?' }).waitFor();
+  await dan.page.locator('#muted-note').waitFor();
+  assert.ok(await dan.page.locator('#composer-input').isDisabled());
+  // Unmuted, the failed message's Retry goes through and turns the box back on.
+  await memberAction(tomas.page, 'dan', 'unmute');
+  await dan.page.locator('#messages .msg.failed').getByRole('button', { name: 'Retry' }).click();
+  await tomas.page.locator('#messages .msg .text', { hasText: 'am I heard now?' }).waitFor();
+  await dan.page.locator('#muted-note').waitFor({ state: 'hidden' });
+  assert.ok(!(await dan.page.locator('#composer-input').isDisabled()));
+
+  // Banned: told as a ban, not as a kick, and joining again is refused.
+  await memberAction(tomas.page, 'dan', 'ban', 'spam');
+  await tomas.page.locator('#messages .system', { hasText: 'You banned dan.' }).waitFor();
+  await dan.page.locator('#messages .system.removed', { hasText: 'You were banned from #town by Tomas (“spam”).' }).waitFor();
+  await dan.page.locator('#channel-list .conv', { hasText: 'town' }).locator('.conv-state', { hasText: 'banned' }).waitFor();
+  assert.equal(await dan.page.locator('#conv-subtitle').textContent(), 'You were banned');
+  await dan.page.locator('#join-input').fill('town');
+  await dan.page.locator('#join-form button').click();
+  await dan.page.locator('#notices .notice', { hasText: 'You are banned from #town.' }).waitFor();
+  await saveScreenshot(dan.page, 'accounts-banned');
+
+  for (const who of [tomas, dan]) assert.deepEqual(who.problems.pageErrors, []);
+  await Promise.all([tomas.context.close(), dan.context.close(), rosa.close()]);
+});
+
+test('changing the password: the new one logs in, the old one no longer does', async () => {
+  const { page, context, problems } = await openApp(fixture.browser, fixture.server);
+  await signUp(page, 'pat', 'first password');
+  const attempt = async (old, next) => {
+    for (const [id, value] of [['old', old], ['new', next], ['again', next]]) await page.locator(`#password-${id}`).fill(value);
+    await page.locator('#password-form button[type=submit]').click();
+  };
+  await page.locator('#change-password').click();
+  await attempt('not my password', 'second password');
+  await page.locator('#password-error', { hasText: 'Your current password is not right.' }).waitFor();
+  await attempt('first password', 'short');
+  await page.locator('#password-error', { hasText: 'A password is 8 to 128 characters long.' }).waitFor();
+  await attempt('first password', 'second password');
+  await page.locator('#password-dialog').waitFor({ state: 'hidden' });
+  await page.locator('#notices .notice', { hasText: 'Your password is changed.' }).waitFor();
+  await page.locator('#sign-out').click();
+  await page.locator('#password-input').fill('first password');
+  await page.locator('#login-button').click();
+  await page.locator('#login-error', { hasText: 'Wrong nickname or password.' }).waitFor();
+  await logIn(page, 'pat', 'second password');
+  await page.locator('#me-kind', { hasText: 'account' }).waitFor();
+  assert.deepEqual(problems.pageErrors, []);
+  await context.close();
+});
+
 test('sign-in screen with accounts', async () => {
   const { page, context } = await openApp(fixture.browser, fixture.server);
   await page.locator('#mode-signup').click();
@@ -276,6 +368,7 @@ test('sign-in screen with accounts', async () => {
   await page.locator('#mode-guest').click();
   await signIn(page, 'newcomer');
   assert.ok(!(await page.locator('#new-channel').isVisible()), 'guests cannot create channels');
+  assert.ok(!(await page.locator('#change-password').isVisible()), 'guests have no password');
   await context.close();
 });
 
