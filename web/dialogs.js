@@ -7,6 +7,7 @@ import { $, active, app, ui } from './app-context.js';
 import { CHANNEL_PATTERN, NICK_PATTERN, describeError } from './format.js';
 import { conversation, removeConversation, renderSidebar, select } from './conversations.js';
 import { addChannelNote } from './incoming.js';
+import { renewSession } from './session.js';
 
 export function openDialog(id, focus) {
   const dialog = $(id);
@@ -166,8 +167,18 @@ $('password-form').addEventListener('submit', async (event) => {
   }
   const changed = await submitting(
     'password-dialog',
-    () => app.client.changePassword(old, next),
+    async () => {
+      await app.client.changePassword(old, next);
+      // Tokens from before the change no longer work: this page takes a new one.
+      await renewSession(next).catch(() => {});
+      return true;
+    },
     (err) => describeError(err, { action: 'password' }),
   );
-  if (changed) ui.notices.show('Your password is changed. Log in with the new one from now on.', 'info');
+  if (changed) {
+    ui.notices.show(
+      'Your password is changed. Other devices and tokens from before must log in again.',
+      'info',
+    );
+  }
 });

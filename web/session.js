@@ -90,6 +90,15 @@ function keepSession({ nick, token, expires_at: expiresAt }, stay) {
   (stay ? storage : tabStorage).set('session', { nick, token, expires_at: expiresAt });
 }
 
+// After a password change the server refuses every token issued before it, ours too: trade the
+// new password for a new token, kept where the old one was.
+export async function renewSession(password) {
+  const stay = Boolean(storage.get('session', null));
+  const session = await login({ nick: app.me, password });
+  keepSession(session, stay);
+  app.client.useToken(session.token);
+}
+
 function forgetSession() {
   storage.set('session', null);
   tabStorage.set('session', null);

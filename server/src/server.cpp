@@ -209,11 +209,11 @@ Server::Server(config::Options options) : options_(std::move(options)) {
         .hosts = std::move(*hosts),
         .message_rules = auth::RateRules({options_.rate_per_sec, options_.burst}),
         .command_rules = auth::RateRules({options_.command_rate, options_.command_burst}),
-        .verify_token = [secret =
-                             signing_key_](std::string_view token) -> std::optional<std::string> {
+        .verify_token =
+            [secret = signing_key_](std::string_view token) -> std::optional<auth::VerifiedToken> {
             auto verified = auth::verify_token(token, secret, auth::unix_now());
             if (!verified) return std::nullopt;
-            return verified->subject;
+            return *std::move(verified);
         },
         .directory = directory_.get(),
         .hasher = hasher_.get(),

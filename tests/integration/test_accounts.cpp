@@ -284,6 +284,32 @@ TEST(Accounts, APasswordLoginOverHttpGivesATokenThatWorksEverywhere) {
     EXPECT_EQ(code_of(other.next_of_type("error")), "unauthorized");
 }
 
+TEST(Accounts, ChangingThePasswordRefusesTheTokensIssuedBefore) {
+    ServerProcess server;
+    Client ann(server.port());
+    ASSERT_EQ(register_account(ann, "ann", good)["type"], "welcome");
+    auto stolen = api_login(server.port(), "ann", good)["token"].get<std::string>();
+    ASSERT_EQ(get_with_token(server.port(), "/api/channels/x/messages", stolen).status, 404);
+    // Tokens carry their time of issue in seconds: the change comes in a later second.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    ASSERT_EQ(
+        request(ann, {{"type", "password"}, {"old", good}, {"new", "a new long password"}})["type"],
+        "ok");
+
+    Client thief(server.port());
+    thief.send(json{{"type", "hello"}, {"nick", "ann"}, {"token", stolen}});
+    auto refused = thief.next_of_type("error");
+    EXPECT_EQ(code_of(refused), "unauthorized");
+    EXPECT_NE(refused.value("message", "").find("password changed"), std::string::npos);
+    EXPECT_EQ(thief.wait_closed().code, 1008);
+    EXPECT_EQ(get_with_token(server.port(), "/api/channels/x/messages", stolen).status, 401);
+
+    auto fresh = api_login(server.port(), "ann", "a new long password")["token"].get<std::string>();
+    Client again(server.port());
+    EXPECT_EQ(again.hello("ann", fresh)["account"], true);
+    EXPECT_EQ(get_with_token(server.port(), "/api/channels/x/messages", fresh).status, 404);
+}
+
 TEST(Accounts, ATokenSignedWithAnotherServersKeyIsRefused) {
     ServerProcess first, second;
     Client ann(first.port());

@@ -50,6 +50,7 @@ TEST(ClusterAccounts, AnAccountMadeOnOneNodeIsKnownOnTheOther) {
     auto token = api_login(nodes.a->port(), "ann", password_for("ann"))["token"].get<std::string>();
     Client by_token(nodes.b->port());
     EXPECT_EQ(by_token.hello("ann", token)["account"], true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // tokens count in seconds
     // The password changed on B is the one A checks.
     EXPECT_EQ(request(*ann_on_b, {{"type", "password"},
                                   {"old", password_for("ann")},
@@ -59,6 +60,12 @@ TEST(ClusterAccounts, AnAccountMadeOnOneNodeIsKnownOnTheOther) {
     EXPECT_EQ(code_of(log_in(old_password, "ann", password_for("ann"))), "unauthorized");
     Client new_password(nodes.a->port());
     EXPECT_EQ(log_in(new_password, "ann", "a new long password")["type"], "welcome");
+    // The token issued before the change is refused on both nodes.
+    for (auto* node : {nodes.a.get(), nodes.b.get()}) {
+        Client stale(node->port());
+        stale.send(json{{"type", "hello"}, {"nick", "ann"}, {"token", token}});
+        EXPECT_EQ(code_of(stale.next_of_type("error")), "unauthorized");
+    }
 }
 
 TEST(ClusterAccounts, APrivateChannelsHistoryIsRefusedOnBothNodes) {

@@ -186,9 +186,10 @@ class FakeDirectory final : public storage::Directory {
         done(added ? storage::Created::created : storage::Created::exists);
         return true;
     }
-    bool set_password(std::string key, std::string hash,
+    bool set_password(std::string key, std::string hash, std::int64_t tokens_after,
                       std::function<void(Expected<void>)> done) override {
         accounts_[key].password_hash = hash;
+        accounts_[key].tokens_after = tokens_after;
         done({});
         return true;
     }

@@ -38,7 +38,7 @@ class HubTest : public ::testing::Test {
     }
     std::shared_ptr<RecordingParticipant> connect(const std::string& nick) {
         auto p = std::make_shared<RecordingParticipant>(nick);
-        hub->hello(p, std::nullopt, guest_hello(nick), false);
+        hub->hello(p, std::nullopt, guest_hello(nick), std::nullopt);
         p->wait_for("welcome");
         return p;
     }
@@ -97,13 +97,13 @@ TEST_F(HubTest, AJoinDuringTrafficSeesEachMessageExactlyOnce) {
 TEST_F(HubTest, NicksAreUniqueIgnoringCaseUnlessBothAreAuthenticated) {
     auto ann = connect("ann");
     auto impostor = std::make_shared<RecordingParticipant>("x");
-    hub->hello(impostor, std::nullopt, guest_hello("ANN"), false);
+    hub->hello(impostor, std::nullopt, guest_hello("ANN"), std::nullopt);
     EXPECT_EQ(impostor->wait_for("error")["code"], "nick_taken");
 
     auto phone = std::make_shared<RecordingParticipant>("phone");
     auto laptop = std::make_shared<RecordingParticipant>("laptop");
-    hub->hello(phone, std::nullopt, guest_hello("cat"), true);
-    hub->hello(laptop, std::nullopt, guest_hello("cat"), true);
+    hub->hello(phone, std::nullopt, guest_hello("cat"), std::int64_t{0});
+    hub->hello(laptop, std::nullopt, guest_hello("cat"), std::int64_t{0});
     phone->wait_for("welcome");
     laptop->wait_for("welcome");
     hub->dm(ann, std::nullopt, {"cat", "to both"});

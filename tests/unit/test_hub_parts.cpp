@@ -84,7 +84,7 @@ class HubParts : public ::testing::Test {
     }
     std::shared_ptr<RecordingParticipant> hello(const std::string& nick) {
         auto p = participant(nick);
-        hub->hello(p, std::nullopt, guest_hello(nick), false);
+        hub->hello(p, std::nullopt, guest_hello(nick), std::nullopt);
         history.run_all();  // the recent dms read before welcome
         p->wait_for("welcome");
         return p;
@@ -193,10 +193,10 @@ class ClusteredHub : public HubParts {
 TEST_F(ClusteredHub, TheClusterDecidesWhetherANickIsFree) {
     cluster_link.answer = NickClaim::taken;
     auto ann = participant("a");
-    hub->hello(ann, "1", guest_hello("ann"), false);
+    hub->hello(ann, "1", guest_hello("ann"), std::nullopt);
     EXPECT_EQ(ann->wait_for("error")["code"], "nick_taken");
     cluster_link.answer = NickClaim::unavailable;
-    hub->hello(ann, "2", guest_hello("ann"), false);
+    hub->hello(ann, "2", guest_hello("ann"), std::nullopt);
     EXPECT_EQ(ann->wait_for("error", 1)["code"], "unavailable");
     EXPECT_TRUE(ann->nick().empty());
 }

@@ -152,7 +152,13 @@ Expected<VerifiedToken, TokenError> verify_or_throw(std::string_view token, std:
             return TokenError{"not yet valid"};
     }
 
-    return VerifiedToken{sub->get<std::string>(), *exp};
+    std::int64_t issued_at = 0;
+    if (auto iat_claim = claims->find("iat"); iat_claim != claims->end()) {
+        auto iat = integer_seconds(*iat_claim);
+        if (!iat) return TokenError{"iat is not an integer"};
+        issued_at = *iat;
+    }
+    return VerifiedToken{sub->get<std::string>(), *exp, issued_at};
 }
 
 }  // namespace

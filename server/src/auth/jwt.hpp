@@ -18,6 +18,9 @@ namespace parley::auth {
 struct VerifiedToken {
     std::string subject;      // the `sub` claim: the nick this token vouches for
     std::int64_t expires_at;  // the `exp` claim, seconds since the Unix epoch
+    // The `iat` claim; 0 when the issuer left it out (such a token is older than any password
+    // change, so an account that changed its password refuses it).
+    std::int64_t issued_at = 0;
 };
 
 struct TokenError {

@@ -37,8 +37,8 @@ std::string Hub::identified_nick(const ParticipantPtr& p, const protocol::Reques
 }
 
 void Hub::hello(const ParticipantPtr& p, const protocol::RequestId& id,
-                const protocol::Hello& hello, bool token_verified) {
-    identification_.hello(p, id, hello, token_verified);
+                const protocol::Hello& hello, std::optional<std::int64_t> token_issued_at) {
+    identification_.hello(p, id, hello, token_issued_at);
 }
 
 void Hub::register_account(const ParticipantPtr& p, const protocol::RequestId& id,

@@ -68,9 +68,9 @@ class Hub {
     Hub(boost::asio::any_io_executor executor, HubOptions options, Services services,
         ClusterLink* cluster = nullptr);
 
-    // `token_verified`: the hello carried a valid token for this very nick.
+    // `token_issued_at`: the hello carried a valid token for this very nick, issued then.
     void hello(const ParticipantPtr& p, const protocol::RequestId& id, const protocol::Hello& hello,
-               bool token_verified);
+               std::optional<std::int64_t> token_issued_at);
     void register_account(const ParticipantPtr& p, const protocol::RequestId& id,
                           const protocol::Register& request);
     void change_password(const ParticipantPtr& p, const protocol::RequestId& id,

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "auth/jwt.hpp"
 #include "auth/random_id.hpp"
 
 namespace parley::chat {
@@ -20,14 +21,13 @@ std::string account_key(const std::string& key) {
 }  // namespace
 
 void Identification::hello(const ParticipantPtr& p, const protocol::RequestId& id,
-                           const protocol::Hello& hello, bool token_verified) {
+                           const protocol::Hello& hello,
+                           std::optional<std::int64_t> token_issued_at) {
     if (HubAccess::state(*p).identified()) {
         replies_.fail(p, id, ErrorCode::already_identified, "this connection already said hello");
         return;
     }
-    if (token_verified)
-        return claim(p, id, hello.nick, true, model::account_identity(hello.nick),
-                     [=, this] { admit(p, id, hello.nick, true, {}); });
+    if (token_issued_at) return with_token(p, id, hello.nick, *token_issued_at);
     if (hello.password) return login(p, id, hello);
     if (!options_.guests) {
         replies_.fail(p, id, ErrorCode::unauthorized,
@@ -37,6 +37,25 @@ void Identification::hello(const ParticipantPtr& p, const protocol::RequestId& i
         return;
     }
     guest(p, id, hello.nick, hello.resume);
+}
+
+void Identification::with_token(const ParticipantPtr& p, const protocol::RequestId& id,
+                                const std::string& nick, std::int64_t issued_at) {
+    // A token user from an outside issuer may have no account here; an account's token must be
+    // newer than its last password change.
+    auto found = [=, this](Expected<std::optional<storage::Account>> account) {
+        if (!account)
+            return replies_.fail(p, id, ErrorCode::unavailable, "accounts could not be read");
+        if (*account && !storage::accepts_token(**account, issued_at)) {
+            replies_.fail(p, id, ErrorCode::unauthorized,
+                          "the token was issued before the password changed; log in again");
+            replies_.metrics().count_refused(metrics::RefusedReason::unauthorized);
+            return p->close(1008, "unauthorized");
+        }
+        claim(p, id, nick, true, model::account_identity(nick),
+              [=, this] { admit(p, id, nick, true, {}); });
+    };
+    if (!services_.directory.find_account(model::nick_key(nick), found)) replies_.busy(p, id);
 }
 
 void Identification::guest(const ParticipantPtr& p, const protocol::RequestId& id,
@@ -207,7 +226,9 @@ void Identification::change_password(const ParticipantPtr& p, const protocol::Re
         };
         auto hashed = [=, this](Expected<std::string> hash) {
             if (!hash) return replies_.fail(p, id, ErrorCode::unavailable, hash.error().message);
-            if (!services_.directory.set_password(key, *hash, stored)) replies_.busy(p, id);
+            // Tokens issued until now stop working: one taken with the old password is no key.
+            if (!services_.directory.set_password(key, *hash, auth::unix_now(), stored))
+                replies_.busy(p, id);
         };
         auto checked = [=, this](bool matches) {
             if (!matches) {

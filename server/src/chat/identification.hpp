@@ -34,11 +34,12 @@ class Identification {
           cluster_(cluster),
           replies_(replies) {}
 
-    // `token_verified`: the hello carried a valid token for this very nick. A guest who gives
-    // the `resume` id of an earlier stay under this nick continues it, with its direct messages;
-    // without one (or with one never given out) it starts a new stay.
+    // `token_issued_at`: the hello carried a valid token for this very nick, issued then (Unix
+    // seconds). A guest who gives the `resume` id of an earlier stay under this nick continues
+    // it, with its direct messages; without one (or with one never given out) it starts a new
+    // stay.
     void hello(const ParticipantPtr& p, const protocol::RequestId& id, const protocol::Hello& hello,
-               bool token_verified);
+               std::optional<std::int64_t> token_issued_at);
     void register_account(const ParticipantPtr& p, const protocol::RequestId& id,
                           const protocol::Register& request);
     void change_password(const ParticipantPtr& p, const protocol::RequestId& id,
@@ -49,6 +50,8 @@ class Identification {
   private:
     void login(const ParticipantPtr& p, const protocol::RequestId& id,
                const protocol::Hello& hello);
+    void with_token(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
+                    std::int64_t issued_at);
     void guest(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
                const std::optional<std::string>& resume);
     // Claims the nick (here, and in a cluster everywhere) for the user whose identity it is,

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "auth/failure_limiter.hpp"
+#include "auth/jwt.hpp"
 #include "auth/password_hasher.hpp"
 #include "auth/rate_limiter.hpp"
 #include "chat/hub.hpp"
@@ -34,7 +35,7 @@ struct ServerContext {
     auth::RateRules message_rules;  // say, dm, typing
     auth::RateRules command_rules;  // everything else, weighted
     // Returns a token's subject when it is valid now.
-    std::function<std::optional<std::string>(std::string_view token)> verify_token;
+    std::function<std::optional<auth::VerifiedToken>(std::string_view token)> verify_token;
     // Logins over HTTP (POST /api/login): accounts, the hashing pool, failed-login limits, and
     // the key tokens are signed with.
     storage::Directory* directory = nullptr;

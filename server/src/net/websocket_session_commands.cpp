@@ -110,19 +110,19 @@ void WebSocketSession::handle_hello(const protocol::RequestId& id, const protoco
     std::string url_token = url_token_ ? std::move(*url_token_) : std::string();
     url_token_.reset();  // needed only once
     const std::string& token = hello.token ? *hello.token : url_token;
-    bool token_verified = false;
+    std::optional<std::int64_t> token_issued_at;
     if (!token.empty()) {
-        auto subject = context_.verify_token(token);
-        if (!subject || *subject != hello.nick) {
+        auto verified = context_.verify_token(token);
+        if (!verified || verified->subject != hello.nick) {
             send_error(id, protocol::ErrorCode::unauthorized,
                        "the token is not valid for this nick");
             metrics_.count_refused(metrics::RefusedReason::unauthorized);
             close_with(1008, "unauthorized");
             return;
         }
-        token_verified = true;
+        token_issued_at = verified->issued_at;
     }
-    context_.hub.hello(self(), id, hello, token_verified);
+    context_.hub.hello(self(), id, hello, token_issued_at);
 }
 
 }  // namespace parley::net

@@ -35,7 +35,7 @@ inline std::string dms(const std::string& key) {
     return "parley:dms:" + key;
 }
 
-// Hash: an account: nick, hash (Argon2id), created.
+// Hash: an account: nick, hash (Argon2id), created, tokens_after (Unix seconds).
 inline std::string account(const std::string& key) {
     return "parley:account:" + key;
 }

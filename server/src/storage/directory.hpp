@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -12,7 +13,15 @@ namespace parley::storage {
 struct Account {
     std::string nick;           // as registered
     std::string password_hash;  // Argon2id string
+    // Tokens issued before this Unix second are refused: set when the password changes, so a
+    // token taken along with the old password stops working.
+    std::int64_t tokens_after = 0;
 };
+
+// Whether a token issued at `issued_at` (Unix seconds) still speaks for the account.
+inline bool accepts_token(const Account& account, std::int64_t issued_at) {
+    return issued_at >= account.tokens_after;
+}
 
 enum class Created { created, exists };
 
@@ -29,7 +38,8 @@ class Directory {
     // Atomically: `exists` when the key has an account already.
     virtual bool create_account(std::string key, std::string nick, std::string password_hash,
                                 std::function<void(Expected<Created>)> done) = 0;
-    virtual bool set_password(std::string key, std::string password_hash,
+    // A new password, and the Unix second before which the account's tokens are refused.
+    virtual bool set_password(std::string key, std::string password_hash, std::int64_t tokens_after,
                               std::function<void(Expected<void>)> done) = 0;
 
     // Everything about one channel's authority (a default one for a channel never registered).

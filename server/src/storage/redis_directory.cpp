@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include "model/message.hpp"
+#include "model/parse_number.hpp"
 #include "redis/bus_event.hpp"
 #include "redis/keys.hpp"
 
@@ -114,6 +115,8 @@ bool RedisDirectory::find_account(std::string key,
             if (!account) account.emplace();
             if (field == "nick") account->nick = value;
             if (field == "hash") account->password_hash = value;
+            if (field == "tokens_after")
+                account->tokens_after = parse_number<std::int64_t>(value).value_or(0);
         });
         done(Expected<std::optional<Account>>(std::move(account)));
     });
@@ -132,8 +135,10 @@ bool RedisDirectory::create_account(std::string key, std::string nick, std::stri
 }
 
 bool RedisDirectory::set_password(std::string key, std::string password_hash,
+                                  std::int64_t tokens_after,
                                   std::function<void(Expected<void>)> done) {
-    return redis_->command({"HSET", redis::keys::account(key), "hash", std::move(password_hash)},
+    return redis_->command({"HSET", redis::keys::account(key), "hash", std::move(password_hash),
+                            "tokens_after", std::to_string(tokens_after)},
                            [done](Reply reply) {
                                if (!reply || reply->is_error())
                                    return done(Expected<void>(unavailable(reply)));

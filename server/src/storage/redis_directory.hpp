@@ -21,7 +21,7 @@ class RedisDirectory final : public Directory {
                       std::function<void(Expected<std::optional<Account>>)> done) override;
     bool create_account(std::string key, std::string nick, std::string password_hash,
                         std::function<void(Expected<Created>)> done) override;
-    bool set_password(std::string key, std::string password_hash,
+    bool set_password(std::string key, std::string password_hash, std::int64_t tokens_after,
                       std::function<void(Expected<void>)> done) override;
     bool load_channel(std::string name,
                       std::function<void(Expected<model::ChannelAuthority>)> done) override;

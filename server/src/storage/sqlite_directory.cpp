@@ -125,9 +125,9 @@ bool SqliteDirectory::find_account(std::string key,
     return submit([key = std::move(key), done = std::move(done)](Database& db) {
         std::optional<Account> account;
         try {
-            each_row(db, "SELECT nick, password_hash FROM accounts WHERE key = ?1", {key},
-                     [&](const Statement& row) {
-                         account = Account{row.text(0), row.text(1)};
+            each_row(db, "SELECT nick, password_hash, tokens_after FROM accounts WHERE key = ?1",
+                     {key}, [&](const Statement& row) {
+                         account = Account{row.text(0), row.text(1), row.integer(2)};
                      });
         } catch (const StorageError& e) {
             return run_callback(done, Expected<std::optional<Account>>(Failure{e.what()}));
@@ -156,13 +156,16 @@ bool SqliteDirectory::create_account(std::string key, std::string nick, std::str
 }
 
 bool SqliteDirectory::set_password(std::string key, std::string password_hash,
+                                   std::int64_t tokens_after,
                                    std::function<void(Expected<void>)> done) {
-    return submit([key = std::move(key), hash = std::move(password_hash),
+    return submit([key = std::move(key), hash = std::move(password_hash), tokens_after,
                    done = std::move(done)](Database& db) {
-        run_callback(
-            done, in_transaction(db, [&] {
-                exec(db, "UPDATE accounts SET password_hash = ?2 WHERE key = ?1", {key, hash});
-            }));
+        run_callback(done, in_transaction(db, [&] {
+                         exec(db,
+                              "UPDATE accounts SET password_hash = ?2, tokens_after = ?3 "
+                              "WHERE key = ?1",
+                              {key, hash, std::to_string(tokens_after)});
+                     }));
     });
 }
 

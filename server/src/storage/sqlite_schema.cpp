@@ -38,7 +38,7 @@ constexpr std::string_view migrations[] = {
     R"sql(
     CREATE TABLE accounts(
         key TEXT PRIMARY KEY, nick TEXT NOT NULL, password_hash TEXT NOT NULL,
-        created INTEGER NOT NULL) WITHOUT ROWID;
+        created INTEGER NOT NULL, tokens_after INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
     CREATE TABLE settings(name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     CREATE TABLE channel_authority(
         name TEXT PRIMARY KEY, registered INTEGER NOT NULL, owner TEXT NOT NULL,

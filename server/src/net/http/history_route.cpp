@@ -21,8 +21,18 @@ std::optional<std::string> parameter(const boost::urls::url_view& url, std::stri
 
 }  // namespace
 
+// The page asked for: channel, before, limit.
+struct Page {
+    std::string channel;
+    std::optional<std::int64_t> before;
+    int limit;
+};
+
 void read_page(ServerContext& context, const RequestShape& shape, const std::string& channel,
                std::optional<std::int64_t> before, int limit, const Respond& respond);
+// The page as `who` may see it: a private channel is not found by anyone who may not read it.
+void answer_as(ServerContext& context, const RequestShape& shape, const Page& page,
+               const chat::Identity& who, const Respond& respond);
 
 void history_api(ServerContext& context, const Request& request, const boost::urls::url_view& url,
                  const std::string& channel, const Respond& respond) {
@@ -45,19 +55,41 @@ void history_api(ServerContext& context, const Request& request, const boost::ur
         limit = static_cast<int>(*value);
     }
     // Who asks: the user of a token (Authorization: Bearer), or, where guests may read, anyone.
-    chat::Identity who;
+    Page page{channel, before, limit};
     auto authorization = request[beast_http::field::authorization];
-    if (authorization.starts_with("Bearer ")) {
-        auto subject = context.verify_token(authorization.substr(7));
-        if (!subject)
+    if (!authorization.starts_with("Bearer ")) {
+        if (!context.guests)
             return respond(json_error(shape, beast_http::status::unauthorized, "unauthorized",
-                                      "the token is not valid"));
-        auto key = model::nick_key(*subject);
-        who = chat::Identity{key, true, context.hub.is_admin(key)};
-    } else if (!context.guests) {
-        return respond(json_error(shape, beast_http::status::unauthorized, "unauthorized",
-                                  "this server needs Authorization: Bearer <token>"));
+                                      "this server needs Authorization: Bearer <token>"));
+        return answer_as(context, shape, page, chat::Identity{}, respond);
     }
+    auto verified = context.verify_token(authorization.substr(7));
+    if (!verified)
+        return respond(json_error(shape, beast_http::status::unauthorized, "unauthorized",
+                                  "the token is not valid"));
+    auto key = model::nick_key(verified->subject);
+    chat::Identity who{key, true, context.hub.is_admin(key)};
+    // An account's token must be newer than its last password change.
+    auto found = [&context, shape, page, who, respond, issued_at = verified->issued_at](
+                     Expected<std::optional<storage::Account>> account) {
+        if (!account)
+            return respond(json_error(shape, beast_http::status::service_unavailable, "unavailable",
+                                      "accounts could not be read"));
+        if (*account && !storage::accepts_token(**account, issued_at))
+            return respond(json_error(shape, beast_http::status::unauthorized, "unauthorized",
+                                      "the token was issued before the password changed"));
+        answer_as(context, shape, page, who, respond);
+    };
+    if (!context.directory->find_account(key, found))
+        respond(json_error(shape, beast_http::status::service_unavailable, "busy",
+                           "the server is busy, try again"));
+}
+
+void answer_as(ServerContext& context, const RequestShape& shape, const Page& page,
+               const chat::Identity& who, const Respond& respond) {
+    const auto& channel = page.channel;
+    auto before = page.before;
+    auto limit = page.limit;
     auto not_found = [respond, shape] {
         respond(json_error(shape, beast_http::status::not_found, "no_such_channel",
                            "no channel with that name"));
