@@ -7,20 +7,18 @@ namespace parley::auth {
 FailureLimiter::FailureLimiter(int max_failures, std::chrono::seconds window, std::size_t max_keys)
     : max_failures_(max_failures), window_(window), max_keys_(max_keys) {}
 
-double FailureLimiter::decayed(const Entry& entry, Clock::time_point now) const {
-    // A leaky bucket: max_failures leak away per window, so a key that failed ten times must
-    // wait about a window before trying again, and a steady one-a-minute typo never trips it.
-    auto elapsed = std::chrono::duration<double>(now - entry.last).count();
-    auto leaked = elapsed / std::chrono::duration<double>(window_).count() * max_failures_;
-    return std::max(0.0, entry.failures - leaked);
+std::size_t FailureLimiter::recent(Entry& entry, Clock::time_point now) const {
+    // Each failure counts for exactly one window, so no window ever holds more than
+    // max_failures: a key that failed ten times waits until the first of them is a window old.
+    std::erase_if(entry.failures, [&](Clock::time_point t) { return t <= now - window_; });
+    return entry.failures.size();
 }
 
 bool FailureLimiter::allows(const std::string& key, Clock::time_point now) {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(key);
     if (it == entries_.end()) return true;
-    if (decayed(it->second, now) + 1 <= max_failures_) return true;
-    return false;
+    return recent(it->second, now) < static_cast<std::size_t>(max_failures_);
 }
 
 void FailureLimiter::failed(const std::string& key, Clock::time_point now) {
@@ -28,10 +26,14 @@ void FailureLimiter::failed(const std::string& key, Clock::time_point now) {
     auto it = entries_.find(key);
     if (it == entries_.end()) {
         if (entries_.size() >= max_keys_) make_room(now);
-        it = entries_.emplace(key, Entry{0, now}).first;
+        it = entries_.emplace(key, Entry{}).first;
+        it->second.failures.reserve(std::max(max_failures_, 1));
     }
-    it->second.failures = decayed(it->second, now) + 1;
-    it->second.last = now;
+    auto& entry = it->second;
+    if (recent(entry, now) >= static_cast<std::size_t>(max_failures_) && !entry.failures.empty())
+        entry.failures.erase(std::min_element(entry.failures.begin(), entry.failures.end()));
+    entry.failures.push_back(now);
+    entry.last = std::max(entry.last, now);
 }
 
 void FailureLimiter::succeeded(const std::string& key) {
@@ -40,9 +42,9 @@ void FailureLimiter::succeeded(const std::string& key) {
 }
 
 void FailureLimiter::make_room(Clock::time_point now) {
-    // Forget everything that has leaked away; if nothing has, the stalest entry.
+    // Forget every key whose failures are all a window old; if there is none, the stalest key.
     for (auto it = entries_.begin(); it != entries_.end();)
-        it = decayed(it->second, now) <= 0 ? entries_.erase(it) : std::next(it);
+        it = recent(it->second, now) == 0 ? entries_.erase(it) : std::next(it);
     if (entries_.size() < max_keys_) return;
     auto stalest = std::min_element(
         entries_.begin(), entries_.end(),

@@ -6,11 +6,12 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace parley::auth {
 
 // Counts failures (wrong passwords) per key, a client address or an account, and says when a key
-// has had too many lately: `max_failures` a `window` at most, each failure forgotten a window
+// has had too many lately: `max_failures` in any `window` at most, each failure forgotten a window
 // after it. Keys with nothing recent are dropped, so the table holds only current offenders, and
 // it is bounded: when full, the oldest entry makes room. Thread-safe; the caller passes the time.
 class FailureLimiter {
@@ -30,10 +31,12 @@ class FailureLimiter {
 
   private:
     struct Entry {
-        double failures = 0;  // decays by max_failures per window
+        // The latest failures, at most max_failures of them: older ones no longer matter.
+        std::vector<Clock::time_point> failures;
         Clock::time_point last;
     };
-    double decayed(const Entry& entry, Clock::time_point now) const;
+    // Drops the failures a window old or older; returns how many are left.
+    std::size_t recent(Entry& entry, Clock::time_point now) const;
     void make_room(Clock::time_point now);
 
     int max_failures_;
