@@ -1,5 +1,5 @@
-// A flood of registrations: password hashing is bounded (threads × 64 MiB, a bounded queue), the
-// rest are answered busy at once, and users already chatting never wait on it.
+// Floods of registrations and of password guesses. Hashing is bounded (threads × 64 MiB, a bounded
+// queue), the rest are answered busy at once, and users already chatting never wait on it.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -71,6 +71,31 @@ TEST(RegistrationFlood, TwoHundredAtOnceGetBusyBeyondThePoolAndChatFlows) {
     EXPECT_EQ(register_account(*clients[a_busy], "user" + std::to_string(a_busy),
                                "flood password " + std::to_string(a_busy))["type"],
               "welcome");
+}
+
+// Wrong passwords sent on many connections at once, all in flight before any is known wrong:
+// still 10 checked, the rest refused unchecked.
+TEST(RegistrationFlood, ParallelGuessesStayWithinTheFailedLoginLimit) {
+    ServerProcess server;
+    auto ann = signed_up(server.port(), "ann");
+    constexpr int guesses = 40;
+    std::vector<std::unique_ptr<Client>> guessers;
+    for (int i = 0; i < guesses; ++i) guessers.push_back(std::make_unique<Client>(server.port()));
+    for (int i = 0; i < guesses; ++i)
+        guessers[i]->send(json{{"type", "hello"},
+                               {"nick", "ann"},
+                               {"password", "guess number " + std::to_string(i)},
+                               {"id", "g"}});
+    int checked = 0, limited = 0;
+    for (auto& guesser : guessers) {
+        auto code = code_of(guesser->next_where(
+            [](const json& f) { return f.value("id", "") == "g"; }, std::chrono::seconds(60)));
+        checked += code == "unauthorized";
+        limited += code == "rate_limited";
+    }
+    EXPECT_EQ(checked, 10);
+    EXPECT_EQ(limited, guesses - 10);
+    EXPECT_EQ(metric(server.port(), "parley_failed_logins_total"), 10);
 }
 
 }  // namespace

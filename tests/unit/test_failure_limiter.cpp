@@ -121,3 +121,37 @@ TEST(FailureLimiter, AFullTableDropsForgottenKeysBeforeAnyOffender) {
 
 }  // namespace
 }  // namespace parley::auth
+
+namespace parley::auth {
+namespace {
+
+// Logins checked in parallel: each attempt counts from its start, so ten in flight fill the
+// limit before any of them is known to be wrong.
+TEST(FailureLimiterAttempts, AttemptsInFlightCountAgainstTheLimit) {
+    FailureLimiter limiter(10, std::chrono::minutes(1));
+    const std::vector<std::string> keys{FailureLimiter::address_key("10.0.0.1"),
+                                        FailureLimiter::account_key("ann")};
+    auto now = Clock::time_point{} + std::chrono::hours(1000);
+    for (int i = 0; i < 10; ++i) EXPECT_TRUE(limiter.attempt(keys, now)) << i;
+    EXPECT_FALSE(limiter.attempt(keys, now));
+    // The address is full for another account too; a refused attempt counted nothing.
+    EXPECT_FALSE(limiter.attempt({keys[0], FailureLimiter::account_key("bob")}, now));
+    EXPECT_TRUE(limiter.allows(FailureLimiter::account_key("bob"), now));
+}
+
+TEST(FailureLimiterAttempts, ARefundedAttemptNoLongerCounts) {
+    FailureLimiter limiter(10, std::chrono::minutes(1));
+    const std::vector<std::string> keys{"a:x", "k:ann"};
+    auto now = Clock::time_point{} + std::chrono::hours(1000);
+    // The right password, or a busy server, every time: never limited.
+    for (int i = 0; i < 50; ++i) {
+        auto at = now + std::chrono::milliseconds(i);
+        ASSERT_TRUE(limiter.attempt(keys, at)) << i;
+        for (const auto& key : keys) limiter.refund(key, at);
+    }
+    for (int i = 0; i < 10; ++i) EXPECT_TRUE(limiter.attempt(keys, now + std::chrono::seconds(1)));
+    EXPECT_FALSE(limiter.attempt(keys, now + std::chrono::seconds(1)));
+}
+
+}  // namespace
+}  // namespace parley::auth

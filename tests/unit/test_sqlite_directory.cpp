@@ -138,13 +138,18 @@ TEST_F(SqliteDirectoryTest, AccountsAndNewPasswordsOutliveARestart) {
     ASSERT_TRUE(old_hash && new_hash);
     ASSERT_EQ(create_account("Ann", *old_hash), Created::created);
     std::promise<Expected<void>> set;
-    ASSERT_TRUE(
-        directory->set_password("ann", *new_hash, [&](Expected<void> r) { set.set_value(r); }));
+    EXPECT_EQ(find_account("ann")->tokens_after, 0);
+    ASSERT_TRUE(directory->set_password("ann", *new_hash, 1'800'000'000,
+                                        [&](Expected<void> r) { set.set_value(r); }));
     ASSERT_TRUE(wait_for(set.get_future()));
     reopen();
     auto found = find_account("ann");
     ASSERT_TRUE(found);
     EXPECT_EQ(found->nick, "Ann");
+    // Tokens issued before the change are refused from then on.
+    EXPECT_EQ(found->tokens_after, 1'800'000'000);
+    EXPECT_FALSE(storage::accepts_token(*found, 1'799'999'999));
+    EXPECT_TRUE(storage::accepts_token(*found, 1'800'000'000));
     EXPECT_TRUE(auth::PasswordHasher::verify_now("battery staple", found->password_hash));
     EXPECT_FALSE(auth::PasswordHasher::verify_now("correct horse", found->password_hash));
     EXPECT_EQ(create_account("ANN", "$argon2id$x"), Created::exists);

@@ -23,6 +23,10 @@ bool FailureLimiter::allows(const std::string& key, Clock::time_point now) {
 
 void FailureLimiter::failed(const std::string& key, Clock::time_point now) {
     std::lock_guard lock(mutex_);
+    record(key, now);
+}
+
+void FailureLimiter::record(const std::string& key, Clock::time_point now) {
     auto it = entries_.find(key);
     if (it == entries_.end()) {
         if (entries_.size() >= max_keys_) make_room(now);
@@ -34,6 +38,28 @@ void FailureLimiter::failed(const std::string& key, Clock::time_point now) {
         entry.failures.erase(std::min_element(entry.failures.begin(), entry.failures.end()));
     entry.failures.push_back(now);
     entry.last = std::max(entry.last, now);
+}
+
+bool FailureLimiter::attempt(const std::vector<std::string>& keys, Clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    for (const auto& key : keys) {
+        auto it = entries_.find(key);
+        if (it != entries_.end() &&
+            recent(it->second, now) >= static_cast<std::size_t>(max_failures_))
+            return false;
+    }
+    for (const auto& key : keys) record(key, now);
+    return true;
+}
+
+void FailureLimiter::refund(const std::string& key, Clock::time_point at) {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return;
+    auto& failures = it->second.failures;
+    if (auto found = std::find(failures.begin(), failures.end(), at); found != failures.end())
+        failures.erase(found);
+    if (failures.empty()) entries_.erase(it);
 }
 
 void FailureLimiter::succeeded(const std::string& key) {

@@ -25,6 +25,15 @@ class FailureLimiter {
     void failed(const std::string& key, Clock::time_point now);
     void succeeded(const std::string& key);
 
+    // A login about to be checked, under all of `keys` at once: refused when any of them is at
+    // the limit, else counted as a failure at `now` until refunded. Counting it before the
+    // password is checked keeps logins sent in parallel (which all pass a check made before any
+    // of them failed) within the limit too.
+    bool attempt(const std::vector<std::string>& keys, Clock::time_point now);
+    // The attempt made at `at` under `key` failed for no fault of the password (a right one, or
+    // the server was busy): it no longer counts.
+    void refund(const std::string& key, Clock::time_point at);
+
     // The keys logins are counted under: one for the client's address, one for the account.
     static std::string address_key(std::string_view address) { return "a:" + std::string(address); }
     static std::string account_key(std::string_view key) { return "k:" + std::string(key); }
@@ -35,6 +44,8 @@ class FailureLimiter {
         std::vector<Clock::time_point> failures;
         Clock::time_point last;
     };
+    // Counts a failure; the mutex is held.
+    void record(const std::string& key, Clock::time_point now);
     // Drops the failures a window old or older; returns how many are left.
     std::size_t recent(Entry& entry, Clock::time_point now) const;
     void make_room(Clock::time_point now);

@@ -82,37 +82,41 @@ void Identification::guest(const ParticipantPtr& p, const protocol::RequestId& i
 void Identification::login(const ParticipantPtr& p, const protocol::RequestId& id,
                            const protocol::Hello& hello) {
     auto key = model::nick_key(hello.nick);
-    auto now = auth::FailureLimiter::Clock::now();
+    auto at = auth::FailureLimiter::Clock::now();
     auto& limiter = services_.failed_logins;
-    if (!limiter.allows(address_key(p), now) || !limiter.allows(account_key(key), now)) {
+    // Counted as failed from the start, so that logins sent in parallel stay within the limit.
+    if (!limiter.attempt({address_key(p), account_key(key)}, at)) {
         replies_.metrics().logins_limited_total.fetch_add(1, std::memory_order_relaxed);
         replies_.fail(p, id, ErrorCode::rate_limited,
                       "too many failed logins; try again in a minute");
         return;
     }
+    auto not_checked = [=, this, &limiter](ErrorCode code, const std::string& message) {
+        limiter.refund(address_key(p), at);
+        limiter.refund(account_key(key), at);
+        replies_.fail(p, id, code, message);
+    };
     auto password = *hello.password;
-    auto found = [=, this](Expected<std::optional<storage::Account>> account) {
-        if (!account)
-            return replies_.fail(p, id, ErrorCode::unavailable, "accounts could not be read");
-        if (!*account) return refuse_login(p, id, key);
+    auto found = [=, this, &limiter](Expected<std::optional<storage::Account>> account) {
+        if (!account) return not_checked(ErrorCode::unavailable, "accounts could not be read");
+        if (!*account) return refuse_login(p, id);
         auto nick = (*account)->nick;
-        auto checked = [=, this](bool matches) {
-            if (!matches) return refuse_login(p, id, key);
-            services_.failed_logins.succeeded(account_key(key));
+        auto checked = [=, this, &limiter](bool matches) {
+            if (!matches) return refuse_login(p, id);
+            limiter.refund(address_key(p), at);
+            limiter.succeeded(account_key(key));
             claim(p, id, nick, true, model::account_identity(nick),
                   [=, this] { admit(p, id, nick, true, {}); });
         };
         if (!services_.hasher.verify(password, (*account)->password_hash, checked))
-            replies_.busy(p, id);
+            not_checked(ErrorCode::busy, "the server is busy, try again");
     };
-    if (!services_.directory.find_account(key, found)) replies_.busy(p, id);
+    if (!services_.directory.find_account(key, found))
+        not_checked(ErrorCode::busy, "the server is busy, try again");
 }
 
-void Identification::refuse_login(const ParticipantPtr& p, const protocol::RequestId& id,
-                                  const std::string& key) {
-    auto now = auth::FailureLimiter::Clock::now();
-    services_.failed_logins.failed(address_key(p), now);
-    services_.failed_logins.failed(account_key(key), now);
+void Identification::refuse_login(const ParticipantPtr& p, const protocol::RequestId& id) {
+    // The failure was counted when the attempt began.
     replies_.metrics().failed_logins_total.fetch_add(1, std::memory_order_relaxed);
     // The same answer whether the account exists or not: a guess learns nothing.
     replies_.fail(p, id, ErrorCode::unauthorized, "wrong nick or password");
@@ -210,16 +214,22 @@ void Identification::change_password(const ParticipantPtr& p, const protocol::Re
         return;
     }
     auto key = state.key();
-    auto now = auth::FailureLimiter::Clock::now();
-    if (!services_.failed_logins.allows(account_key(key), now)) {
+    auto at = auth::FailureLimiter::Clock::now();
+    auto& limiter = services_.failed_logins;
+    if (!limiter.attempt({account_key(key)}, at)) {
         replies_.fail(p, id, ErrorCode::rate_limited, "too many wrong passwords; wait a minute");
         return;
     }
-    auto found = [=, this](Expected<std::optional<storage::Account>> account) {
-        if (!account) return replies_.fail(p, id, ErrorCode::unavailable, "try again");
+    // Anything but a wrong old password does not count against the limit.
+    auto not_checked = [=, this, &limiter](ErrorCode code, const std::string& message) {
+        limiter.refund(account_key(key), at);
+        replies_.fail(p, id, code, message);
+    };
+    auto found = [=, this, &limiter](Expected<std::optional<storage::Account>> account) {
+        if (!account) return not_checked(ErrorCode::unavailable, "try again");
         if (!*account)
-            return replies_.fail(p, id, ErrorCode::forbidden,
-                                 "this account logs in with tokens and has no password here");
+            return not_checked(ErrorCode::forbidden,
+                               "this account logs in with tokens and has no password here");
         auto stored = [=, this](Expected<void> result) {
             if (!result) return replies_.fail(p, id, ErrorCode::unavailable, "try again");
             if (id) replies_.send(p, protocol::encode_ok(id, std::nullopt));
@@ -230,18 +240,17 @@ void Identification::change_password(const ParticipantPtr& p, const protocol::Re
             if (!services_.directory.set_password(key, *hash, auth::unix_now(), stored))
                 replies_.busy(p, id);
         };
-        auto checked = [=, this](bool matches) {
-            if (!matches) {
-                services_.failed_logins.failed(account_key(key),
-                                               auth::FailureLimiter::Clock::now());
+        auto checked = [=, this, &limiter](bool matches) {
+            if (!matches)
                 return replies_.fail(p, id, ErrorCode::unauthorized, "the old password is wrong");
-            }
+            limiter.refund(account_key(key), at);
             if (!services_.hasher.hash(request.new_password, hashed)) replies_.busy(p, id);
         };
         if (!services_.hasher.verify(request.old_password, (*account)->password_hash, checked))
-            replies_.busy(p, id);
+            not_checked(ErrorCode::busy, "the server is busy, try again");
     };
-    if (!services_.directory.find_account(key, found)) replies_.busy(p, id);
+    if (!services_.directory.find_account(key, found))
+        not_checked(ErrorCode::busy, "the server is busy, try again");
 }
 
 void Identification::claim(const ParticipantPtr& p, const protocol::RequestId& id,

@@ -69,8 +69,7 @@ class Identification {
     void store_account(const ParticipantPtr& p, const protocol::RequestId& id,
                        const std::string& nick, const std::string& password,
                        std::function<void()> failed, std::function<void()> created);
-    void refuse_login(const ParticipantPtr& p, const protocol::RequestId& id,
-                      const std::string& key);
+    void refuse_login(const ParticipantPtr& p, const protocol::RequestId& id);
 
     const HubOptions& options_;
     NickRegistry& nicks_;

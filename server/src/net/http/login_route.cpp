@@ -25,29 +25,37 @@ void login(ServerContext& context, const Request& request, const std::string& pe
     auto& limiter = *context.failed_logins;
     auto by_address = auth::FailureLimiter::address_key(peer);
     auto by_account = auth::FailureLimiter::account_key(key);
-    auto now = auth::FailureLimiter::Clock::now();
-    if (!limiter.allows(by_address, now) || !limiter.allows(by_account, now)) {
+    // Counted as failed from the start, so that logins sent in parallel stay within the limit;
+    // refunded when the password was right or never checked.
+    auto at = auth::FailureLimiter::Clock::now();
+    if (!limiter.attempt({by_address, by_account}, at)) {
         context.metrics.logins_limited_total.fetch_add(1, std::memory_order_relaxed);
         return fail(beast_http::status::too_many_requests, "rate_limited",
                     "too many failed logins; try again in a minute");
     }
-    auto refuse = [&context, fail, by_address, by_account] {
-        auto now = auth::FailureLimiter::Clock::now();
-        context.failed_logins->failed(by_address, now);
-        context.failed_logins->failed(by_account, now);
+    auto unchecked = [&limiter, fail, by_address, by_account, at](beast_http::status status,
+                                                                  std::string_view code,
+                                                                  std::string_view message) {
+        limiter.refund(by_address, at);
+        limiter.refund(by_account, at);
+        fail(status, code, message);
+    };
+    auto refuse = [&context, fail] {
         context.metrics.failed_logins_total.fetch_add(1, std::memory_order_relaxed);
         fail(beast_http::status::unauthorized, "unauthorized", "wrong nick or password");
     };
-    auto found = [&context, respond, shape, fail, refuse, password,
-                  by_account](Expected<std::optional<storage::Account>> account) {
+    auto found = [&context, &limiter, respond, shape, unchecked, refuse, password, by_address,
+                  by_account, at](Expected<std::optional<storage::Account>> account) {
         if (!account)
-            return fail(beast_http::status::service_unavailable, "unavailable",
-                        "accounts could not be read");
+            return unchecked(beast_http::status::service_unavailable, "unavailable",
+                             "accounts could not be read");
         if (!*account) return refuse();
         auto nick = (*account)->nick;
-        auto checked = [&context, respond, shape, refuse, nick, by_account](bool matches) {
+        auto checked = [&context, &limiter, respond, shape, refuse, nick, by_address, by_account,
+                        at](bool matches) {
             if (!matches) return refuse();
-            context.failed_logins->succeeded(by_account);
+            limiter.refund(by_address, at);
+            limiter.succeeded(by_account);
             auto ttl = std::chrono::duration_cast<std::chrono::seconds>(context.options.token_ttl);
             auto now = auth::unix_now();
             auto token = auth::sign_token(context.signing_key, nick, ttl, now);
@@ -57,10 +65,11 @@ void login(ServerContext& context, const Request& request, const std::string& pe
                 text_response(shape, beast_http::status::ok, "application/json", answer.dump()));
         };
         if (!context.hasher->verify(password, (*account)->password_hash, checked))
-            fail(beast_http::status::service_unavailable, "busy", "the server is busy, try again");
+            unchecked(beast_http::status::service_unavailable, "busy",
+                      "the server is busy, try again");
     };
     if (!context.directory->find_account(key, found))
-        fail(beast_http::status::service_unavailable, "busy", "the server is busy, try again");
+        unchecked(beast_http::status::service_unavailable, "busy", "the server is busy, try again");
 }
 
 }  // namespace parley::net::http
