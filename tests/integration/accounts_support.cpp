@@ -69,6 +69,21 @@ json act(Client& client, const std::string& type, const std::string& channel,
     return request(client, {{"type", type}, {"channel", channel}, {"nick", nick}});
 }
 
+Team::Team(std::vector<std::string> args, bool is_private) : server(std::move(args)) {
+    ann = signed_up(server.port(), "ann");
+    bob = signed_up(server.port(), "bob");
+    carl = signed_up(server.port(), "carl");
+    auto created =
+        request(*ann, {{"type", "create"}, {"channel", "team"}, {"private", is_private}});
+    if (created.value("type", "") != "joined") throw std::runtime_error(created.dump());
+    for (const auto& [nick, member] :
+         {std::pair{"bob", bob.get()}, std::pair{"carl", carl.get()}}) {
+        if (is_private) act(*ann, "invite", "team", nick);
+        auto joined = request(*member, {{"type", "join"}, {"channel", "team"}});
+        if (joined.value("type", "") != "joined") throw std::runtime_error(joined.dump());
+    }
+}
+
 std::string code_of(const json& reply) {
     if (reply.value("type", "") != "error") return "(not an error: " + reply.dump() + ")";
     return reply.value("code", "(no code)");

@@ -34,6 +34,14 @@ std::string password_for(const std::string& nick);
 json act(Client& client, const std::string& type, const std::string& channel,
          const std::string& nick);
 
+// ann owns "team" (registered, created with `is_private`), and bob and carl, accounts, are in it
+// (invited first when it is private).
+struct Team {
+    explicit Team(std::vector<std::string> args = {}, bool is_private = false);
+    ServerProcess server;
+    std::unique_ptr<Client> ann, bob, carl;
+};
+
 // The code of an error reply, or "(not an error: ...)" for anything else.
 std::string code_of(const json& reply);
 

@@ -90,13 +90,8 @@ TEST(ChannelAuthority, CreatingANameInUseOrAsAGuestIsRefused) {
 }
 
 TEST(ChannelAuthority, TheOwnerGivesRolesAndEveryMemberSeesThem) {
-    ServerProcess server;
-    auto ann = signed_up(server.port(), "ann");
-    auto bob = signed_up(server.port(), "bob");
-    auto carl = signed_up(server.port(), "carl");
-    ASSERT_EQ(create(*ann, "team", false)["type"], "joined");
-    join(*bob, "team");
-    join(*carl, "team");
+    Team team;
+    auto& [server, ann, bob, carl] = team;
 
     EXPECT_EQ(set_role(*ann, "team", "BOB", "op")["type"], "ok");
     for (auto* member : {ann.get(), bob.get(), carl.get()}) {
@@ -133,13 +128,8 @@ TEST(ChannelAuthority, TheOwnerGivesRolesAndEveryMemberSeesThem) {
 }
 
 TEST(ChannelAuthority, OpsSetTheTopicOfARegisteredChannelAndMembersOfAnOpenOne) {
-    ServerProcess server;
-    auto ann = signed_up(server.port(), "ann");
-    auto bob = signed_up(server.port(), "bob");
-    auto carl = signed_up(server.port(), "carl");
-    ASSERT_EQ(create(*ann, "team", false)["type"], "joined");
-    join(*bob, "team");
-    join(*carl, "team");
+    Team team;
+    auto& [server, ann, bob, carl] = team;
     set_role(*ann, "team", "bob", "op");
 
     EXPECT_EQ(code_of(set_topic(*carl, "team", "mine now")), "forbidden");

@@ -21,25 +21,6 @@ json with_reason(Client& client, const std::string& type, const std::string& cha
                    {{"type", type}, {"channel", channel}, {"nick", nick}, {"reason", reason}});
 }
 
-// ann owns "team" (registered, open to all accounts and guests), bob and carl are in it.
-struct Team {
-    explicit Team(std::vector<std::string> args = {}, bool is_private = false)
-        : server(std::move(args)) {
-        ann = signed_up(server.port(), "ann");
-        bob = signed_up(server.port(), "bob");
-        carl = signed_up(server.port(), "carl");
-        auto created =
-            request(*ann, {{"type", "create"}, {"channel", "team"}, {"private", is_private}});
-        if (created.value("type", "") != "joined") throw std::runtime_error(created.dump());
-        for (auto* member : {bob.get(), carl.get()}) {
-            if (is_private) act(*ann, "invite", "team", member == bob.get() ? "bob" : "carl");
-            join(*member, "team");
-        }
-    }
-    ServerProcess server;
-    std::unique_ptr<Client> ann, bob, carl;
-};
-
 TEST(Moderation, AKickedMemberLeavesAndTheOthersSeeIt) {
     Team team;
     EXPECT_EQ(with_reason(*team.ann, "kick", "team", "Bob", "off topic")["type"], "ok");

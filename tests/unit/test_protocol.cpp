@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "decode_support.hpp"
 #include "protocol/command.hpp"
 #include "protocol/events.hpp"
 #include "protocol/text.hpp"
@@ -10,23 +11,6 @@
 
 namespace parley::protocol {
 namespace {
-
-Decoded decode_text(const std::string& text) {
-    return decode(text, DecodeLimits{});
-}
-
-ErrorCode error_of(const std::string& text) {
-    auto decoded = decode_text(text);
-    EXPECT_FALSE(decoded.result) << text;
-    return decoded.result ? ErrorCode::bad_request : decoded.result.error().code;
-}
-
-template <class T>
-T command_of(const std::string& text) {
-    auto decoded = decode_text(text);
-    EXPECT_TRUE(decoded.result) << text << ": " << decoded.result.error().message;
-    return std::get<T>(*decoded.result);
-}
 
 TEST(Decode, EveryCommand) {
     EXPECT_EQ(command_of<Hello>(R"({"type":"hello","nick":"ann"})").nick, "ann");

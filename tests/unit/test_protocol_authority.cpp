@@ -6,28 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "decode_support.hpp"
 #include "protocol/command.hpp"
 
 namespace parley::protocol {
 namespace {
-
-Decoded decode_text(const std::string& text) {
-    return decode(text, DecodeLimits{});
-}
-
-ErrorCode error_of(const std::string& text) {
-    auto decoded = decode_text(text);
-    EXPECT_FALSE(decoded.result) << text;
-    // The decoder never answers `busy`: a frame that decoded shows as a mismatch, too.
-    return decoded.result ? ErrorCode::busy : decoded.result.error().code;
-}
-
-template <class T>
-T command_of(const std::string& text) {
-    auto decoded = decode_text(text);
-    EXPECT_TRUE(decoded.result) << text << ": " << decoded.result.error().message;
-    return std::get<T>(*decoded.result);
-}
 
 std::string repeat(const std::string& piece, int times) {
     std::string out;
