@@ -160,7 +160,10 @@ Server::Server(config::Options options) : options_(std::move(options)) {
             : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2);
     hasher_ = std::make_unique<auth::PasswordHasher>(
         auth::PasswordHasher::Options{hash_threads, static_cast<std::size_t>(options_.hash_queue)});
-    failed_logins_ = std::make_unique<auth::FailureLimiter>(10, std::chrono::minutes(1));
+    failed_logins_ = std::make_unique<auth::FailureLimiter>(
+        auth::FailureLimiter::Limits{options_.login_failures_per_address,
+                                     options_.login_failures_per_account},
+        std::chrono::minutes(1));
 
     chat::HubOptions hub_options;
     hub_options.node = options_.node;

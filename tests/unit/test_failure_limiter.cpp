@@ -139,6 +139,20 @@ TEST(FailureLimiterAttempts, AttemptsInFlightCountAgainstTheLimit) {
     EXPECT_TRUE(limiter.allows(FailureLimiter::account_key("bob"), now));
 }
 
+// Behind a balancer every client has the balancer's address: the address limit can be off, and
+// the account limit still holds.
+TEST(FailureLimiterAttempts, EachKindOfKeyHasItsOwnLimitAndZeroIsNone) {
+    FailureLimiter limiter(FailureLimiter::Limits{0, 3}, std::chrono::minutes(1));
+    auto now = Clock::time_point{} + std::chrono::hours(1000);
+    const auto balancer = FailureLimiter::address_key("10.0.0.9");
+    for (int account = 0; account < 50; ++account) {
+        const auto key = FailureLimiter::account_key("user" + std::to_string(account));
+        for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.attempt({balancer, key}, now));
+        EXPECT_FALSE(limiter.attempt({balancer, key}, now)) << account;
+    }
+    EXPECT_TRUE(limiter.allows(balancer, now));
+}
+
 TEST(FailureLimiterAttempts, ARefundedAttemptNoLongerCounts) {
     FailureLimiter limiter(10, std::chrono::minutes(1));
     const std::vector<std::string> keys{"a:x", "k:ann"};

@@ -4,8 +4,13 @@
 
 namespace parley::auth {
 
-FailureLimiter::FailureLimiter(int max_failures, std::chrono::seconds window, std::size_t max_keys)
-    : max_failures_(max_failures), window_(window), max_keys_(max_keys) {}
+FailureLimiter::FailureLimiter(Limits limits, std::chrono::seconds window, std::size_t max_keys)
+    : limits_(limits), window_(window), max_keys_(max_keys) {}
+
+std::size_t FailureLimiter::limit_of(const std::string& key) const {
+    auto limit = key.starts_with("a:") ? limits_.per_address : limits_.per_account;
+    return static_cast<std::size_t>(std::max(limit, 0));
+}
 
 std::size_t FailureLimiter::recent(Entry& entry, Clock::time_point now) const {
     // Each failure counts for exactly one window, so no window ever holds more than
@@ -17,8 +22,8 @@ std::size_t FailureLimiter::recent(Entry& entry, Clock::time_point now) const {
 bool FailureLimiter::allows(const std::string& key, Clock::time_point now) {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(key);
-    if (it == entries_.end()) return true;
-    return recent(it->second, now) < static_cast<std::size_t>(max_failures_);
+    if (it == entries_.end() || limit_of(key) == 0) return true;
+    return recent(it->second, now) < limit_of(key);
 }
 
 void FailureLimiter::failed(const std::string& key, Clock::time_point now) {
@@ -27,14 +32,16 @@ void FailureLimiter::failed(const std::string& key, Clock::time_point now) {
 }
 
 void FailureLimiter::record(const std::string& key, Clock::time_point now) {
+    auto limit = limit_of(key);
+    if (limit == 0) return;  // not counted for this kind of key
     auto it = entries_.find(key);
     if (it == entries_.end()) {
         if (entries_.size() >= max_keys_) make_room(now);
         it = entries_.emplace(key, Entry{}).first;
-        it->second.failures.reserve(std::max(max_failures_, 1));
+        it->second.failures.reserve(limit);
     }
     auto& entry = it->second;
-    if (recent(entry, now) >= static_cast<std::size_t>(max_failures_) && !entry.failures.empty())
+    if (recent(entry, now) >= limit && !entry.failures.empty())
         entry.failures.erase(std::min_element(entry.failures.begin(), entry.failures.end()));
     entry.failures.push_back(now);
     entry.last = std::max(entry.last, now);
@@ -44,8 +51,7 @@ bool FailureLimiter::attempt(const std::vector<std::string>& keys, Clock::time_p
     std::lock_guard lock(mutex_);
     for (const auto& key : keys) {
         auto it = entries_.find(key);
-        if (it != entries_.end() &&
-            recent(it->second, now) >= static_cast<std::size_t>(max_failures_))
+        if (it != entries_.end() && limit_of(key) > 0 && recent(it->second, now) >= limit_of(key))
             return false;
     }
     for (const auto& key : keys) record(key, now);

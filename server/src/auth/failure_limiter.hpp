@@ -18,7 +18,16 @@ class FailureLimiter {
   public:
     using Clock = std::chrono::steady_clock;
 
-    FailureLimiter(int max_failures, std::chrono::seconds window, std::size_t max_keys = 100'000);
+    // Failures allowed per window: under address_key()s and under account_key()s (0: no limit
+    // for that kind, as behind a balancer where every client shares its address).
+    struct Limits {
+        int per_address;
+        int per_account;
+    };
+    FailureLimiter(Limits limits, std::chrono::seconds window, std::size_t max_keys = 100'000);
+    // The same limit for every key.
+    FailureLimiter(int max_failures, std::chrono::seconds window, std::size_t max_keys = 100'000)
+        : FailureLimiter(Limits{max_failures, max_failures}, window, max_keys) {}
 
     // Whether another attempt for `key` may be checked now.
     bool allows(const std::string& key, Clock::time_point now);
@@ -50,7 +59,10 @@ class FailureLimiter {
     std::size_t recent(Entry& entry, Clock::time_point now) const;
     void make_room(Clock::time_point now);
 
-    int max_failures_;
+    // The limit for `key`, by its kind; 0: none.
+    std::size_t limit_of(const std::string& key) const;
+
+    Limits limits_;
     std::chrono::seconds window_;
     std::size_t max_keys_;
     std::mutex mutex_;

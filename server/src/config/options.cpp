@@ -216,6 +216,13 @@ const std::vector<Spec>& specs() {
               &Options::hash_threads, 0, 64),
         count("hash-queue", "password hashes waiting at most; more are answered busy",
               &Options::hash_queue, 1, 10'000),
+        count("login-failures-per-address",
+              "failed logins a minute from one address before rate_limited (0: no limit, for "
+              "nodes behind a balancer, where every client has its address)",
+              &Options::login_failures_per_address, 0, 10'000),
+        count("login-failures-per-account",
+              "failed logins a minute for one account before rate_limited",
+              &Options::login_failures_per_account, 1, 10'000),
         list("admins", "nicks of the server's admins, comma separated (accounts)",
              &Options::admins),
         duration("token-ttl", "how long tokens from POST /api/login last", &Options::token_ttl,
