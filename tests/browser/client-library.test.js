@@ -58,6 +58,8 @@ test('promise API: connect, join, say, history, dm', async () => {
   const acks = [];
   for (let i = 1; i <= 5; i += 1) acks.push((await ann.say('lib', `m${i}`)).seq);
   assert.deepEqual(acks, [1, 2, 3, 4, 5]);
+  // A `say`'s ok and its own message may come in either order (docs/protocol.md, "say").
+  await until(() => seen.length === 5, 'ann\'s own five messages');
   assert.equal(ann.lastSeq('lib'), 5);
   assert.deepEqual(seen, [1, 2, 3, 4, 5]);
 
