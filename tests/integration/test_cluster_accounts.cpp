@@ -82,6 +82,10 @@ TEST(ClusterAccounts, APrivateChannelsHistoryIsRefusedOnBothNodes) {
             EXPECT_EQ(code_of(request(*reader, {{"type", "history"}, {"channel", "staff"}})),
                       "forbidden");
             EXPECT_EQ(code_of(join(*reader, "staff", 0)), "forbidden");
+            EXPECT_EQ(code_of(request(*reader, {{"type", "who"}, {"channel", "staff"}})),
+                      "forbidden");
+            auto listed = request(*reader, {{"type", "channels"}});
+            EXPECT_EQ(listed.dump().find("\"staff\""), std::string::npos) << listed.dump();
         }
         for (const std::string& token : {std::string(), bob_token.get<std::string>()}) {
             auto page = get_with_token(node->port(), "/api/channels/staff/messages", token);
