@@ -79,8 +79,11 @@ void migrate(Database& db, const std::string& path) {
         }
         if (version < schema_version) {
             db.exec("DELETE FROM schema_version");
-            db.exec("INSERT INTO schema_version(version) VALUES(" + std::to_string(schema_version) +
-                    ")");
+            // Built in steps: g++ 12 warns (wrongly, -Warray-bounds) on the one-expression form.
+            std::string record = "INSERT INTO schema_version(version) VALUES(";
+            record += std::to_string(schema_version);
+            record += ")";
+            db.exec(record);
         }
         db.exec("COMMIT");
     } catch (const StorageError& e) {
