@@ -56,7 +56,8 @@ TEST(RegistrationFlood, TwoHundredAtOnceGetBusyBeyondThePoolAndChatFlows) {
     std::cout << "registration flood: " << welcomed << " welcomed, " << busy << " busy; server RSS "
               << rss_before / 1024 << " MiB before, peak " << peak / 1024 << " MiB\n";
     EXPECT_EQ(welcomed + busy, flood);
-    EXPECT_GE(welcomed, 33);  // the one being hashed and the 32 queued, at least
+    // The queue holds 32; one more when the hashing thread took the first out in time.
+    EXPECT_GE(welcomed, 32);
     EXPECT_GT(busy, 0);
     // One hashing thread: one 64 MiB Argon2id block at a time on top of the server.
     EXPECT_LT(peak - rss_before, 128 * 1024);
