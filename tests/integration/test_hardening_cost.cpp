@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cerrno>
 #include <functional>
+#include <optional>
 #include <thread>
 
 #include "harness.hpp"
@@ -23,6 +24,20 @@ using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
 // ---- 1. a ping flood -----------------------------------------------------------------------
+
+// One ping from the canary and its pong: the round trip, or nothing (a failure is added) when no
+// pong came within `timeout`.
+std::optional<milliseconds> ping_round_trip(Client& canary, int id, milliseconds timeout) {
+    auto sent = steady_clock::now();
+    canary.send(json{{"type", "ping"}, {"id", id}});
+    try {
+        canary.next_where([&](const json& f) { return f.value("id", -1) == id; }, timeout);
+    } catch (const std::exception& e) {
+        ADD_FAILURE() << "no pong for the canary's ping " << id << ": " << e.what();
+        return std::nullopt;
+    }
+    return since(sent);
+}
 
 // One connection that never says hello, sends pings with 125-byte payloads as fast as it can
 // and never reads (a 4 KiB receive buffer): every pong it is owed counts against its queue, only
@@ -77,15 +92,9 @@ TEST(PingFlood, AClientThatPingsWithoutReadingCostsNoMoreThanItsQueueAndIsCutOff
     for (int id = 1; since(start) < flood_time; ++id) {
         peak = std::max(peak, server.rss_kib());
         if (peak - before > bound_kib) break;  // failed already; no need to watch it grow
-        auto sent = steady_clock::now();
-        canary.send(json{{"type", "ping"}, {"id", id}});
-        try {
-            canary.next_where([&](const json& f) { return f.value("id", -1) == id; }, 5s);
-        } catch (const std::exception& e) {
-            ADD_FAILURE() << "no pong for the canary's ping " << id << ": " << e.what();
-            break;
-        }
-        worst_pong = std::max(worst_pong, since(sent));
+        auto round_trip = ping_round_trip(canary, id, 5s);
+        if (!round_trip) break;
+        worst_pong = std::max(worst_pong, *round_trip);
         if (steady_clock::now() >= next_polite) {
             auto payload = "once a second " + std::to_string(polite_pongs);
             polite.send(client_frame(ping_op, payload));
@@ -164,15 +173,9 @@ milliseconds slowest_ping(Client& canary, const std::function<bool()>& done) {
     milliseconds worst{0};
     auto start = steady_clock::now();
     for (int id = 1; (!done() || since(start) < 1s) && since(start) < 15s * time_stretch; ++id) {
-        auto sent = steady_clock::now();
-        canary.send(json{{"type", "ping"}, {"id", id}});
-        try {
-            canary.next_where([&](const json& f) { return f.value("id", -1) == id; }, 30s);
-        } catch (const std::exception& e) {
-            ADD_FAILURE() << "the canary's ping " << id << " got no pong: " << e.what();
-            return 30s;
-        }
-        worst = std::max(worst, since(sent));
+        auto round_trip = ping_round_trip(canary, id, 30s);
+        if (!round_trip) return 30s;
+        worst = std::max(worst, *round_trip);
         std::this_thread::sleep_for(50ms);
     }
     return worst;

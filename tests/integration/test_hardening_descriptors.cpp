@@ -63,6 +63,14 @@ class IdleConnections {
 };
 
 // ann's say reaches bob (both members of `channel`) and ann gets its ok.
+// ann and bob, said hello, in "general": the users whose chat must keep working.
+void both_in_general(Client& ann, Client& bob) {
+    ann.hello("ann");
+    bob.hello("bob");
+    ann.join("general");
+    bob.join("general");
+}
+
 void expect_chat_works(Client& ann, Client& bob, const std::string& channel,
                        const std::string& text, int id) {
     ann.send(say_frame(channel, text, id));
@@ -81,10 +89,7 @@ TEST(Descriptors, OneAddressKeepsAtMostItsShareOfIdleConnections) {
     ServerProcess server{{"--http-timeout", "60s"}};  // idle ones are not timed out meanwhile
     auto port = server.port();
     Client ann(port), bob(port);
-    ann.hello("ann");
-    bob.hello("bob");
-    ann.join("general");
-    bob.join("general");
+    both_in_general(ann, bob);
 
     IdleConnections idle;
     for (int i = 0; i < 400; ++i) idle.open(port, "127.0.0.2");
@@ -110,10 +115,7 @@ TEST(Descriptors, AtTheOpenFilesLimitHealthChecksAndIdentifiedUsersStillWork) {
     ServerProcess server{{"--http-timeout", "60s"}, true, open_files};
     auto port = server.port();
     Client ann(port), bob(port);
-    ann.hello("ann");
-    bob.hello("bob");
-    ann.join("general");
-    bob.join("general");
+    both_in_general(ann, bob);
 
     IdleConnections idle;
     for (int i = 0; i < 340; ++i) idle.open(port, "127.0.0." + std::to_string(2 + i % 49));
