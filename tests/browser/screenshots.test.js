@@ -114,6 +114,8 @@ test('phone: typing, the length counter, and the offline state', async () => {
     const bob = await connectRaw(lonely.wsUrl, 'bob');
     await bob.join('general');
     await bob.say('general', 'hi there');
+    // ann's page is in the channel once bob's message shows: only then can it hear him typing.
+    await page.locator('#messages', { hasText: 'hi there' }).waitFor();
     bob.send({ type: 'typing', channel: 'general' });
     await page.locator('#typing', { hasText: 'bob is typing…' }).waitFor();
     await page.locator('#composer-input').fill('x'.repeat(3500));
