@@ -28,7 +28,7 @@ struct ChatMessage {
     EventType type = EventType::message;
     std::int64_t target = 0;    // edited, deleted, reaction: the message they change
     std::int64_t reply_to = 0;  // message: the message it answers (0: none)
-    std::string emoji;          // reaction
+    std::string emoji = {};     // reaction
     bool on = true;             // reaction: given (true) or taken back
     // Who sent it, beyond the nick (see DirectMessage): only that identity may edit a message.
     // Stored, never sent. For a change, the identity asking for it.

@@ -18,14 +18,15 @@ Expected<std::pair<std::string, std::int64_t>, Error> channel_and_seq(const json
 // Code points that are whitespace though not ASCII: U+0085, U+00A0, U+1680, U+2000-U+200A,
 // U+2028, U+2029, U+202F, U+205F and U+3000, as UTF-8 byte sequences.
 bool starts_with_unicode_space(std::string_view rest) {
-    static constexpr std::string_view spaces[] = {
-        "\xC2\x85",     "\xC2\xA0",     "\xE1\x9A\x80", "\xE2\x80\xA8", "\xE2\x80\xA9",
-        "\xE2\x80\xAF", "\xE2\x81\x9F", "\xE3\x80\x80"};
+    static constexpr std::string_view spaces[] = {"\xC2\x85",     "\xC2\xA0",     "\xE1\x9A\x80",
+                                                  "\xE2\x80\xA8", "\xE2\x80\xA9", "\xE2\x80\xAF",
+                                                  "\xE2\x81\x9F", "\xE3\x80\x80"};
     for (auto space : spaces)
         if (rest.substr(0, space.size()) == space) return true;
     // U+2000 to U+200A: E2 80 80 to E2 80 8A.
     return rest.size() >= 3 && rest[0] == '\xE2' && rest[1] == '\x80' &&
-           static_cast<unsigned char>(rest[2]) >= 0x80 && static_cast<unsigned char>(rest[2]) <= 0x8A;
+           static_cast<unsigned char>(rest[2]) >= 0x80 &&
+           static_cast<unsigned char>(rest[2]) <= 0x8A;
 }
 
 }  // namespace

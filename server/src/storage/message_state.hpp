@@ -23,4 +23,8 @@ std::vector<model::Reaction> reactions_from_text(std::string_view text);
 Refusal toggle_reaction(std::vector<model::Reaction>& reactions, const std::string& nick,
                         const std::string& emoji, bool on);
 
+// Brings a page of messages (current state, ascending) up to date with a later event: a message
+// is added, a change applies to its target when the page holds it. A page stays messages only.
+void apply_to_page(std::vector<model::ChatMessage>& page, model::ChatMessage event);
+
 }  // namespace parley::storage

@@ -87,6 +87,9 @@ void SqliteHistory::open_and_migrate() {
         db_->exec(options_.fsync_each_commit ? "PRAGMA synchronous=FULL"
                                              : "PRAGMA synchronous=NORMAL");
         db_->exec("PRAGMA foreign_keys=ON");
+        // A deleted message's text is erased, not just unlinked: SQLite would otherwise leave
+        // it in the page's free space until the space was reused.
+        db_->exec("PRAGMA secure_delete=ON");
     } catch (const StorageError& e) {
         throw StorageError(std::string("cannot use ") + path + ": " + e.what());
     }
