@@ -15,9 +15,9 @@ class Place {
     explicit Place(bool on_disk) {
         if (!on_disk) return;
         static std::atomic<int> next{0};
-        folder_ = std::filesystem::temp_directory_path() /
-                  ("parley-sqlite-test-" + std::to_string(::getpid()) + "-" +
-                   std::to_string(next++));
+        folder_ =
+            std::filesystem::temp_directory_path() /
+            ("parley-sqlite-test-" + std::to_string(::getpid()) + "-" + std::to_string(next++));
         std::filesystem::create_directories(folder_);
     }
     ~Place() {
@@ -26,9 +26,7 @@ class Place {
     }
     Place(const Place&) = delete;
     Place& operator=(const Place&) = delete;
-    std::string path() const {
-        return folder_.empty() ? ":memory:" : (folder_ / "h.db").string();
-    }
+    std::string path() const { return folder_.empty() ? ":memory:" : (folder_ / "h.db").string(); }
 
   private:
     std::filesystem::path folder_;

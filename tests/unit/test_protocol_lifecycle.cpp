@@ -19,9 +19,8 @@ TEST(DecodeLifecycle, SayTakesAReplyTo) {
     EXPECT_EQ(command_of<Say>(R"({"type":"say","channel":"c","text":"hi"})").reply_to, 0);
     EXPECT_EQ(command_of<Say>(R"({"type":"say","channel":"c","text":"hi","reply_to":7})").reply_to,
               7);
-    EXPECT_EQ(command_of<Say>(R"({"type":"say","channel":"c","text":"hi","reply_to":null})")
-                  .reply_to,
-              0);
+    EXPECT_EQ(
+        command_of<Say>(R"({"type":"say","channel":"c","text":"hi","reply_to":null})").reply_to, 0);
     for (auto bad : {"0", "-1", "1.5", R"("7")", "true", "18446744073709551615"})
         EXPECT_EQ(error_of(std::string(R"({"type":"say","channel":"c","text":"hi","reply_to":)") +
                            bad + "}"),
@@ -45,8 +44,8 @@ TEST(DecodeLifecycle, Edit) {
 TEST(DecodeLifecycle, EveryChangeNeedsAPositiveIntegerSeq) {
     for (auto type : {"edit", "delete", "react", "unreact"}) {
         auto frame = [&](const std::string& seq) {
-            return std::string(R"({"type":")") + type + R"(","channel":"c","text":"t","emoji":"x")" +
-                   seq + "}";
+            return std::string(R"({"type":")") + type +
+                   R"(","channel":"c","text":"t","emoji":"x")" + seq + "}";
         };
         EXPECT_TRUE(decode_text(frame(R"(,"seq":1)")).result) << type;
         for (auto bad : {"", R"(,"seq":0)", R"(,"seq":-4)", R"(,"seq":2.5)", R"(,"seq":"2")",
@@ -61,15 +60,15 @@ TEST(DecodeLifecycle, DeleteAndReactions) {
     auto react = command_of<React>(R"({"type":"react","channel":"c","seq":2,"emoji":"👍"})");
     EXPECT_EQ(react.emoji, "👍");
     EXPECT_TRUE(react.on);
-    EXPECT_FALSE(
-        command_of<React>(R"({"type":"unreact","channel":"c","seq":2,"emoji":"👍"})").on);
+    EXPECT_FALSE(command_of<React>(R"({"type":"unreact","channel":"c","seq":2,"emoji":"👍"})").on);
     EXPECT_EQ(error_of(R"({"type":"react","channel":"c","seq":2})"), ErrorCode::bad_request);
     EXPECT_EQ(error_of(R"({"type":"react","channel":"c","seq":2,"emoji":5})"),
               ErrorCode::bad_request);
 }
 
 TEST(DecodeLifecycle, AnEmojiIsOneToThirtyTwoBytesWithoutWhitespace) {
-    for (auto good : {"👍", "x", ":tada:", "🇫🇷", "👩‍👩‍👧‍👦", "+1"}) EXPECT_TRUE(is_valid_emoji(good)) << good;
+    for (auto good : {"👍", "x", ":tada:", "🇫🇷", "👩‍👩‍👧‍👦", "+1"})
+        EXPECT_TRUE(is_valid_emoji(good)) << good;
     EXPECT_TRUE(is_valid_emoji(std::string(32, 'a')));
     EXPECT_FALSE(is_valid_emoji(std::string(33, 'a')));
     // Spaces of every kind, line breaks and control characters.
@@ -81,7 +80,8 @@ TEST(DecodeLifecycle, AnEmojiIsOneToThirtyTwoBytesWithoutWhitespace) {
 }
 
 TEST(DecodeLifecycle, EditsAndReactionsCountAgainstTheRateDeletionsDoNot) {
-    EXPECT_TRUE(is_rate_limited(command_of<Edit>(R"({"type":"edit","channel":"c","seq":1,"text":"x"})")));
+    EXPECT_TRUE(
+        is_rate_limited(command_of<Edit>(R"({"type":"edit","channel":"c","seq":1,"text":"x"})")));
     EXPECT_TRUE(is_rate_limited(
         command_of<React>(R"({"type":"unreact","channel":"c","seq":1,"emoji":"x"})")));
     EXPECT_FALSE(is_rate_limited(command_of<Delete>(R"({"type":"delete","channel":"c","seq":1})")));

@@ -113,7 +113,8 @@ void Speech::store(const ParticipantPtr& p, const protocol::RequestId& id, model
             return;
         }
         auto seq = event.seq;
-        bool is_message = event.type == model::EventType::message;
+        auto type = event.type;  // `event` is moved to the fan-out below
+        bool is_message = type == model::EventType::message;
         // In a cluster the event comes back through Redis like everyone else's. Here it fans
         // out on an io thread rather than storage's, so channels fan out in parallel; each
         // channel's sequencer keeps its order.
@@ -122,7 +123,10 @@ void Speech::store(const ParticipantPtr& p, const protocol::RequestId& id, model
                 fan_out_.deliver(std::move(event));
             });
         if (id) replies_.send(p, protocol::encode_ok(id, seq));
-        if (is_message)
+        if (!is_message)
+            metrics_.message_changes_total[static_cast<std::size_t>(type) - 1].fetch_add(
+                1, std::memory_order_relaxed);
+        else
             metrics_.say_to_ok_seconds.observe(
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count());
     };
