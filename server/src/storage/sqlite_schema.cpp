@@ -64,6 +64,22 @@ constexpr std::string_view migrations[] = {
         PRIMARY KEY(channel, seq)) WITHOUT ROWID;
     CREATE INDEX message_changes_by_target ON message_changes(channel, target);
     )sql",
+    // 5: integrations. Messages posted through the HTTP API are marked as a bot's; idempotency
+    // keys remember the seq a key's first send got, for a window; every stored event for the
+    // webhooks waits in an outbox, once per endpoint, until that endpoint has it.
+    R"sql(
+    ALTER TABLE messages ADD COLUMN bot INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE idempotency(
+        scope TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL,
+        PRIMARY KEY(scope, key)) WITHOUT ROWID;
+    CREATE INDEX idempotency_by_ts ON idempotency(ts);
+    CREATE TABLE webhook_events(
+        id INTEGER PRIMARY KEY, channel TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,
+        body TEXT NOT NULL, created INTEGER NOT NULL);
+    CREATE TABLE webhook_pending(
+        endpoint TEXT NOT NULL, event INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY(endpoint, event)) WITHOUT ROWID;
+    )sql",
 };
 static_assert(std::size(migrations) == schema_version);
 
