@@ -23,6 +23,16 @@ struct HubOptions {
     bool guests = true;                     // connections without an account may chat
     bool registration = true;               // anyone may register an account
     std::string admin_setup_code;           // what registering an admin's nick needs
+    // Which channels' events go to the webhooks (--webhook, --webhook-channels): none without a
+    // webhook; every non-private channel without a list; else the listed ones, private or not.
+    bool webhooks = false;
+    std::set<std::string> webhook_channels;
+
+    bool to_webhooks(const std::string& channel, bool is_private) const {
+        if (!webhooks) return false;
+        if (webhook_channels.empty()) return !is_private;
+        return webhook_channels.count(channel) > 0;
+    }
 };
 
 }  // namespace parley::chat

@@ -71,7 +71,9 @@ void Speech::speak(const ParticipantPtr& p, const protocol::RequestId& id,
     unless_muted(p, id, channel, [=, this](const AuthorityPtr& authority) {
         bool may_delete_any = event.type == model::EventType::deleted &&
                               rank_in(*authority, identity_of(*p)) >= Rank::op;
-        store(p, id, event, may_delete_any);
+        auto stored = event;
+        stored.to_webhooks = options_.to_webhooks(stored.channel, authority->is_private);
+        store(p, id, std::move(stored), may_delete_any);
     });
 }
 

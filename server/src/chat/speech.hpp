@@ -6,6 +6,7 @@
 #include "chat/channel_directory.hpp"
 #include "chat/cluster_link.hpp"
 #include "chat/fan_out.hpp"
+#include "chat/hub_options.hpp"
 #include "chat/nick_registry.hpp"
 #include "chat/replies.hpp"
 #include "metrics/metrics.hpp"
@@ -21,11 +22,12 @@ namespace parley::chat {
 // on one message, here or on two nodes, are judged in seq order.
 class Speech {
   public:
-    Speech(boost::asio::any_io_executor executor, ChannelDirectory& channels,
-           AuthorityCache& authority, NickRegistry& nicks, FanOut& fan_out,
-           storage::History& history, ClusterLink* cluster, const Replies& replies,
+    Speech(boost::asio::any_io_executor executor, const HubOptions& options,
+           ChannelDirectory& channels, AuthorityCache& authority, NickRegistry& nicks,
+           FanOut& fan_out, storage::History& history, ClusterLink* cluster, const Replies& replies,
            metrics::Metrics& metrics)
         : executor_(executor),
+          options_(options),
           channels_(channels),
           nicks_(nicks),
           authority_(authority),
@@ -60,6 +62,7 @@ class Speech {
                bool may_delete_any);
 
     boost::asio::any_io_executor executor_;
+    const HubOptions& options_;
     ChannelDirectory& channels_;
     NickRegistry& nicks_;
     AuthorityCache& authority_;

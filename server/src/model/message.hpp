@@ -33,6 +33,11 @@ struct ChatMessage {
     // Who sent it, beyond the nick (see DirectMessage): only that identity may edit a message.
     // Stored, never sent. For a change, the identity asking for it.
     std::string author = {};
+    // Posted through the HTTP API by a bot (an API key's holder), not by a connected user.
+    bool bot = false;
+    // Set by the hub: storage queues the event for the webhooks in the same commit that stores
+    // it. Never stored on the event, never sent.
+    bool to_webhooks = false;
     // A message's current state, as history pages show it (never on a live `message`).
     std::int64_t edited_ts = 0;  // 0: never edited
     bool deleted = false;
