@@ -1,7 +1,7 @@
 #include "config/options.hpp"
 
+#include "config/option_spec.hpp"
 #include "model/parse_number.hpp"
-#include "redis/url.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,126 +11,6 @@
 
 namespace parley::config {
 namespace {
-
-using Setter = std::function<std::optional<std::string>(Options&, std::string_view)>;
-using Shower = std::function<std::string(const Options&)>;
-
-struct Spec {
-    std::string_view name;  // flag name without the leading dashes
-    std::string_view help;
-    Setter set;
-    Shower show;
-    bool secret = false;
-};
-
-std::string format_duration(Duration value) {
-    auto ms = value.count();
-    if (ms != 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
-    return std::to_string(ms) + "ms";
-}
-
-Spec text(std::string_view name, std::string_view help, std::string Options::*field,
-          bool secret = false) {
-    return {name, help,
-            [field](Options& o, std::string_view v) -> std::optional<std::string> {
-                o.*field = std::string(v);
-                return std::nullopt;
-            },
-            [field](const Options& o) { return o.*field; }, secret};
-}
-
-template <class T>
-Spec count(std::string_view name, std::string_view help, T Options::*field, std::uint64_t min,
-           std::uint64_t max, bool bytes = false) {
-    return {name, help,
-            [=](Options& o, std::string_view v) -> std::optional<std::string> {
-                auto value = bytes ? parse_byte_size(v) : parse_number<std::uint64_t>(v);
-                if (!value)
-                    return bytes ? "expected a size such as 65536, 64KiB or 1MiB"
-                                 : "expected a whole number";
-                if (*value < min || *value > max)
-                    return "must be between " + std::to_string(min) + " and " + std::to_string(max);
-                o.*field = static_cast<T>(*value);
-                return std::nullopt;
-            },
-            [field](const Options& o) { return std::to_string(o.*field); }};
-}
-
-Spec duration(std::string_view name, std::string_view help, Duration Options::*field, Duration min,
-              Duration max) {
-    return {name, help,
-            [=](Options& o, std::string_view v) -> std::optional<std::string> {
-                auto value = parse_duration(v);
-                if (!value) return "expected a duration such as 250ms, 10s, 5m or 1h";
-                if (*value < min || *value > max)
-                    return "must be between " + format_duration(min) + " and " +
-                           format_duration(max);
-                o.*field = *value;
-                return std::nullopt;
-            },
-            [field](const Options& o) { return format_duration(o.*field); }};
-}
-
-Spec real(std::string_view name, std::string_view help, double Options::*field, double min,
-          double max) {
-    return {name, help,
-            [=](Options& o, std::string_view v) -> std::optional<std::string> {
-                auto value = parse_number<double>(v);
-                if (!value || !std::isfinite(*value)) return "expected a number";
-                if (*value < min || *value > max)
-                    return "must be between " + std::to_string(min) + " and " + std::to_string(max);
-                o.*field = *value;
-                return std::nullopt;
-            },
-            [field](const Options& o) {
-                std::ostringstream out;
-                out << o.*field;
-                return out.str();
-            }};
-}
-
-Spec choice(std::string_view name, std::string_view help, std::string Options::*field,
-            std::vector<std::string> allowed) {
-    return {name, help,
-            [=](Options& o, std::string_view v) -> std::optional<std::string> {
-                if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
-                    std::string list;
-                    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-                    return "must be one of: " + list;
-                }
-                o.*field = std::string(v);
-                return std::nullopt;
-            },
-            [field](const Options& o) { return o.*field; }};
-}
-
-Spec list(std::string_view name, std::string_view help, std::vector<std::string> Options::*field) {
-    return {name, help,
-            [field](Options& o, std::string_view v) -> std::optional<std::string> {
-                (o.*field).clear();
-                std::string item;
-                std::istringstream in{std::string(v)};
-                while (std::getline(in, item, ','))
-                    if (!item.empty()) (o.*field).push_back(item);
-                return std::nullopt;
-            },
-            [field](const Options& o) {
-                std::string joined;
-                for (const auto& item : o.*field) joined += (joined.empty() ? "" : ",") + item;
-                return joined;
-            }};
-}
-
-Spec redis_url(std::string_view name, std::string_view help, std::string Options::*field) {
-    return {name, help,
-            [field](Options& o, std::string_view v) -> std::optional<std::string> {
-                if (v.empty()) return std::nullopt;
-                if (auto endpoint = redis::parse_url(v); !endpoint) return endpoint.error().message;
-                o.*field = std::string(v);
-                return std::nullopt;
-            },
-            [field](const Options& o) { return o.*field; }};
-}
 
 const std::vector<Spec>& specs() {
     using namespace std::chrono_literals;
