@@ -1,5 +1,6 @@
 #include "server.hpp"
 
+#include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -124,7 +125,8 @@ Server::Server(config::Options options) : options_(std::move(options)) {
             std::make_shared<redis::Connection>(io_.get_executor(), *endpoint, "bus", 16, metrics_);
         history_ = std::make_unique<storage::RedisHistory>(
             redis_commands_,
-            storage::RedisHistoryOptions{options_.history_max_per_channel, 1000, node_id},
+            storage::RedisHistoryOptions{options_.history_max_per_channel, 1000, node_id,
+                                         options_.idempotency_window},
             metrics_);
         cluster_ = std::make_unique<cluster::RedisCluster>(
             redis_commands_, redis_bus_,
@@ -136,7 +138,8 @@ Server::Server(config::Options options) : options_(std::move(options)) {
                 storage::SqliteOptions{options_.data, options_.durability == "full",
                                        options_.storage_queue, 4096,
                                        options_.history_max_per_channel, options_.history_max_age,
-                                       static_cast<std::size_t>(options_.history_readers)},
+                                       static_cast<std::size_t>(options_.history_readers),
+                                       options_.idempotency_window},
                 metrics_);
             directory_ =
                 std::make_unique<storage::SqliteDirectory>(sqlite->file(), options_.storage_queue);
@@ -200,6 +203,9 @@ Server::Server(config::Options options) : options_(std::move(options)) {
     auto web_root = std::filesystem::canonical(options_.web_root, ec);
     if (ec) throw StartupError("--web-root " + options_.web_root + ": " + ec.message());
 
+    api_keys_ = std::make_unique<auth::ApiKeys>(options_.api_keys);
+    if (!api_keys_->empty())
+        spdlog::info("api: keys {} may publish", fmt::join(api_keys_->names(), ", "));
     context_.reset(new net::ServerContext{
         .options = options_,
         .hub = *hub_,
@@ -223,6 +229,7 @@ Server::Server(config::Options options) : options_(std::move(options)) {
         .failed_logins = failed_logins_.get(),
         .signing_key = signing_key_,
         .guests = hub_options.guests,
+        .api_keys = api_keys_.get(),
     });
 
     boost::system::error_code address_error;

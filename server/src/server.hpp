@@ -50,6 +50,7 @@ class Server {
     std::unique_ptr<storage::Directory> directory_;
     std::unique_ptr<auth::PasswordHasher> hasher_;
     std::unique_ptr<auth::FailureLimiter> failed_logins_;
+    std::unique_ptr<auth::ApiKeys> api_keys_;
     std::string signing_key_;  // tokens are signed and checked with it
     std::unique_ptr<chat::Hub> hub_;
     std::unique_ptr<net::SessionRegistry> registry_;

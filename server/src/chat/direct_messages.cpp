@@ -25,10 +25,16 @@ void DirectMessages::send(const ParticipantPtr& p, const protocol::RequestId& id
                                  model::now_millis(),
                                  std::string(p->session_id()),
                                  sender->identity,
-                                 recipient.identity};
+                                 recipient.identity,
+                                 model::idempotency_key(sender->identity, dm.key)};
     auto done = [this, p, id, to = dm.to](storage::DmAppendResult r) {
         if (r.no_such_user) {
             replies_.fail(p, id, ErrorCode::no_such_user, to + " is not connected");
+            return;
+        }
+        if (r.repeated) {
+            // A resend of a dm stored already: the first one's time, and nothing delivered.
+            if (id) replies_.send(p, protocol::encode_ok(id, std::nullopt, r.message.ts));
             return;
         }
         if (!r.committed) {

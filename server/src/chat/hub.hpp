@@ -86,6 +86,11 @@ class Hub {
     void channels(const ParticipantPtr& p, const protocol::RequestId& id);
     void typing(const ParticipantPtr& p, const protocol::RequestId& id,
                 const protocol::Typing& typing);
+    // A message posted through the HTTP API by an API key's holder (storage decides whether it
+    // repeats an idempotency key). `done` runs once, on a storage or io thread.
+    void publish(model::ChatMessage message, Speech::Answer done) {
+        speech_.publish(std::move(message), std::move(done));
+    }
     // edit, delete, react and unreact.
     void change(const ParticipantPtr& p, const protocol::RequestId& id,
                 const protocol::Command& command);

@@ -27,6 +27,7 @@ void Speech::say(const ParticipantPtr& p, const protocol::RequestId& id, const s
                  const protocol::Say& say) {
     model::ChatMessage message{say.channel, 0, nick, say.text, model::now_millis()};
     message.reply_to = say.reply_to;
+    message.idempotency = say.key;  // qualified by the author in speak()
     speak(p, id, std::move(message));
 }
 
@@ -68,6 +69,7 @@ void Speech::speak(const ParticipantPtr& p, const protocol::RequestId& id,
     auto holder = nicks_.holder(model::nick_key(event.from));
     if (!holder) return;  // gone meanwhile
     event.author = holder->identity;
+    event.idempotency = model::idempotency_key(event.author, event.idempotency);
     unless_muted(p, id, channel, [=, this](const AuthorityPtr& authority) {
         bool may_delete_any = event.type == model::EventType::deleted &&
                               rank_in(*authority, identity_of(*p)) >= Rank::op;
@@ -79,9 +81,7 @@ void Speech::speak(const ParticipantPtr& p, const protocol::RequestId& id,
 
 void Speech::store(const ParticipantPtr& p, const protocol::RequestId& id, model::ChatMessage event,
                    bool may_delete_any) {
-    auto received = std::chrono::steady_clock::now();
-    auto type = event.type;
-    auto stored = [this, p, id, received](storage::AppendResult result) {
+    auto answer = [this, p, id](const storage::AppendResult& result) {
         const auto& event = result.message;
         switch (result.refused) {
             case storage::Refusal::none:
@@ -89,6 +89,10 @@ void Speech::store(const ParticipantPtr& p, const protocol::RequestId& id, model
             case storage::Refusal::unchanged:
                 // Nothing to tell anyone: the reaction was already as asked.
                 if (id) replies_.send(p, protocol::encode_ok(id, std::nullopt));
+                return;
+            case storage::Refusal::repeated:
+                // A resend of what was stored already (its key says so): the first seq again.
+                if (id) replies_.send(p, protocol::encode_ok(id, event.seq));
                 return;
             case storage::Refusal::no_such_message:
                 return replies_.fail(
@@ -109,14 +113,39 @@ void Speech::store(const ParticipantPtr& p, const protocol::RequestId& id, model
                                          std::to_string(model::max_reactions_per_message) +
                                          " different reactions");
         }
-        if (!result.committed) {
-            replies_.fail(p, id, ErrorCode::unavailable,
-                          "the message could not be stored, try again");
-            return;
+        if (!result.committed)
+            return replies_.fail(p, id, ErrorCode::unavailable,
+                                 "the message could not be stored, try again");
+        if (id) replies_.send(p, protocol::encode_ok(id, event.seq));
+    };
+    if (!commit(std::move(event), may_delete_any, std::move(answer))) replies_.busy(p, id);
+}
+
+void Speech::publish(model::ChatMessage message, Answer done) {
+    // The key is trusted with every channel, private ones too: it only decides the webhooks.
+    authority_.get(message.channel, [this, message, done](Expected<AuthorityPtr> authority,
+                                                          bool busy) mutable {
+        if (!authority) {
+            storage::AppendResult failed;
+            failed.busy = busy;
+            return done(failed);
         }
-        auto seq = event.seq;
-        auto type = event.type;  // `event` is moved to the fan-out below
-        bool is_message = type == model::EventType::message;
+        message.to_webhooks = options_.to_webhooks(message.channel, (*authority)->is_private);
+        if (!commit(std::move(message), false, done)) {
+            storage::AppendResult failed;
+            failed.busy = true;
+            done(failed);
+        }
+    });
+}
+
+bool Speech::commit(model::ChatMessage event, bool may_delete_any, Answer answer) {
+    auto received = std::chrono::steady_clock::now();
+    auto type = event.type;
+    auto stored = [this, received, answer = std::move(answer)](storage::AppendResult result) {
+        answer(result);
+        if (!result.committed) return;
+        auto type = result.message.type;
         // In a cluster the event comes back through Redis like everyone else's. Here it fans
         // out on an io thread rather than storage's, so channels fan out in parallel; each
         // channel's sequencer keeps its order.
@@ -124,18 +153,16 @@ void Speech::store(const ParticipantPtr& p, const protocol::RequestId& id, model
             boost::asio::post(executor_, [this, event = std::move(result.message)]() mutable {
                 fan_out_.deliver(std::move(event));
             });
-        if (id) replies_.send(p, protocol::encode_ok(id, seq));
-        if (!is_message)
+        if (type != model::EventType::message)
             metrics_.message_changes_total[static_cast<std::size_t>(type) - 1].fetch_add(
                 1, std::memory_order_relaxed);
         else
             metrics_.say_to_ok_seconds.observe(
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count());
     };
-    bool queued = type == model::EventType::message
-                      ? history_.append(std::move(event), std::move(stored))
-                      : history_.change(std::move(event), may_delete_any, std::move(stored));
-    if (!queued) replies_.busy(p, id);
+    return type == model::EventType::message
+               ? history_.append(std::move(event), std::move(stored))
+               : history_.change(std::move(event), may_delete_any, std::move(stored));
 }
 
 void Speech::typing(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,

@@ -50,7 +50,17 @@ class Speech {
     void react(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
                const protocol::React& react);
 
+    // What storage made of an event, for whoever sent it.
+    using Answer = std::function<void(const storage::AppendResult&)>;
+    // A message posted through the HTTP API (bot, idempotency key and all set): stored and
+    // fanned out as a `say` is, without a connection. `done` gets the result; `busy` set in it
+    // when storage (or the channel's authority) could not take it now.
+    void publish(model::ChatMessage message, Answer done);
+
   private:
+    // Stores an event and, once committed, fans it out; `answer` gets the result first either
+    // way. False when storage's queue is full.
+    bool commit(model::ChatMessage event, bool may_delete_any, Answer answer);
     // Calls `then` with the channel's authority unless the connection is muted in the channel
     // (answered `muted`).
     void unless_muted(const ParticipantPtr& p, const protocol::RequestId& id,

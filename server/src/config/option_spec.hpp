@@ -23,6 +23,7 @@ struct Spec {
     Setter set;
     Shower show;
     bool secret = false;
+    std::string_view env = {};  // the environment variable, when not the one named after the flag
 };
 
 std::string format_duration(Duration value);
@@ -36,6 +37,10 @@ Spec choice(std::string_view name, std::string_view help, std::string Options::*
             std::vector<std::string> allowed);
 // A comma-separated list; the option given again replaces it.
 Spec list(std::string_view name, std::string_view help, std::vector<std::string> Options::*field);
+// A comma-separated list that grows each time the option is given (the environment variable's
+// list comes first). Secret: its values are never shown, nor echoed in an error.
+Spec repeated(std::string_view name, std::string_view help,
+              std::vector<std::string> Options::*field, std::string_view env, bool secret);
 Spec redis_url(std::string_view name, std::string_view help, std::string Options::*field);
 
 template <class T>

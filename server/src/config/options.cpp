@@ -105,6 +105,14 @@ const std::vector<Spec>& specs() {
               &Options::login_failures_per_account, 1, 10'000),
         list("admins", "nicks of the server's admins, comma separated (accounts)",
              &Options::admins),
+        repeated("api-key",
+                 "NAME:SECRET of a key for POST /api/channels/{name}/messages; give it once per "
+                 "key (the environment variable takes a comma-separated list)",
+                 &Options::api_keys, "PARLEY_API_KEYS", true),
+        duration("idempotency-window",
+                 "how long a message's idempotency key is remembered (a resend within it is not "
+                 "stored twice)",
+                 &Options::idempotency_window, 1s, std::chrono::hours(24 * 30)),
         duration("token-ttl", "how long tokens from POST /api/login last", &Options::token_ttl,
                  std::chrono::minutes(1), std::chrono::hours(24 * 365)),
         list("allowed-origins", "extra allowed Origins, comma separated (* allows all)",
@@ -124,9 +132,10 @@ const std::vector<Spec>& specs() {
     return all;
 }
 
-std::string env_name(std::string_view flag) {
+std::string env_name(const Spec& spec) {
+    if (!spec.env.empty()) return std::string(spec.env);
     std::string name = "PARLEY_";
-    for (char c : flag) name += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+    for (char c : spec.name) name += c == '-' ? '_' : static_cast<char>(std::toupper(c));
     return name;
 }
 
@@ -157,6 +166,18 @@ std::optional<std::string> check(const Options& o) {
     if (!fs::is_directory(o.web_root, ec)) return "--web-root is not a folder: " + o.web_root;
     if (o.data.empty()) return "--data must name a file or :memory:";
     if (o.burst < 1) return "--burst must be at least 1";
+    for (const auto& key : o.api_keys) {
+        auto colon = key.find(':');
+        auto name = key.substr(0, std::min(colon, key.size()));
+        bool named = colon != std::string::npos && colon >= 1 && colon <= 32 &&
+                     std::all_of(name.begin(), name.end(), [](char c) {
+                         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+                     });
+        // The secret is never repeated back: an error shows the name at most.
+        if (!named) return "--api-key must be NAME:SECRET, NAME 1-32 of A-Z a-z 0-9 _ -";
+        if (key.size() - colon - 1 < 16)
+            return "--api-key " + name + ": the secret must be at least 16 characters";
+    }
     return std::nullopt;
 }
 
@@ -219,7 +240,7 @@ Expected<Options> parse_serve_options(int argc, char** argv, char** envp) {
         if (eq == std::string_view::npos || entry.rfind("PARLEY_", 0) != 0) continue;
         auto key = entry.substr(0, eq);
         for (const auto& spec : specs()) {
-            if (env_name(spec.name) != key) continue;
+            if (env_name(spec) != key) continue;
             if (auto error = apply(options, spec, entry.substr(eq + 1), key))
                 return Failure{*error};
         }
@@ -262,7 +283,7 @@ std::string serve_help() {
         out << flag << std::string(flag.size() < 30 ? 30 - flag.size() : 1, ' ') << spec.help;
         auto shown = spec.show(defaults);
         if (!shown.empty() && !spec.secret) out << " [" << shown << "]";
-        out << "\n" << std::string(30, ' ') << env_name(spec.name) << "\n";
+        out << "\n" << std::string(30, ' ') << env_name(spec) << "\n";
     }
     return out.str();
 }

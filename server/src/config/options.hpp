@@ -66,12 +66,14 @@ struct Options {
     // Security
     std::string auth_secret;  // HS256 secret shared with an outside issuer; empty: a key is made
     std::string guests;       // "true" or "false"; empty: true, but false with --auth-secret
-    std::string registration = "open";            // "open" or "closed"
-    int hash_threads = 0;                         // password hashing threads; 0: half the cores
-    int hash_queue = 32;                          // password hashes waiting at most
-    int login_failures_per_address = 10;          // a minute, before rate_limited; 0: no limit
-    int login_failures_per_account = 10;          // a minute, before rate_limited
-    std::vector<std::string> admins;              // nicks of the server's admins (accounts)
+    std::string registration = "open";    // "open" or "closed"
+    int hash_threads = 0;                 // password hashing threads; 0: half the cores
+    int hash_queue = 32;                  // password hashes waiting at most
+    int login_failures_per_address = 10;  // a minute, before rate_limited; 0: no limit
+    int login_failures_per_account = 10;  // a minute, before rate_limited
+    std::vector<std::string> admins;      // nicks of the server's admins (accounts)
+    std::vector<std::string> api_keys;    // NAME:SECRET, for the HTTP publish API
+    Duration idempotency_window{std::chrono::hours(24)};
     Duration token_ttl{30LL * 24 * 3600 * 1000};  // tokens from POST /api/login
     std::string auth_secret_file;
     std::vector<std::string> allowed_origins;

@@ -108,6 +108,13 @@ std::string Metrics::render_prometheus() const {
     for (std::size_t i = 0; i < message_changes_total.size(); ++i)
         out += std::string("parley_message_changes_total{type=\"") + change_types[i] + "\"} " +
                std::to_string(message_changes_total[i].load(relaxed)) + "\n";
+    header(out, "parley_api_publishes_total", "counter",
+           "POST /api/channels/{name}/messages by result: created, repeated (an idempotency key "
+           "seen), refused");
+    static constexpr const char* publish_results[] = {"created", "repeated", "refused"};
+    for (std::size_t i = 0; i < api_publishes_total.size(); ++i)
+        out += std::string("parley_api_publishes_total{result=\"") + publish_results[i] + "\"} " +
+               std::to_string(api_publishes_total[i].load(relaxed)) + "\n";
     single(out, "parley_dms_total", "counter", "direct messages committed", dms_total);
     single(out, "parley_slow_consumers_total", "counter", "connections closed 1013 for not reading",
            slow_consumers_total);

@@ -14,6 +14,8 @@ enum class RefusedReason { origin, max_connections, unauthorized, count_ };
 
 // Why a TCP connection was turned away: closed as soon as accepted (per_ip, open_limit), or,
 // accepted in the reserve kept for health checks, answered 503 for anything but /healthz.
+// What a POST /api/channels/{name}/messages came to.
+enum class Publish { created, repeated, refused, count_ };
 enum class ConnectionRefusal { per_ip, open_limit, health_reserve, count_ };
 
 // The close codes Parley sends or sees, each counted by name.
@@ -47,6 +49,8 @@ struct Metrics {
     std::atomic<std::uint64_t> messages_stored_total{0};
     // Changes committed, by kind: edited, deleted, reaction (model::EventType minus one).
     std::array<std::atomic<std::uint64_t>, 3> message_changes_total{};
+    std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Publish::count_)>
+        api_publishes_total{};
     std::atomic<std::uint64_t> dms_total{0};
     std::atomic<std::uint64_t> slow_consumers_total{0};
     std::atomic<std::uint64_t> failed_logins_total{0};   // wrong passwords (and no such account)

@@ -25,4 +25,10 @@ std::string guest_identity(const std::string& nick, const std::string& resume_id
     return "g:" + nick_key(nick) + ":" + resume_id;
 }
 
+std::string idempotency_key(const std::string& sender, const std::string& key) {
+    if (key.empty()) return {};
+    // A unit separator cannot be in an identity (nicks are ASCII words), so no two pairs meet.
+    return sender + '\x1f' + key;
+}
+
 }  // namespace parley::model

@@ -35,6 +35,9 @@ struct ChatMessage {
     std::string author = {};
     // Posted through the HTTP API by a bot (an API key's holder), not by a connected user.
     bool bot = false;
+    // An idempotency key, qualified by who sent it (idempotency_key()): a resend under it within
+    // the window stores nothing and gets the first send's seq. Empty: none. Never sent.
+    std::string idempotency = {};
     // Set by the hub: storage queues the event for the webhooks in the same commit that stores
     // it. Never stored on the event, never sent.
     bool to_webhooks = false;
@@ -59,7 +62,12 @@ struct DirectMessage {
     // for the same nick in another case, reads none of them. Stored, never sent to clients.
     std::string from_identity = {};
     std::string to_identity = {};
+    std::string idempotency = {};  // as ChatMessage's
 };
+
+// A client's idempotency key as storage keeps it: qualified by the sender (a user's identity, or
+// "api" for the HTTP API), so that two users' keys never meet.
+std::string idempotency_key(const std::string& sender, const std::string& key);
 
 // A user's identity for its direct messages: an account (a token or a password proved the
 // nick) is its exact nick, "t:ann"; a guest is one stay under a nick, "g:ann:<its resume id>",

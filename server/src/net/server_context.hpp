@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "auth/api_keys.hpp"
 #include "auth/failure_limiter.hpp"
 #include "auth/jwt.hpp"
 #include "auth/password_hasher.hpp"
@@ -42,7 +43,8 @@ struct ServerContext {
     auth::PasswordHasher* hasher = nullptr;
     auth::FailureLimiter* failed_logins = nullptr;
     std::string signing_key;
-    bool guests = true;  // false: the HTTP API needs a token too
+    bool guests = true;                       // false: the HTTP API needs a token too
+    const auth::ApiKeys* api_keys = nullptr;  // for POST /api/channels/{name}/messages
     std::atomic<bool> shutting_down{false};
 };
 

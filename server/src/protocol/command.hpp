@@ -39,10 +39,14 @@ struct Say {
     std::string channel;
     std::string text;
     std::int64_t reply_to = 0;  // the seq of the message it answers; 0: none
+    // An idempotency key (1-64 characters; empty: none): a resend under the same key gets the
+    // first send's seq and stores nothing.
+    std::string key = {};
 };
 struct Dm {
     std::string to;
     std::string text;
+    std::string key = {};  // as Say's
 };
 struct HistoryQuery {
     std::string channel;
@@ -142,6 +146,17 @@ Decoded decode(std::string_view frame, const DecodeLimits& limits);
 // The accounts and channel authority commands; nothing when `type` is none of them.
 std::optional<Expected<Command, Error>> decode_authority(const std::string& type,
                                                          const nlohmann::json& object);
+// A message posted through the HTTP API (POST /api/channels/{name}/messages): its body.
+struct Publish {
+    std::string from;
+    std::string text;
+    std::int64_t reply_to = 0;
+    std::string key;  // idempotency_key; empty: none
+};
+inline constexpr std::size_t max_idempotency_key_chars = 64;
+// The body's fields, checked as `say`'s are; `from` follows the nick syntax.
+Expected<Publish, Error> decode_publish(const nlohmann::json& body, const DecodeLimits& limits);
+
 // edit, delete, react and unreact; nothing when `type` is none of them.
 std::optional<Expected<Command, Error>> decode_lifecycle(const std::string& type,
                                                          const nlohmann::json& object,

@@ -48,7 +48,10 @@ Expected<Command, Error> decode_body(const std::string& type, const json& object
         if (!text) return std::move(text).error();
         auto reply_to = read_optional_seq(object, "reply_to", 1);
         if (!reply_to) return std::move(reply_to).error();
-        return Command{Say{*std::move(channel), *std::move(text), reply_to->value_or(0)}};
+        auto key = read_idempotency_key(object, "key");
+        if (!key) return std::move(key).error();
+        return Command{
+            Say{*std::move(channel), *std::move(text), reply_to->value_or(0), *std::move(key)}};
     }
     if (type == "dm") {
         auto to = read_string(object, "to");
@@ -56,7 +59,9 @@ Expected<Command, Error> decode_body(const std::string& type, const json& object
         if (!is_valid_nick(*to)) return Error{ErrorCode::nick_invalid, "to must be a valid nick"};
         auto text = read_text(object, limits);
         if (!text) return std::move(text).error();
-        return Command{Dm{*std::move(to), *std::move(text)}};
+        auto key = read_idempotency_key(object, "key");
+        if (!key) return std::move(key).error();
+        return Command{Dm{*std::move(to), *std::move(text), *std::move(key)}};
     }
     if (type == "history") {
         auto channel = read_channel(object);
@@ -97,6 +102,21 @@ Decoded decode(std::string_view frame, const DecodeLimits& limits) {
     if (type == object.end()) return {*std::move(id), bad_request("missing field: type")};
     if (!type->is_string()) return {*std::move(id), bad_request("type must be a string")};
     return {*std::move(id), decode_body(type->get_ref<const std::string&>(), object, limits)};
+}
+
+Expected<Publish, Error> decode_publish(const json& body, const DecodeLimits& limits) {
+    if (!body.is_object()) return bad_request("the body must be a JSON object");
+    auto from = read_string(body, "from");
+    if (!from) return std::move(from).error();
+    if (!is_valid_nick(*from))
+        return Error{ErrorCode::nick_invalid, "from must be 1-32 of A-Z a-z 0-9 _ -"};
+    auto text = read_text(body, limits);
+    if (!text) return std::move(text).error();
+    auto reply_to = read_optional_seq(body, "reply_to", 1);
+    if (!reply_to) return std::move(reply_to).error();
+    auto key = read_idempotency_key(body, "idempotency_key");
+    if (!key) return std::move(key).error();
+    return Publish{*std::move(from), *std::move(text), reply_to->value_or(0), *std::move(key)};
 }
 
 bool is_valid_nick(std::string_view nick) {

@@ -33,6 +33,7 @@ json message_json(const model::ChatMessage& m) {
             else
                 object["text"] = m.text;
             if (m.reply_to) object["reply_to"] = m.reply_to;
+            if (m.bot) object["bot"] = true;
             if (m.edited_ts) object["edited_ts"] = m.edited_ts;
             if (!m.reactions.empty()) {
                 json reactions = json::object();

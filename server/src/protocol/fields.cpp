@@ -116,6 +116,13 @@ Expected<std::string, Error> read_optional_text(const json& object, const char* 
     return text;
 }
 
+Expected<std::string, Error> read_idempotency_key(const json& object, const char* field) {
+    auto key = read_optional_text(object, field, max_idempotency_key_chars);
+    if (key && key->empty() && object.contains(field) && !object[field].is_null())
+        return bad_request(std::string(field) + " must be 1-64 characters");
+    return key;
+}
+
 Expected<bool, Error> read_optional_bool(const json& object, const char* field) {
     auto it = object.find(field);
     if (it == object.end() || it->is_null()) return false;

@@ -35,6 +35,8 @@ Expected<std::string, Error> read_text(const json& object, const DecodeLimits& l
 Expected<std::string, Error> read_optional_text(const json& object, const char* field,
                                                 std::size_t max_chars);
 Expected<bool, Error> read_optional_bool(const json& object, const char* field);
+// An optional idempotency key of 1 to 64 characters; empty when absent or null.
+Expected<std::string, Error> read_idempotency_key(const json& object, const char* field);
 // 8 to 128 characters, else password_invalid.
 Expected<std::string, Error> read_password(const json& object, const char* field);
 // 1 to the server's maximum, 50 when absent or null.

@@ -38,6 +38,7 @@ std::pair<std::string, std::string> message_event_parts(const model::ChatMessage
     using model::EventType;
     json event{{"k", "m"}, {"c", m.channel}, {"f", m.from}, {"t", m.text}, {"ts", m.ts}};
     if (m.reply_to) event["r"] = m.reply_to;
+    if (m.bot) event["b"] = true;
     // A change: its type (y), its target (g), and for a reaction its emoji and direction.
     if (m.type != EventType::message) {
         event["y"] = m.type == EventType::edited ? "e" : m.type == EventType::deleted ? "d" : "r";
@@ -92,6 +93,7 @@ std::optional<Event> decode(std::string_view payload) {
               m.seq > 0))
             return std::nullopt;
         read(object, "r", m.reply_to);
+        read(object, "b", m.bot);
         std::string type;
         if (!read(object, "y", type)) return e;
         using model::EventType;

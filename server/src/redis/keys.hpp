@@ -26,6 +26,11 @@ inline std::string log(const std::string& channel) {
 inline std::string state(const std::string& channel) {
     return "parley:state:" + channel;
 }
+// String with a TTL: "<seq>:<ts>" of the first send under an idempotency key (a channel's, or
+// for a dm its recipient's scope), for --idempotency-window.
+inline std::string idempotency(const std::string& scope, const std::string& key) {
+    return "parley:idem:" + scope + ":" + key;
+}
 // Hash: "<node>\t<nick>" -> 1 for every nick present in the channel on some node.
 inline std::string members(const std::string& channel) {
     return "parley:members:" + channel;

@@ -27,18 +27,22 @@ enum class Refusal {
     too_many_reactions,  // a new emoji on a message that has model::max_reactions_per_message
     unchanged,           // a reaction already given, or taken back when never given: nothing
                          // stored, and no seq used
+    repeated,            // an idempotency key already used within the window: nothing stored;
+                         // the result's message has the first send's seq and ts
 };
 
 struct AppendResult {
     bool committed = false;      // false: nothing was stored (the write failed, or `refused`)
     model::ChatMessage message;  // with its seq when committed
     Refusal refused = Refusal::none;
+    bool busy = false;  // not tried: a queue was full (set by the hub, never by storage)
 };
 
 struct DmAppendResult {
     bool committed = false;
     model::DirectMessage message;
     bool no_such_user = false;  // the recipient is connected nowhere (checked in a cluster)
+    bool repeated = false;      // its idempotency key was used already: message.ts is the first's
 };
 
 // Where history lives. Every call is non-blocking: it queues the work and returns false when the

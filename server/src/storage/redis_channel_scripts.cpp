@@ -60,6 +60,7 @@ void apply_state(model::ChatMessage& message, const std::string& text) {
     if (auto r = state.find("r"); r != state.end()) message.reply_to = integer_of(*r);
     if (auto et = state.find("et"); et != state.end()) message.edited_ts = integer_of(*et);
     if (auto d = state.find("d"); d != state.end()) message.deleted = integer_of(*d) != 0;
+    if (auto bot = state.find("b"); bot != state.end()) message.bot = integer_of(*bot) != 0;
     if (auto x = state.find("x"); x != state.end() && x->is_array())
         message.reactions = reactions_from_text(x->dump());
     if (message.deleted) {
@@ -72,6 +73,10 @@ void apply_state(model::ChatMessage& message, const std::string& text) {
 
 const redis::Script& append() {
     static const redis::Script script(std::string(common_lua) + R"lua(
+if ARGV[10] ~= '0' then
+  local first = redis.call('GET', KEYS[4])
+  if first then return 'repeated:' .. first end
+end
 local reply_to = tonumber(ARGV[9])
 if reply_to > 0 then
   local target = load_state(KEYS[2], KEYS[3], reply_to)
@@ -80,7 +85,9 @@ end
 local seq = redis.call('INCR', KEYS[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[1], seq .. '-0', 'k', 'm', 'f', ARGV[2], 'ts', ARGV[4])
 redis.call('HSET', KEYS[3], seq, cjson.encode(
-  {t = ARGV[3], ts = ARGV[4], f = ARGV[2], a = ARGV[8], r = reply_to, et = '0', d = 0}))
+  {t = ARGV[3], ts = ARGV[4], f = ARGV[2], a = ARGV[8], r = reply_to, et = '0', d = 0,
+   b = tonumber(ARGV[11])}))
+if ARGV[10] ~= '0' then redis.call('SET', KEYS[4], seq .. ':' .. ARGV[4], 'PX', ARGV[10]) end
 trim(KEYS[3], seq, tonumber(ARGV[1]))
 redis.call('PUBLISH', ARGV[7], ARGV[5] .. seq .. ARGV[6])
 return seq
@@ -195,6 +202,16 @@ end
 return {head, rows, oldest}
 )lua");
     return script;
+}
+
+std::optional<std::pair<std::int64_t, std::int64_t>> repeated_of(const std::string& answer) {
+    constexpr std::string_view prefix = "repeated:";
+    if (answer.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+    auto rest = std::string_view(answer).substr(prefix.size());
+    auto colon = rest.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    return std::pair{integer_of(std::string(rest.substr(0, colon))),
+                     integer_of(std::string(rest.substr(colon + 1)))};
 }
 
 Refusal refusal_of(const std::string& answer) {

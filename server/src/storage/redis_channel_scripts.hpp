@@ -1,6 +1,8 @@
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/message.hpp"
@@ -22,9 +24,10 @@
 // seq order is the order every node hears of events in.
 namespace parley::storage::redis_scripts {
 
-// KEYS: seq, log, state. ARGV: maxlen, from, text, ts, event prefix, event suffix, bus channel,
-// author, reply_to. Returns the seq, or the string "no_such_message" for a reply to a message
-// that is not live.
+// KEYS: seq, log, state, idempotency key. ARGV: maxlen, from, text, ts, event prefix, event
+// suffix, bus channel, author, reply_to, idempotency window in ms (0: no key), bot (1/0).
+// Returns the seq; "no_such_message" for a reply to a message that is not live; or
+// "repeated:<seq>:<ts>" when the idempotency key was used within the window (nothing stored).
 const redis::Script& append();
 
 // KEYS: seq, log, state. ARGV: maxlen, kind (e, d or r), target, from, author, text, emoji,
@@ -39,6 +42,8 @@ const redis::Script& change();
 // e, o, state}.
 const redis::Script& read();
 
+// The first send's seq and ts, when a script answered that its key repeats one.
+std::optional<std::pair<std::int64_t, std::int64_t>> repeated_of(const std::string& answer);
 // What a script's refusal string means.
 Refusal refusal_of(const std::string& answer);
 

@@ -13,13 +13,18 @@ namespace parley::storage {
 
 namespace {
 
-// KEYS: recipient's nick hash, recipient's dms, sender's dms.
+// KEYS: recipient's nick hash, recipient's dms, sender's dms, idempotency key.
 // ARGV: node key prefix, this node, from, text, ts, event prefix, event suffix, bus, maxlen,
-// the sender's identity.
+// the sender's identity, idempotency window in ms (0: no key).
 // Stores and publishes only if the recipient holds its nick on a live node; returns its nick
 // as it chose to write it, or nil. The recipient's identity is the holder's, from its hash.
+// A key used within the window returns "repeated:0:<ts>" (nicks never hold a ':').
 const redis::Script& dm_script() {
     static const redis::Script script(std::string(redis::keys::nick_holders_lua) + R"lua(
+if ARGV[11] ~= '0' then
+  local first = redis.call('GET', KEYS[4])
+  if first then return 'repeated:' .. first end
+end
 local holders, nick = nick_holders(KEYS[1], ARGV[1], ARGV[2])
 if holders == 0 or not nick then return false end
 local to_identity = redis.call('HGET', KEYS[1], 'id') or ''
@@ -30,6 +35,7 @@ for i = 2, 3 do
   end
 end
 redis.call('PUBLISH', ARGV[8], ARGV[6] .. '"' .. nick .. '"' .. ARGV[7])
+if ARGV[11] ~= '0' then redis.call('SET', KEYS[4], '0:' .. ARGV[5], 'PX', ARGV[11]) end
 return nick
 )lua");
     return script;
@@ -91,17 +97,21 @@ RedisHistory::RedisHistory(std::shared_ptr<redis::Connection> redis, RedisHistor
 bool RedisHistory::append(model::ChatMessage message, std::function<void(AppendResult)> done) {
     message.type = model::EventType::message;
     auto [prefix, suffix] = redis::bus::message_event_parts(message);
-    auto channel = message.channel;
-    std::vector<std::string> args{std::to_string(options_.max_per_channel),
-                                  message.from,
-                                  message.text,
-                                  std::to_string(message.ts),
-                                  std::move(prefix),
-                                  std::move(suffix),
-                                  std::string(redis::keys::bus),
-                                  message.author,
-                                  std::to_string(message.reply_to)};
-    return store(redis_scripts::append(), std::move(channel), std::move(args), std::move(message),
+    auto keys = channel_keys(message.channel);
+    keys.push_back(redis::keys::idempotency(message.channel, message.idempotency));
+    std::vector<std::string> args{
+        std::to_string(options_.max_per_channel),
+        message.from,
+        message.text,
+        std::to_string(message.ts),
+        std::move(prefix),
+        std::move(suffix),
+        std::string(redis::keys::bus),
+        message.author,
+        std::to_string(message.reply_to),
+        message.idempotency.empty() ? "0" : std::to_string(options_.idempotency_window.count()),
+        message.bot ? "1" : "0"};
+    return store(redis_scripts::append(), std::move(keys), std::move(args), std::move(message),
                  std::move(done));
 }
 
@@ -110,7 +120,6 @@ bool RedisHistory::change(model::ChatMessage event, bool may_delete_any,
     using model::EventType;
     if (event.type != EventType::edited) event.text.clear();
     auto [prefix, suffix] = redis::bus::message_event_parts(event);
-    auto channel = event.channel;
     const char* kind = event.type == EventType::edited    ? "e"
                        : event.type == EventType::deleted ? "d"
                                                           : "r";
@@ -128,35 +137,41 @@ bool RedisHistory::change(model::ChatMessage event, bool may_delete_any,
                                   std::move(suffix),
                                   std::string(redis::keys::bus),
                                   std::to_string(model::max_reactions_per_message)};
-    return store(redis_scripts::change(), std::move(channel), std::move(args), std::move(event),
+    auto keys = channel_keys(event.channel);
+    return store(redis_scripts::change(), std::move(keys), std::move(args), std::move(event),
                  std::move(done));
 }
 
-bool RedisHistory::store(const redis::Script& script, std::string channel,
+std::vector<std::string> RedisHistory::channel_keys(const std::string& channel) {
+    return {redis::keys::seq(channel), redis::keys::log(channel), redis::keys::state(channel)};
+}
+
+bool RedisHistory::store(const redis::Script& script, std::vector<std::string> keys,
                          std::vector<std::string> args, model::ChatMessage event,
                          std::function<void(AppendResult)> done) {
-    auto keys = std::vector<std::string>{redis::keys::seq(channel), redis::keys::log(channel),
-                                         redis::keys::state(channel)};
-    return redis_->eval(script, std::move(keys), std::move(args),
-                        [this, event = std::move(event),
-                         done = std::move(done)](redis::Connection::Reply reply) mutable {
-                            AppendResult result;
-                            if (reply && reply->type == redis::Value::Type::integer) {
-                                result.committed = true;
-                                event.seq = reply->integer;
-                                if (event.type == model::EventType::message)
-                                    metrics_.messages_stored_total.fetch_add(
-                                        1, std::memory_order_relaxed);
-                            } else if (reply && reply->type == redis::Value::Type::string &&
-                                       redis_scripts::refusal_of(reply->text) != Refusal::none) {
-                                result.refused = redis_scripts::refusal_of(reply->text);
-                            } else if (reply) {
-                                spdlog::error("redis: storing an event in {} failed: {}",
-                                              event.channel, reply->text);
-                            }
-                            result.message = std::move(event);
-                            done(std::move(result));
-                        });
+    auto stored = [this, event = std::move(event),
+                   done = std::move(done)](redis::Connection::Reply reply) mutable {
+        AppendResult result;
+        bool answered = reply && reply->type == redis::Value::Type::string;
+        auto first = answered ? redis_scripts::repeated_of(reply->text) : std::nullopt;
+        if (reply && reply->type == redis::Value::Type::integer) {
+            result.committed = true;
+            event.seq = reply->integer;
+            if (event.type == model::EventType::message)
+                metrics_.messages_stored_total.fetch_add(1, std::memory_order_relaxed);
+        } else if (first) {
+            result.refused = Refusal::repeated;
+            event.seq = first->first;
+            event.ts = first->second;
+        } else if (answered && redis_scripts::refusal_of(reply->text) != Refusal::none) {
+            result.refused = redis_scripts::refusal_of(reply->text);
+        } else if (reply) {
+            spdlog::error("redis: storing an event in {} failed: {}", event.channel, reply->text);
+        }
+        result.message = std::move(event);
+        done(std::move(result));
+    };
+    return redis_->eval(script, std::move(keys), std::move(args), std::move(stored));
 }
 
 bool RedisHistory::append_dm(model::DirectMessage message,
@@ -164,22 +179,31 @@ bool RedisHistory::append_dm(model::DirectMessage message,
     auto [prefix, suffix] = redis::bus::dm_event_parts(message);
     auto to_key = model::nick_key(message.to);
     std::vector<std::string> keys{redis::keys::nick(to_key), redis::keys::dms(to_key),
-                                  redis::keys::dms(model::nick_key(message.from))};
-    std::vector<std::string> args{std::string(redis::keys::node_prefix),
-                                  options_.node_id,
-                                  message.from,
-                                  message.text,
-                                  std::to_string(message.ts),
-                                  std::move(prefix),
-                                  std::move(suffix),
-                                  std::string(redis::keys::bus),
-                                  std::to_string(options_.max_dms_per_user),
-                                  message.from_identity};
+                                  redis::keys::dms(model::nick_key(message.from)),
+                                  redis::keys::idempotency("\x1f" + to_key, message.idempotency)};
+    std::vector<std::string> args{
+        std::string(redis::keys::node_prefix),
+        options_.node_id,
+        message.from,
+        message.text,
+        std::to_string(message.ts),
+        std::move(prefix),
+        std::move(suffix),
+        std::string(redis::keys::bus),
+        std::to_string(options_.max_dms_per_user),
+        message.from_identity,
+        message.idempotency.empty() ? "0" : std::to_string(options_.idempotency_window.count())};
     return redis_->eval(dm_script(), std::move(keys), std::move(args),
                         [message = std::move(message),
                          done = std::move(done)](redis::Connection::Reply reply) mutable {
                             DmAppendResult result;
-                            if (reply && reply->type == redis::Value::Type::string) {
+                            auto first = reply && reply->type == redis::Value::Type::string
+                                             ? redis_scripts::repeated_of(reply->text)
+                                             : std::nullopt;
+                            if (first) {
+                                result.repeated = true;
+                                message.ts = first->second;
+                            } else if (reply && reply->type == redis::Value::Type::string) {
                                 result.committed = true;
                                 message.to = reply->text;
                             } else if (reply && reply->type == redis::Value::Type::nil) {
@@ -197,8 +221,7 @@ bool RedisHistory::read(ReadKind kind, std::string channel, std::int64_t positio
     static constexpr const char* modes[] = {"recent", "since", "before"};
     std::vector<std::string> args{modes[static_cast<int>(kind)], std::to_string(position),
                                   std::to_string(std::max(limit, 1))};
-    auto keys = std::vector<std::string>{redis::keys::seq(channel), redis::keys::log(channel),
-                                         redis::keys::state(channel)};
+    auto keys = channel_keys(channel);  // before the callback takes the channel's name
     return redis_->eval(
         redis_scripts::read(), std::move(keys), std::move(args),
         [kind, channel = std::move(channel), position, limit,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include "metrics/metrics.hpp"
@@ -12,6 +13,7 @@ struct RedisHistoryOptions {
     std::size_t max_per_channel = 10'000;  // stream MAXLEN
     std::size_t max_dms_per_user = 1000;
     std::string node_id;  // this node, which counts as alive while it asks
+    std::chrono::milliseconds idempotency_window{std::chrono::hours(24)};
 };
 
 // History in Redis streams, shared by every node of a cluster. One script assigns the seq
@@ -43,8 +45,11 @@ class RedisHistory final : public History {
 
   private:
     // Runs a script that stores an event (redis_channel_scripts.hpp) and answers `done`.
-    bool store(const redis::Script& script, std::string channel, std::vector<std::string> args,
-               model::ChatMessage event, std::function<void(AppendResult)> done);
+    bool store(const redis::Script& script, std::vector<std::string> keys,
+               std::vector<std::string> args, model::ChatMessage event,
+               std::function<void(AppendResult)> done);
+    // seq, log and state: the keys every channel script takes first.
+    static std::vector<std::string> channel_keys(const std::string& channel);
     enum class ReadKind { recent, since, before };
     bool read(ReadKind kind, std::string channel, std::int64_t position, int limit,
               std::function<void(Page)> done);

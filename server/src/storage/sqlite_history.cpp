@@ -7,6 +7,7 @@
 
 #include "storage/sqlite.hpp"
 #include "storage/sqlite_changes.hpp"
+#include "storage/sqlite_idempotency.hpp"
 #include "storage/sqlite_schema.hpp"
 
 namespace parley::storage {
@@ -17,13 +18,13 @@ constexpr auto relaxed = std::memory_order_relaxed;
 }  // namespace
 
 struct SqliteHistory::Statements {
-    explicit Statements(sqlite3* db)
+    Statements(sqlite3* db, std::chrono::milliseconds idempotency_window)
         : begin(db, "BEGIN"),
           commit(db, "COMMIT"),
           rollback(db, "ROLLBACK"),
           insert_message(db,
-                         "INSERT INTO messages(channel, seq, sender, body, ts, author, reply_to) "
-                         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+                         "INSERT INTO messages(channel, seq, sender, body, ts, author, reply_to, "
+                         "bot) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
           save_last_seq(db,
                         "INSERT INTO channels(name, last_seq) VALUES(?1, ?2) "
                         "ON CONFLICT(name) DO UPDATE SET last_seq = excluded.last_seq"),
@@ -46,19 +47,21 @@ struct SqliteHistory::Statements {
                             "(SELECT COALESCE(MIN(seq), ?3) FROM messages "
                             " WHERE channel = ?1 AND ts >= ?2)"),
           prune_dms_age(db, "DELETE FROM dms WHERE ts < ?1"),
-          changes(db) {}
+          changes(db),
+          keys(db, idempotency_window) {}
 
     Statement begin, commit, rollback;
     Statement insert_message, save_last_seq, insert_dm;
     Statement recent_dms;
     Statement prune_count, prune_age, prune_changes_age, prune_dms_age;
     SqliteChanges changes;
+    SqliteIdempotency keys;
 };
 
 SqliteHistory::SqliteHistory(SqliteOptions options, metrics::Metrics& metrics)
     : options_(std::move(options)), metrics_(metrics), file_(DatabaseFile::locate(options_.path)) {
     open_and_migrate();
-    statements_ = std::make_unique<Statements>(db_->handle());
+    statements_ = std::make_unique<Statements>(db_->handle(), options_.idempotency_window);
     reads_ = std::make_unique<SqliteReadPool>(file_, options_.read_threads, options_.queue_limit,
                                               metrics_);
     worker_ = std::thread([this] { run(); });
@@ -202,6 +205,14 @@ bool SqliteHistory::commit_appends(std::deque<Op>& batch) {
                     append->refused = s.changes.apply(message, append->may_delete_any, next_seq);
                     continue;
                 }
+                const auto& key = message.idempotency;
+                if (auto first = key.empty() ? std::nullopt
+                                             : s.keys.find(message.channel, key, message.ts)) {
+                    message.seq = first->seq;
+                    message.ts = first->ts;
+                    append->refused = Refusal::repeated;
+                    continue;
+                }
                 if (message.reply_to && !s.changes.is_live(message.channel, message.reply_to)) {
                     append->refused = Refusal::no_such_message;
                     continue;
@@ -214,9 +225,20 @@ bool SqliteHistory::commit_appends(std::deque<Op>& batch) {
                     .bind(5, message.ts)
                     .bind(6, message.author)
                     .bind(7, message.reply_to)
+                    .bind(8, std::int64_t{message.bot})
                     .run();
+                if (!key.empty()) s.keys.remember(message.channel, key, {message.seq, message.ts});
             } else if (auto* dm = std::get_if<DmAppendOp>(&op)) {
-                const auto& m = dm->message;
+                auto& m = dm->message;
+                // A dm's key is kept under its recipient: a name no channel can have.
+                auto scope = "\x1f" + model::nick_key(m.to);
+                if (auto first = m.idempotency.empty() ? std::nullopt
+                                                       : s.keys.find(scope, m.idempotency, m.ts)) {
+                    m.ts = first->ts;
+                    dm->repeated = true;
+                    continue;
+                }
+                if (!m.idempotency.empty()) s.keys.remember(scope, m.idempotency, {0, m.ts});
                 s.insert_dm.bind(1, m.from)
                     .bind(2, m.to)
                     .bind(3, model::nick_key(m.from))
@@ -269,7 +291,9 @@ void SqliteHistory::process(std::deque<Op>& batch) {
             run_callback(append->done, AppendResult{kept, std::move(append->message),
                                                     committed ? append->refused : Refusal::none});
         } else if (auto* dm = std::get_if<DmAppendOp>(&op)) {
-            run_callback(dm->done, DmAppendResult{committed, std::move(dm->message)});
+            run_callback(dm->done,
+                         DmAppendResult{committed && !dm->repeated, std::move(dm->message), false,
+                                        committed && dm->repeated});
         } else if (auto* dms = std::get_if<DmReadOp>(&op)) {
             read_dms(*dms);
         }
@@ -311,24 +335,30 @@ void SqliteHistory::prune_if_due() {
             }
         }
         touched_since_prune_.clear();
-        if (options_.max_age.count() > 0 && now - last_age_prune_ >= std::chrono::seconds(30)) {
+        if (now - last_age_prune_ >= std::chrono::seconds(30)) {
             last_age_prune_ = now;
-            auto cutoff = model::now_millis() - options_.max_age.count();
-            std::vector<std::pair<std::string, std::int64_t>> channels;
-            {
-                std::lock_guard lock(seq_mutex_);
-                channels.assign(last_seq_.begin(), last_seq_.end());
-            }
-            for (const auto& [channel, last] : channels) {
-                // Changes first: their cut-off is the oldest message kept.
-                s.prune_changes_age.bind(1, channel).bind(2, cutoff).bind(3, last + 1).run();
-                s.prune_age.bind(1, channel).bind(2, cutoff).bind(3, last + 1).run();
-            }
-            s.prune_dms_age.bind(1, cutoff).run();
+            auto now_ms = model::now_millis();
+            s.keys.prune(now_ms);
+            if (options_.max_age.count() > 0) prune_by_age(now_ms - options_.max_age.count());
         }
     } catch (const StorageError& e) {
         spdlog::warn("storage: pruning old messages failed (will retry): {}", e.what());
     }
+}
+
+void SqliteHistory::prune_by_age(std::int64_t cutoff) {
+    auto& s = *statements_;
+    std::vector<std::pair<std::string, std::int64_t>> channels;
+    {
+        std::lock_guard lock(seq_mutex_);
+        channels.assign(last_seq_.begin(), last_seq_.end());
+    }
+    for (const auto& [channel, last] : channels) {
+        // Changes first: their cut-off is the oldest message kept.
+        s.prune_changes_age.bind(1, channel).bind(2, cutoff).bind(3, last + 1).run();
+        s.prune_age.bind(1, channel).bind(2, cutoff).bind(3, last + 1).run();
+    }
+    s.prune_dms_age.bind(1, cutoff).run();
 }
 
 }  // namespace parley::storage

@@ -25,6 +25,8 @@ struct SqliteOptions {
     std::chrono::milliseconds max_age{0};
     // Threads (and connections) reading channel history (--history-readers).
     std::size_t read_threads = 1;
+    // How long an idempotency key is remembered (--idempotency-window).
+    std::chrono::milliseconds idempotency_window{std::chrono::hours(24)};
 };
 
 // History in SQLite (WAL mode), written by one storage thread that commits queued appends in
@@ -66,6 +68,7 @@ class SqliteHistory final : public History {
     struct DmAppendOp {
         model::DirectMessage message;
         std::function<void(DmAppendResult)> done;
+        bool repeated = false;  // set by the writer: its idempotency key was used already
     };
     // Read by the writer, in order with the appends: the hub needs a user's `welcome.dms` to
     // hold exactly the dms whose callbacks ran before it (the others reach the user live), and
@@ -85,6 +88,7 @@ class SqliteHistory final : public History {
     bool commit_appends(std::deque<Op>& batch);
     void read_dms(DmReadOp& read);
     void prune_if_due();
+    void prune_by_age(std::int64_t cutoff);  // throws StorageError
     void open_and_migrate();
 
     SqliteOptions options_;

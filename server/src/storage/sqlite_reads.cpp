@@ -26,14 +26,14 @@ struct SqliteReadPool::Reader {
           // Columns as read_rows() takes them. A page is messages only, in their current state.
           newest(db.handle(),
                  "SELECT seq, 0, sender, body, ts, reply_to, edited_ts, deleted, reactions, 0, "
-                 "'', 1 FROM messages "
+                 "'', 1, bot FROM messages "
                  "WHERE channel = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"),
           // A replay is every event: the messages and their changes, merged by seq.
           after(db.handle(),
                 "SELECT seq, 0, sender, body, ts, reply_to, edited_ts, deleted, reactions, 0, "
-                "'', 1 FROM messages WHERE channel = ?1 AND seq > ?2 AND seq <= ?3 "
+                "'', 1, bot FROM messages WHERE channel = ?1 AND seq > ?2 AND seq <= ?3 "
                 "UNION ALL "
-                "SELECT seq, kind, sender, body, ts, 0, 0, 0, '', target, emoji, given "
+                "SELECT seq, kind, sender, body, ts, 0, 0, 0, '', target, emoji, given, 0 "
                 "FROM message_changes WHERE channel = ?1 AND seq > ?2 AND seq <= ?3 "
                 "ORDER BY 1 LIMIT ?4"),
           oldest_seq(db.handle(),
@@ -55,7 +55,7 @@ struct SqliteReadPool::Reader {
 namespace {
 
 // Columns: seq, type, sender, body, ts, reply_to, edited_ts, deleted, reactions, target, emoji,
-// given.
+// given, bot.
 void read_rows(Statement& query, const std::string& channel, std::vector<model::ChatMessage>& to) {
     while (query.step()) {
         model::ChatMessage event{channel, query.integer(0), query.text(2), query.text(3),
@@ -71,6 +71,7 @@ void read_rows(Statement& query, const std::string& channel, std::vector<model::
         event.target = query.integer(9);
         event.emoji = query.text(10);
         event.on = query.integer(11) != 0;
+        event.bot = query.integer(12) != 0;
         to.push_back(std::move(event));
     }
     query.reset();

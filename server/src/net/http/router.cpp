@@ -83,24 +83,29 @@ std::optional<Upgrade> Router::route(const Request& request, const std::string& 
         respond(std::move(response));
         return std::nullopt;
     }
+    std::string channel;
+    bool api = is_api_path(*url, channel);
+    if (api && request.method() == beast_http::verb::post) {
+        publish_api(context_, request, channel, respond);
+        return std::nullopt;
+    }
     if (request.method() != beast_http::verb::get && request.method() != beast_http::verb::head) {
         beast_http::response<beast_http::string_body> response{
             beast_http::status::method_not_allowed, request.version()};
         set_common_headers(response, "text/plain");
-        response.set(beast_http::field::allow, "GET, HEAD");
+        response.set(beast_http::field::allow, api ? "GET, HEAD, POST" : "GET, HEAD");
         response.keep_alive(request.keep_alive());
         response.body() = "method not allowed\n";
         response.prepare_payload();
         respond(std::move(response));
         return std::nullopt;
     }
-    std::string channel;
     auto path = url->encoded_path();
     if (path == "/healthz")
         respond(health(context_, shape));
     else if (path == "/metrics")
         respond(metrics(context_, request, *url));
-    else if (is_api_path(*url, channel))
+    else if (api)
         history_api(context_, request, *url, channel, respond);
     else if (path == "/ws")
         respond(plain_text(shape, beast_http::status::upgrade_required,

@@ -25,6 +25,8 @@ using Respond = std::function<void(Response)>;
 // session reads a request, asks route(), and writes what it is given. One route family a file:
 //   ops_routes.cpp      /healthz and /metrics
 //   history_route.cpp   GET /api/channels/{name}/messages
+//   publish_route.cpp   POST /api/channels/{name}/messages (API keys)
+//   login_route.cpp     POST /api/login
 //   upgrade_route.cpp   the WebSocket upgrade at /ws: origin, handshake, admission
 //   static_route.cpp    the browser client's files
 class Router {

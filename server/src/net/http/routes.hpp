@@ -13,6 +13,8 @@ Response metrics(const ServerContext& context, const Request& request,
                  const boost::urls::url_view& url);
 void history_api(ServerContext& context, const Request& request, const boost::urls::url_view& url,
                  const std::string& channel, const Respond& respond);
+void publish_api(ServerContext& context, const Request& request, const std::string& channel,
+                 const Respond& respond);
 Response static_file(const ServerContext& context, const Request& request);
 void login(ServerContext& context, const Request& request, const std::string& peer,
            const Respond& respond);
