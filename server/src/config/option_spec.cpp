@@ -7,15 +7,13 @@
 
 namespace parley::config {
 
-
 std::string format_duration(Duration value) {
     auto ms = value.count();
     if (ms != 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
     return std::to_string(ms) + "ms";
 }
 
-Spec text(std::string_view name, std::string_view help, std::string Options::*field,
-          bool secret) {
+Spec text(std::string_view name, std::string_view help, std::string Options::*field, bool secret) {
     return {name, help,
             [field](Options& o, std::string_view v) -> std::optional<std::string> {
                 o.*field = std::string(v);
@@ -87,6 +85,24 @@ Spec list(std::string_view name, std::string_view help, std::vector<std::string>
                 for (const auto& item : o.*field) joined += (joined.empty() ? "" : ",") + item;
                 return joined;
             }};
+}
+
+Spec repeated(std::string_view name, std::string_view help,
+              std::vector<std::string> Options::*field,
+              std::function<std::optional<std::string>(std::string_view)> check) {
+    auto spec = list(name, help, field);
+    spec.set = [field, check](Options& o, std::string_view v) -> std::optional<std::string> {
+        std::string item;
+        std::istringstream in{std::string(v)};
+        while (std::getline(in, item, ',')) {
+            if (item.empty()) continue;
+            if (auto error = check(item)) return *error;
+            (o.*field).push_back(item);
+        }
+        return std::nullopt;
+    };
+    spec.clear = [field](Options& o) { (o.*field).clear(); };
+    return spec;
 }
 
 Spec redis_url(std::string_view name, std::string_view help, std::string Options::*field) {

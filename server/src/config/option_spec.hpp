@@ -23,6 +23,9 @@ struct Spec {
     Setter set;
     Shower show;
     bool secret = false;
+    // A repeatable option: each flag adds to what the flags before it gave, and the first one
+    // replaces what the environment gave (set by `repeated`).
+    std::function<void(Options&)> clear = {};
 };
 
 std::string format_duration(Duration value);
@@ -36,6 +39,11 @@ Spec choice(std::string_view name, std::string_view help, std::string Options::*
             std::vector<std::string> allowed);
 // A comma-separated list; the option given again replaces it.
 Spec list(std::string_view name, std::string_view help, std::vector<std::string> Options::*field);
+// Repeatable (--webhook A --webhook B); the environment variable holds a comma-separated list.
+// Each item must pass `check` (nullopt, or why not).
+Spec repeated(std::string_view name, std::string_view help,
+              std::vector<std::string> Options::*field,
+              std::function<std::optional<std::string>(std::string_view)> check);
 Spec redis_url(std::string_view name, std::string_view help, std::string Options::*field);
 
 template <class T>

@@ -2,11 +2,13 @@
 
 #include "config/option_spec.hpp"
 #include "model/parse_number.hpp"
+#include "webhook/url.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <set>
 #include <sstream>
 
 namespace parley::config {
@@ -115,6 +117,29 @@ const std::vector<Spec>& specs() {
         text("metrics-token", "bearer token required for /metrics", &Options::metrics_token, true),
         text("tls-cert", "PEM certificate chain; serves https and wss", &Options::tls_cert),
         text("tls-key", "PEM private key for --tls-cert", &Options::tls_key),
+        repeated("webhook", "POST every channel event to this http(s) URL (repeatable)",
+                 &Options::webhooks,
+                 [](std::string_view url) -> std::optional<std::string> {
+                     if (auto parsed = webhook::parse_url(url); !parsed)
+                         return parsed.error().message;
+                     return std::nullopt;
+                 }),
+        text("webhook-secret", "key of the webhooks' HMAC-SHA256 signature (with --webhook)",
+             &Options::webhook_secret, true),
+        list("webhook-channels",
+             "channels whose events go to the webhooks, comma separated (default: every channel "
+             "that is not private)",
+             &Options::webhook_channels),
+        duration("webhook-timeout", "time for one webhook POST, from connecting to the answer",
+                 &Options::webhook_timeout, 100ms, 10min),
+        duration("webhook-max-age", "a webhook event undelivered this long is dropped",
+                 &Options::webhook_max_age, 1s, std::chrono::hours(24 * 365)),
+        count("webhook-max-pending",
+              "webhook events waiting per endpoint at most; beyond, the oldest are dropped",
+              &Options::webhook_max_pending, 1, 100'000'000),
+        duration("webhook-retry-min",
+                 "wait before a failed webhook POST's first retry; doubles to 5m",
+                 &Options::webhook_retry_min, 10ms, 5min),
         duration("shutdown-grace", "time queues may drain after close 1001",
                  &Options::shutdown_grace, 0ms, 10min),
         choice("log-level", "trace, debug, info, warn, error, off", &Options::log_level,
@@ -157,6 +182,10 @@ std::optional<std::string> check(const Options& o) {
     if (!fs::is_directory(o.web_root, ec)) return "--web-root is not a folder: " + o.web_root;
     if (o.data.empty()) return "--data must name a file or :memory:";
     if (o.burst < 1) return "--burst must be at least 1";
+    if (!o.webhooks.empty() && o.webhook_secret.empty())
+        return "--webhook needs --webhook-secret: receivers check the signature made with it";
+    if (std::set<std::string>(o.webhooks.begin(), o.webhooks.end()).size() != o.webhooks.size())
+        return "--webhook: the same URL is given twice";
     return std::nullopt;
 }
 
@@ -225,6 +254,7 @@ Expected<Options> parse_serve_options(int argc, char** argv, char** envp) {
         }
     }
 
+    std::set<std::string_view> repeated_flags;  // a repeatable option's first flag drops the env's
     for (int i = 0; i < argc; ++i) {
         std::string_view arg(argv[i]);
         if (arg.rfind("--", 0) != 0) return Failure{"unexpected argument: " + std::string(arg)};
@@ -242,6 +272,7 @@ Expected<Options> parse_serve_options(int argc, char** argv, char** envp) {
             if (i + 1 >= argc) return Failure{"--" + std::string(arg) + " needs a value"};
             value = argv[++i];
         }
+        if (spec->clear && repeated_flags.insert(spec->name).second) spec->clear(options);
         if (auto error = apply(options, *spec, value, "--" + std::string(arg)))
             return Failure{*error};
     }

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "storage/message_state.hpp"
+#include "storage/redis_webhook_outbox.hpp"
 
 namespace parley::storage::redis_scripts {
 
@@ -71,7 +72,8 @@ void apply_state(model::ChatMessage& message, const std::string& text) {
 }  // namespace
 
 const redis::Script& append() {
-    static const redis::Script script(std::string(common_lua) + R"lua(
+    static const redis::Script script(std::string(common_lua) + std::string(webhook_outbox_lua) +
+                                      R"lua(
 local reply_to = tonumber(ARGV[9])
 if reply_to > 0 then
   local target = load_state(KEYS[2], KEYS[3], reply_to)
@@ -83,13 +85,15 @@ redis.call('HSET', KEYS[3], seq, cjson.encode(
   {t = ARGV[3], ts = ARGV[4], f = ARGV[2], a = ARGV[8], r = reply_to, et = '0', d = 0}))
 trim(KEYS[3], seq, tonumber(ARGV[1]))
 redis.call('PUBLISH', ARGV[7], ARGV[5] .. seq .. ARGV[6])
+to_webhooks(seq)
 return seq
 )lua");
     return script;
 }
 
 const redis::Script& change() {
-    static const redis::Script script(std::string(common_lua) + R"lua(
+    static const redis::Script script(std::string(common_lua) + std::string(webhook_outbox_lua) +
+                                      R"lua(
 local maxlen, kind, target = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local from, author, emoji, ts = ARGV[4], ARGV[5], ARGV[7], ARGV[9]
 local state, legacy = load_state(KEYS[2], KEYS[3], target)
@@ -145,6 +149,7 @@ if #es > 0 then state.es = es else state.es = nil end
 redis.call('HSET', KEYS[3], target, cjson.encode(state))
 trim(KEYS[3], seq, maxlen)
 redis.call('PUBLISH', ARGV[13], ARGV[11] .. seq .. ARGV[12])
+to_webhooks(seq)
 return seq
 )lua");
     return script;

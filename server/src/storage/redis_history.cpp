@@ -8,6 +8,7 @@
 #include "redis/bus_event.hpp"
 #include "redis/keys.hpp"
 #include "storage/redis_channel_scripts.hpp"
+#include "storage/redis_webhook_outbox.hpp"
 
 namespace parley::storage {
 
@@ -137,6 +138,7 @@ bool RedisHistory::store(const redis::Script& script, std::string channel,
                          std::function<void(AppendResult)> done) {
     auto keys = std::vector<std::string>{redis::keys::seq(channel), redis::keys::log(channel),
                                          redis::keys::state(channel)};
+    add_webhook_outbox_args(event, options_.webhook_max_pending, keys, args);
     return redis_->eval(script, std::move(keys), std::move(args),
                         [this, event = std::move(event),
                          done = std::move(done)](redis::Connection::Reply reply) mutable {

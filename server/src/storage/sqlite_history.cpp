@@ -8,6 +8,7 @@
 #include "storage/sqlite.hpp"
 #include "storage/sqlite_changes.hpp"
 #include "storage/sqlite_schema.hpp"
+#include "storage/sqlite_webhook_outbox.hpp"
 
 namespace parley::storage {
 namespace {
@@ -17,7 +18,7 @@ constexpr auto relaxed = std::memory_order_relaxed;
 }  // namespace
 
 struct SqliteHistory::Statements {
-    explicit Statements(sqlite3* db)
+    Statements(sqlite3* db, std::vector<std::string> webhook_endpoints)
         : begin(db, "BEGIN"),
           commit(db, "COMMIT"),
           rollback(db, "ROLLBACK"),
@@ -46,19 +47,21 @@ struct SqliteHistory::Statements {
                             "(SELECT COALESCE(MIN(seq), ?3) FROM messages "
                             " WHERE channel = ?1 AND ts >= ?2)"),
           prune_dms_age(db, "DELETE FROM dms WHERE ts < ?1"),
-          changes(db) {}
+          changes(db),
+          webhooks(db, std::move(webhook_endpoints)) {}
 
     Statement begin, commit, rollback;
     Statement insert_message, save_last_seq, insert_dm;
     Statement recent_dms;
     Statement prune_count, prune_age, prune_changes_age, prune_dms_age;
     SqliteChanges changes;
+    SqliteOutboxWriter webhooks;
 };
 
 SqliteHistory::SqliteHistory(SqliteOptions options, metrics::Metrics& metrics)
     : options_(std::move(options)), metrics_(metrics), file_(DatabaseFile::locate(options_.path)) {
     open_and_migrate();
-    statements_ = std::make_unique<Statements>(db_->handle());
+    statements_ = std::make_unique<Statements>(db_->handle(), options_.webhook_endpoints);
     reads_ = std::make_unique<SqliteReadPool>(file_, options_.read_threads, options_.queue_limit,
                                               metrics_);
     worker_ = std::thread([this] { run(); });
@@ -228,6 +231,11 @@ bool SqliteHistory::commit_appends(std::deque<Op>& batch) {
                     .run();
             }
         }
+        // The webhooks' outbox, in the same commit as the events it holds (refused: nothing).
+        for (auto& op : batch)
+            if (auto* append = std::get_if<AppendOp>(&op);
+                append && append->refused == Refusal::none && append->message.to_webhooks)
+                s.webhooks.add(append->message);
         if (!any_append) return true;
         for (const auto& [channel, unused] : seq_before) {
             std::int64_t last;

@@ -25,6 +25,8 @@ struct SqliteOptions {
     std::chrono::milliseconds max_age{0};
     // Threads (and connections) reading channel history (--history-readers).
     std::size_t read_threads = 1;
+    // The webhook URLs (--webhook): an event marked to_webhooks is queued for each in its commit.
+    std::vector<std::string> webhook_endpoints = {};
 };
 
 // History in SQLite (WAL mode), written by one storage thread that commits queued appends in
