@@ -99,7 +99,7 @@ void add_webhook_outbox_args(const model::ChatMessage& event, std::size_t max_pe
     auto at = body.find(stand_in);
     if (at == std::string::npos) return;
     keys.emplace_back(redis::keys::webhooks);
-    args.push_back(body.substr(0, at + 7));  // up to and with "seq":
+    args.push_back(body.substr(0, at + 6));  // up to and with "seq":
     args.push_back(body.substr(at + stand_in.size()));
     args.emplace_back(type_name(event.type));
     args.push_back(event.channel);
@@ -131,10 +131,11 @@ void RedisWebhookOutbox::ensure_group(std::size_t endpoint, std::size_t max, Don
         std::lock_guard lock(mutex_);
         url = endpoints_[endpoint].url;
     }
-    // A new group starts at the stream's end: an endpoint gets the events stored once it is
-    // configured, as with SQLite.
+    // A new group starts at the stream's beginning: events stored by any node before this one
+    // made the group (its first fetch) are not lost. A URL added later gets the events still in
+    // the stream, at most --webhook-max-pending.
     auto sent = redis_->command(
-        {"XGROUP", "CREATE", std::string(redis::keys::webhooks), url, "$", "MKSTREAM"},
+        {"XGROUP", "CREATE", std::string(redis::keys::webhooks), url, "0", "MKSTREAM"},
         [this, endpoint, max, done](redis::Connection::Reply reply) {
             bool ok = reply && (!reply->is_error() || reply->text.rfind("BUSYGROUP", 0) == 0);
             if (!ok) return done({});
@@ -149,13 +150,14 @@ void RedisWebhookOutbox::ensure_group(std::size_t endpoint, std::size_t max, Don
 
 void RedisWebhookOutbox::hold_lease(std::size_t endpoint, std::size_t max, Done done) {
     std::string url;
+    bool fresh;
     {
         std::lock_guard lock(mutex_);
         auto& e = endpoints_[endpoint];
-        if (e.holder && std::chrono::steady_clock::now() - e.renewed < lease_ / 3)
-            return read(endpoint, max, std::move(done));
+        fresh = e.holder && std::chrono::steady_clock::now() - e.renewed < lease_ / 3;
         url = e.url;
     }
+    if (fresh) return read(endpoint, max, std::move(done));
     auto sent = redis_->eval(
         lease_script(), {redis::keys::webhook_lease(url)},
         {node_id_, std::to_string(lease_.count())},
@@ -176,23 +178,22 @@ void RedisWebhookOutbox::hold_lease(std::size_t endpoint, std::size_t max, Done 
     if (!sent) done({});
 }
 
-void RedisWebhookOutbox::claim(std::size_t endpoint, std::string from, std::size_t max,
-                               Done done) {
+void RedisWebhookOutbox::claim(std::size_t endpoint, std::string from, std::size_t max, Done done) {
     std::string url;
     {
         std::lock_guard lock(mutex_);
         url = endpoints_[endpoint].url;
         endpoints_[endpoint].cursor = "0";
     }
-    auto sent = redis_->command(
-        {"XAUTOCLAIM", std::string(redis::keys::webhooks), url, node_id_, "0", from, "COUNT",
-         "1000", "JUSTID"},
-        [this, endpoint, max, done](redis::Connection::Reply reply) {
-            if (reply && reply->type == redis::Value::Type::array && !reply->elements.empty() &&
-                reply->elements[0].text != "0-0")
-                return claim(endpoint, reply->elements[0].text, max, done);
-            read(endpoint, max, done);
-        });
+    auto sent =
+        redis_->command({"XAUTOCLAIM", std::string(redis::keys::webhooks), url, node_id_, "0", from,
+                         "COUNT", "1000", "JUSTID"},
+                        [this, endpoint, max, done](redis::Connection::Reply reply) {
+                            if (reply && reply->type == redis::Value::Type::array &&
+                                !reply->elements.empty() && reply->elements[0].text != "0-0")
+                                return claim(endpoint, reply->elements[0].text, max, done);
+                            read(endpoint, max, done);
+                        });
     if (!sent) done({});
 }
 
@@ -258,26 +259,27 @@ void RedisWebhookOutbox::count_pending() {
         last_count_ = now;
     }
     // Per group: entries handed out and not acknowledged, plus those not handed out yet.
-    redis_->command(
-        {"XINFO", "GROUPS", std::string(redis::keys::webhooks)},
-        [this](redis::Connection::Reply reply) {
-            if (!reply || reply->type != redis::Value::Type::array) return;
-            std::int64_t pending = 0;
-            for (const auto& group : reply->elements) {
-                const auto& f = group.elements;
-                bool ours = false;
-                std::int64_t count = 0;
-                for (std::size_t i = 0; i + 1 < f.size(); i += 2) {
-                    if (f[i].text == "name") {
-                        std::lock_guard lock(mutex_);
-                        for (const auto& e : endpoints_) ours = ours || e.url == f[i + 1].text;
-                    }
-                    if (f[i].text == "pending" || f[i].text == "lag") count += f[i + 1].integer;
-                }
-                if (ours) pending += count;
-            }
-            metrics_.webhook_pending.store(pending, relaxed);
-        });
+    redis_->command({"XINFO", "GROUPS", std::string(redis::keys::webhooks)},
+                    [this](redis::Connection::Reply reply) {
+                        if (!reply || reply->type != redis::Value::Type::array) return;
+                        std::int64_t pending = 0;
+                        for (const auto& group : reply->elements) {
+                            const auto& f = group.elements;
+                            bool ours = false;
+                            std::int64_t count = 0;
+                            for (std::size_t i = 0; i + 1 < f.size(); i += 2) {
+                                if (f[i].text == "name") {
+                                    std::lock_guard lock(mutex_);
+                                    for (const auto& e : endpoints_)
+                                        ours = ours || e.url == f[i + 1].text;
+                                }
+                                if (f[i].text == "pending" || f[i].text == "lag")
+                                    count += f[i + 1].integer;
+                            }
+                            if (ours) pending += count;
+                        }
+                        metrics_.webhook_pending.store(pending, relaxed);
+                    });
 }
 
 }  // namespace parley::storage

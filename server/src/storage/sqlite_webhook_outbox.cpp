@@ -33,10 +33,10 @@ const char* type_name(model::EventType type) {
 SqliteOutboxWriter::SqliteOutboxWriter(sqlite3* db, std::vector<std::string> endpoints)
     : endpoints_(std::move(endpoints)) {
     if (endpoints_.empty()) return;
-    insert_event_ = std::make_unique<Statement>(
-        db,
-        "INSERT INTO webhook_events(channel, seq, type, body, created) "
-        "VALUES(?1, ?2, ?3, ?4, ?5) RETURNING id");
+    insert_event_ =
+        std::make_unique<Statement>(db,
+                                    "INSERT INTO webhook_events(channel, seq, type, body, created) "
+                                    "VALUES(?1, ?2, ?3, ?4, ?5) RETURNING id");
     insert_pending_ = std::make_unique<Statement>(
         db, "INSERT INTO webhook_pending(endpoint, event) VALUES(?1, ?2)");
 }
@@ -152,9 +152,8 @@ void SqliteWebhookOutbox::run() {
         bool stopping;
         {
             std::unique_lock lock(mutex_);
-            ready_.wait_for(lock, std::chrono::seconds(1), [&] {
-                return stopping_ || !fetches_.empty() || !acks_.empty();
-            });
+            ready_.wait_for(lock, std::chrono::seconds(1),
+                            [&] { return stopping_ || !fetches_.empty() || !acks_.empty(); });
             fetches.swap(fetches_);
             acks.swap(acks_);
             stopping = stopping_;
@@ -172,7 +171,8 @@ void SqliteWebhookOutbox::commit_acks(std::vector<std::pair<std::size_t, std::in
     auto& s = *statements_;
     try {
         s.begin.run();
-        for (auto [endpoint, id] : acks) s.remove.bind(1, options_.endpoints[endpoint]).bind(2, id).run();
+        for (auto [endpoint, id] : acks)
+            s.remove.bind(1, options_.endpoints[endpoint]).bind(2, id).run();
         s.commit.run();
     } catch (const StorageError& e) {
         // They stay pending and are delivered again after a restart: at least once.

@@ -142,8 +142,7 @@ void Dispatcher::on_answer(const std::string& name, const Expected<int>& answer)
     }
     metrics_.count_webhook(Result::failed);
     auto why = answer ? "answered " + std::to_string(*answer) : answer.error().message;
-    if (!failing_)
-        spdlog::warn("webhooks: {} failed ({}); retrying with backoff", url_.text, why);
+    if (!failing_) spdlog::warn("webhooks: {} failed ({}); retrying with backoff", url_.text, why);
     failing_ = true;
     if (stopped_) return;
     auto wait = backoff(++channel.attempts);

@@ -20,8 +20,8 @@
 namespace parley::webhook {
 
 struct DeliveryOptions {
-    std::string secret;                           // --webhook-secret: signs every body
-    std::chrono::milliseconds timeout{10'000};    // --webhook-timeout: one POST, whole
+    std::string secret;                             // --webhook-secret: signs every body
+    std::chrono::milliseconds timeout{10'000};      // --webhook-timeout: one POST, whole
     std::chrono::milliseconds max_age{86'400'000};  // --webhook-max-age: then dropped
     std::chrono::milliseconds first_retry{1'000};   // --webhook-retry-min: doubles each time
     std::chrono::milliseconds max_retry{300'000};   // to this at most

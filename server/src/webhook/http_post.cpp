@@ -39,7 +39,8 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
         request_.version(11);
         auto host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
         bool default_port = url.port == (url.tls ? 443 : 80);
-        request_.set(http::field::host, default_port ? host : host + ":" + std::to_string(url.port));
+        request_.set(http::field::host,
+                     default_port ? host : host + ":" + std::to_string(url.port));
         request_.set(http::field::user_agent, "Parley-Webhook/" PARLEY_VERSION);
         request_.set(http::field::content_type, "application/json");
         request_.set(http::field::connection, "close");
@@ -51,12 +52,13 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
 
     void start() {
         deadline_ = std::chrono::steady_clock::now() + timeout_;
-        resolver_.async_resolve(url_.host, std::to_string(url_.port),
-                                [self = this->shared_from_this()](
-                                    beast::error_code ec, const tcp::resolver::results_type& found) {
-                                    if (ec) return self->finish("cannot resolve: " + ec.message());
-                                    self->connect(found);
-                                });
+        resolver_.async_resolve(
+            url_.host, std::to_string(url_.port),
+            [self = this->shared_from_this()](beast::error_code ec,
+                                              const tcp::resolver::results_type& found) {
+                if (ec) return self->finish("cannot resolve: " + ec.message());
+                self->connect(found);
+            });
     }
 
   private:
@@ -64,11 +66,11 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
 
     void connect(const tcp::resolver::results_type& found) {
         lowest().expires_at(deadline_);
-        lowest().async_connect(found, [self = this->shared_from_this()](beast::error_code ec,
-                                                                        const tcp::endpoint&) {
-            if (ec) return self->finish("cannot connect: " + ec.message());
-            self->handshake();
-        });
+        lowest().async_connect(
+            found, [self = this->shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
+                if (ec) return self->finish("cannot connect: " + ec.message());
+                self->handshake();
+            });
     }
 
     void handshake() {
@@ -96,13 +98,14 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
     }
 
     void read() {
-        http::async_read(stream_, buffer_, parser_,
-                         [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                             // An answer larger than we care to read still has its status.
-                             if (ec && !(ec == http::error::body_limit && self->parser_.is_header_done()))
-                                 return self->finish("no answer: " + ec.message());
-                             self->finish(static_cast<int>(self->parser_.get().result_int()));
-                         });
+        http::async_read(
+            stream_, buffer_, parser_,
+            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                // An answer larger than we care to read still has its status.
+                if (ec && !(ec == http::error::body_limit && self->parser_.is_header_done()))
+                    return self->finish("no answer: " + ec.message());
+                self->finish(static_cast<int>(self->parser_.get().result_int()));
+            });
     }
 
     void finish(Expected<int> outcome) {
@@ -132,13 +135,12 @@ void post(asio::any_io_executor executor, asio::ssl::context& tls, const Url& ur
           std::function<void(Expected<int>)> done) {
     if (url.tls) {
         std::make_shared<Exchange<beast::ssl_stream<beast::tcp_stream>>>(
-            executor, url, std::move(headers), std::move(body), timeout, std::move(done),
-            executor, tls)
+            executor, url, std::move(headers), std::move(body), timeout, std::move(done), executor,
+            tls)
             ->start();
     } else {
-        std::make_shared<Exchange<beast::tcp_stream>>(executor, url, std::move(headers),
-                                                      std::move(body), timeout, std::move(done),
-                                                      executor)
+        std::make_shared<Exchange<beast::tcp_stream>>(
+            executor, url, std::move(headers), std::move(body), timeout, std::move(done), executor)
             ->start();
     }
 }

@@ -27,10 +27,12 @@ Expected<Url> parse_url(std::string_view text) {
     if (text.find('#') != std::string_view::npos) return Failure{"a webhook URL has no #fragment"};
     auto authority_end = rest.find_first_of("/?");
     auto authority = rest.substr(0, authority_end);
-    url.target = authority_end == std::string_view::npos ? "/" : std::string(rest.substr(authority_end));
+    url.target =
+        authority_end == std::string_view::npos ? "/" : std::string(rest.substr(authority_end));
     if (url.target[0] == '?') url.target.insert(0, "/");
     if (authority.find('@') != std::string_view::npos)
-        return Failure{"a webhook URL may not hold a user or password (sign with --webhook-secret)"};
+        return Failure{
+            "a webhook URL may not hold a user or password (sign with --webhook-secret)"};
     std::string_view port;
     if (!authority.empty() && authority[0] == '[') {
         auto close = authority.find(']');

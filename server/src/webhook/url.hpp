@@ -10,9 +10,9 @@ namespace parley::webhook {
 
 // Where a webhook is POSTed: `http[s]://host[:port][/path][?query]`.
 struct Url {
-    std::string text;    // as given: the endpoint's name in the outbox, logs and metrics
-    bool tls = false;    // https
-    std::string host;    // a name or an address; IPv6 without its brackets
+    std::string text;  // as given: the endpoint's name in the outbox, logs and metrics
+    bool tls = false;  // https
+    std::string host;  // a name or an address; IPv6 without its brackets
     std::uint16_t port = 0;
     std::string target;  // path and query, "/" at least
 };
