@@ -16,9 +16,11 @@
 #include "net/tls_context.hpp"
 #include "storage/redis_directory.hpp"
 #include "storage/redis_history.hpp"
+#include "storage/redis_webhook_outbox.hpp"
 #include "storage/sqlite.hpp"
 #include "storage/sqlite_directory.hpp"
 #include "storage/sqlite_history.hpp"
+#include "storage/sqlite_webhook_outbox.hpp"
 
 namespace parley {
 
@@ -115,6 +117,7 @@ Server::Server(config::Options options) : options_(std::move(options)) {
         tls_ = std::move(*tls);
     }
 
+    std::unique_ptr<storage::WebhookOutbox> webhook_outbox;
     if (!options_.redis.empty()) {
         auto endpoint = redis::parse_url(options_.redis);
         if (!endpoint) throw StartupError("--redis: " + endpoint.error().message);
@@ -126,12 +129,15 @@ Server::Server(config::Options options) : options_(std::move(options)) {
         history_ = std::make_unique<storage::RedisHistory>(
             redis_commands_,
             storage::RedisHistoryOptions{options_.history_max_per_channel, 1000, node_id,
-                                         options_.idempotency_window},
+                                         options_.idempotency_window, options_.webhook_max_pending},
             metrics_);
         cluster_ = std::make_unique<cluster::RedisCluster>(
             redis_commands_, redis_bus_,
             cluster::ClusterOptions{node_id, options_.cluster_node_ttl}, metrics_);
         directory_ = std::make_unique<storage::RedisDirectory>(redis_commands_, *endpoint);
+        if (!options_.webhooks.empty())
+            webhook_outbox = std::make_unique<storage::RedisWebhookOutbox>(
+                redis_commands_, options_.webhooks, node_id, options_.cluster_node_ttl, metrics_);
     } else {
         try {
             auto sqlite = std::make_unique<storage::SqliteHistory>(
@@ -139,8 +145,13 @@ Server::Server(config::Options options) : options_(std::move(options)) {
                                        options_.storage_queue, 4096,
                                        options_.history_max_per_channel, options_.history_max_age,
                                        static_cast<std::size_t>(options_.history_readers),
-                                       options_.idempotency_window},
+                                       options_.idempotency_window, options_.webhooks},
                 metrics_);
+            if (!options_.webhooks.empty())
+                webhook_outbox = std::make_unique<storage::SqliteWebhookOutbox>(
+                    sqlite->file(),
+                    storage::SqliteOutboxOptions{options_.webhooks, options_.webhook_max_pending},
+                    metrics_);
             directory_ =
                 std::make_unique<storage::SqliteDirectory>(sqlite->file(), options_.storage_queue);
             history_ = std::move(sqlite);
@@ -193,6 +204,20 @@ Server::Server(config::Options options) : options_(std::move(options)) {
     spdlog::info("guests {}; registration {}; {} admins",
                  hub_options.guests ? "may chat" : "may not chat", options_.registration,
                  hub_options.admins.size());
+    if (webhook_outbox) {
+        hub_options.webhooks = true;
+        hub_options.webhook_channels = {options_.webhook_channels.begin(),
+                                        options_.webhook_channels.end()};
+        std::vector<webhook::Url> urls;
+        for (const auto& url : options_.webhooks) urls.push_back(*webhook::parse_url(url));
+        webhooks_ = std::make_unique<webhook::Webhooks>(
+            io_.get_executor(), std::move(urls),
+            webhook::DeliveryOptions{.secret = options_.webhook_secret,
+                                     .timeout = options_.webhook_timeout,
+                                     .max_age = options_.webhook_max_age,
+                                     .first_retry = options_.webhook_retry_min},
+            std::move(webhook_outbox), metrics_);
+    }
     hub_ = std::make_unique<chat::Hub>(
         io_.get_executor(), hub_options,
         chat::Hub::Services{*history_, *directory_, *hasher_, *failed_logins_, metrics_},
@@ -247,6 +272,7 @@ Server::Server(config::Options options) : options_(std::move(options)) {
 Server::~Server() {
     // Storage callbacks reach into the hub: finish them before members are destroyed. Sessions
     // still queued in io_ are destroyed last, with it, and touch only metrics_ then.
+    if (webhooks_) webhooks_->stop();
     if (history_) history_->stop();
     if (directory_) directory_->stop();
     hasher_.reset();  // finishes what is queued; its callbacks reach into the hub too
@@ -274,6 +300,7 @@ int Server::run() {
     signals.async_wait(on_signal);
 
     if (cluster_) cluster_->start(hub_->cluster_listener());
+    if (webhooks_) webhooks_->start();
     listener_->run();
     registry_->start_sweeping(std::chrono::milliseconds(250));
     auto endpoint = listener_->local_endpoint();

@@ -17,6 +17,7 @@
 #include "net/session_registry.hpp"
 #include "storage/directory.hpp"
 #include "storage/history.hpp"
+#include "webhook/webhooks.hpp"
 
 namespace parley {
 
@@ -48,6 +49,7 @@ class Server {
     std::unique_ptr<cluster::RedisCluster> cluster_;
     std::unique_ptr<storage::History> history_;
     std::unique_ptr<storage::Directory> directory_;
+    std::unique_ptr<webhook::Webhooks> webhooks_;  // null without --webhook
     std::unique_ptr<auth::PasswordHasher> hasher_;
     std::unique_ptr<auth::FailureLimiter> failed_logins_;
     std::unique_ptr<auth::ApiKeys> api_keys_;

@@ -88,23 +88,22 @@ Spec list(std::string_view name, std::string_view help, std::vector<std::string>
 }
 
 Spec repeated(std::string_view name, std::string_view help,
-              std::vector<std::string> Options::*field, std::string_view env, bool secret) {
-    return {name,
-            help,
-            [field](Options& o, std::string_view v) -> std::optional<std::string> {
-                std::string item;
-                std::istringstream in{std::string(v)};
-                while (std::getline(in, item, ','))
-                    if (!item.empty()) (o.*field).push_back(item);
-                return std::nullopt;
-            },
-            [field](const Options& o) {
-                std::string joined;
-                for (const auto& item : o.*field) joined += (joined.empty() ? "" : ",") + item;
-                return joined;
-            },
-            secret,
-            env};
+              std::vector<std::string> Options::*field,
+              std::function<std::optional<std::string>(std::string_view)> check,
+              std::string_view env, bool secret) {
+    auto spec = list(name, help, field);
+    // One item a flag: a value may hold a comma (an API key's secret). The environment
+    // variable's list is split by parse_serve_options, before it comes here.
+    spec.set = [field, check](Options& o, std::string_view v) -> std::optional<std::string> {
+        if (v.empty()) return std::nullopt;
+        if (auto error = check(v)) return *error;
+        (o.*field).emplace_back(v);
+        return std::nullopt;
+    };
+    spec.clear = [field](Options& o) { (o.*field).clear(); };
+    spec.env = env;
+    spec.secret = secret;
+    return spec;
 }
 
 Spec redis_url(std::string_view name, std::string_view help, std::string Options::*field) {

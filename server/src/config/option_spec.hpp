@@ -24,6 +24,9 @@ struct Spec {
     Shower show;
     bool secret = false;
     std::string_view env = {};  // the environment variable, when not the one named after the flag
+    // A repeatable option: each flag adds to what the flags before it gave, and the first one
+    // replaces what the environment gave (set by `repeated`).
+    std::function<void(Options&)> clear = {};
 };
 
 std::string format_duration(Duration value);
@@ -37,10 +40,14 @@ Spec choice(std::string_view name, std::string_view help, std::string Options::*
             std::vector<std::string> allowed);
 // A comma-separated list; the option given again replaces it.
 Spec list(std::string_view name, std::string_view help, std::vector<std::string> Options::*field);
-// A comma-separated list that grows each time the option is given (the environment variable's
-// list comes first). Secret: its values are never shown, nor echoed in an error.
+// Repeatable (--webhook A --webhook B), one item a flag; the environment variable holds a
+// comma-separated list.
+// Each item must pass `check` (nullopt, or why not). `env`: the variable, when not the one named
+// after the flag. Secret: its values are never shown, nor echoed in an error.
 Spec repeated(std::string_view name, std::string_view help,
-              std::vector<std::string> Options::*field, std::string_view env, bool secret);
+              std::vector<std::string> Options::*field,
+              std::function<std::optional<std::string>(std::string_view)> check,
+              std::string_view env = {}, bool secret = false);
 Spec redis_url(std::string_view name, std::string_view help, std::string Options::*field);
 
 template <class T>

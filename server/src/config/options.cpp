@@ -2,11 +2,13 @@
 
 #include "config/option_spec.hpp"
 #include "model/parse_number.hpp"
+#include "webhook/url.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <set>
 #include <sstream>
 
 namespace parley::config {
@@ -105,10 +107,12 @@ const std::vector<Spec>& specs() {
               &Options::login_failures_per_account, 1, 10'000),
         list("admins", "nicks of the server's admins, comma separated (accounts)",
              &Options::admins),
-        repeated("api-key",
-                 "NAME:SECRET of a key for POST /api/channels/{name}/messages; give it once per "
-                 "key (the environment variable takes a comma-separated list)",
-                 &Options::api_keys, "PARLEY_API_KEYS", true),
+        repeated(
+            "api-key",
+            "NAME:SECRET of a key for POST /api/channels/{name}/messages; give it once per "
+            "key (the environment variable takes a comma-separated list)",
+            &Options::api_keys, [](std::string_view) { return std::nullopt; }, "PARLEY_API_KEYS",
+            /*secret=*/true),
         duration("idempotency-window",
                  "how long a message's idempotency key is remembered (a resend within it is not "
                  "stored twice)",
@@ -123,6 +127,29 @@ const std::vector<Spec>& specs() {
         text("metrics-token", "bearer token required for /metrics", &Options::metrics_token, true),
         text("tls-cert", "PEM certificate chain; serves https and wss", &Options::tls_cert),
         text("tls-key", "PEM private key for --tls-cert", &Options::tls_key),
+        repeated("webhook", "POST every channel event to this http(s) URL (repeatable)",
+                 &Options::webhooks,
+                 [](std::string_view url) -> std::optional<std::string> {
+                     if (auto parsed = webhook::parse_url(url); !parsed)
+                         return parsed.error().message;
+                     return std::nullopt;
+                 }),
+        text("webhook-secret", "key of the webhooks' HMAC-SHA256 signature (with --webhook)",
+             &Options::webhook_secret, true),
+        list("webhook-channels",
+             "channels whose events go to the webhooks, comma separated (default: every channel "
+             "that is not private)",
+             &Options::webhook_channels),
+        duration("webhook-timeout", "time for one webhook POST, from connecting to the answer",
+                 &Options::webhook_timeout, 100ms, 10min),
+        duration("webhook-max-age", "a webhook event undelivered this long is dropped",
+                 &Options::webhook_max_age, 1s, std::chrono::hours(24 * 365)),
+        count("webhook-max-pending",
+              "webhook events waiting per endpoint at most; beyond, the oldest are dropped",
+              &Options::webhook_max_pending, 1, 100'000'000),
+        duration("webhook-retry-min",
+                 "wait before a failed webhook POST's first retry; doubles to 5m",
+                 &Options::webhook_retry_min, 10ms, 5min),
         duration("shutdown-grace", "time queues may drain after close 1001",
                  &Options::shutdown_grace, 0ms, 10min),
         choice("log-level", "trace, debug, info, warn, error, off", &Options::log_level,
@@ -178,6 +205,10 @@ std::optional<std::string> check(const Options& o) {
         if (key.size() - colon - 1 < 16)
             return "--api-key " + name + ": the secret must be at least 16 characters";
     }
+    if (!o.webhooks.empty() && o.webhook_secret.empty())
+        return "--webhook needs --webhook-secret: receivers check the signature made with it";
+    if (std::set<std::string>(o.webhooks.begin(), o.webhooks.end()).size() != o.webhooks.size())
+        return "--webhook: the same URL is given twice";
     return std::nullopt;
 }
 
@@ -241,11 +272,19 @@ Expected<Options> parse_serve_options(int argc, char** argv, char** envp) {
         auto key = entry.substr(0, eq);
         for (const auto& spec : specs()) {
             if (env_name(spec) != key) continue;
-            if (auto error = apply(options, spec, entry.substr(eq + 1), key))
-                return Failure{*error};
+            auto value = entry.substr(eq + 1);
+            // A repeatable option's variable holds its list, comma-separated.
+            for (auto next = value.find(','); spec.clear && next != std::string_view::npos;
+                 next = value.find(',')) {
+                if (auto error = apply(options, spec, value.substr(0, next), key))
+                    return Failure{*error};
+                value.remove_prefix(next + 1);
+            }
+            if (auto error = apply(options, spec, value, key)) return Failure{*error};
         }
     }
 
+    std::set<std::string_view> repeated_flags;  // a repeatable option's first flag drops the env's
     for (int i = 0; i < argc; ++i) {
         std::string_view arg(argv[i]);
         if (arg.rfind("--", 0) != 0) return Failure{"unexpected argument: " + std::string(arg)};
@@ -263,6 +302,7 @@ Expected<Options> parse_serve_options(int argc, char** argv, char** envp) {
             if (i + 1 >= argc) return Failure{"--" + std::string(arg) + " needs a value"};
             value = argv[++i];
         }
+        if (spec->clear && repeated_flags.insert(spec->name).second) spec->clear(options);
         if (auto error = apply(options, *spec, value, "--" + std::string(arg)))
             return Failure{*error};
     }

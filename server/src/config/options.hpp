@@ -82,6 +82,15 @@ struct Options {
     std::string tls_cert;
     std::string tls_key;
 
+    // Webhooks: every stored channel event POSTed, signed, to each URL (README "Webhooks")
+    std::vector<std::string> webhooks;             // http(s) URLs; none: no webhooks
+    std::string webhook_secret;                    // HMAC-SHA256 key of X-Parley-Signature
+    std::vector<std::string> webhook_channels;     // empty: every channel that is not private
+    Duration webhook_timeout{10'000};              // one POST, connect to answer
+    Duration webhook_max_age{24LL * 3600 * 1000};  // an event undelivered this long is dropped
+    std::size_t webhook_max_pending = 100'000;     // per endpoint; beyond, the oldest are dropped
+    Duration webhook_retry_min{1'000};             // the first retry's wait, doubling to 5 min
+
     // Operations
     Duration shutdown_grace{5'000};
     std::string log_level = "info";

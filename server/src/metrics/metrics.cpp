@@ -176,6 +176,18 @@ std::string Metrics::render_prometheus() const {
            "gaps in a channel's seq filled by reading its Redis stream", cluster_catch_ups_total);
     redis_round_trip_seconds.render(out, "parley_redis_round_trip_seconds",
                                     "time from sending a Redis command to its reply");
+
+    header(out, "parley_webhook_deliveries_total", "counter",
+           "webhook POSTs by result: ok (2xx), failed (retried later), dropped (too old)");
+    static constexpr const char* webhook_results[] = {"ok", "failed", "dropped"};
+    for (std::size_t i = 0; i < webhook_deliveries_total.size(); ++i)
+        out += std::string("parley_webhook_deliveries_total{result=\"") + webhook_results[i] +
+               "\"} " + std::to_string(webhook_deliveries_total[i].load(relaxed)) + "\n";
+    single(out, "parley_webhook_pending", "gauge",
+           "events waiting for a webhook endpoint, summed over endpoints", webhook_pending);
+    single(out, "parley_webhook_dropped_total", "counter",
+           "webhook events given up: older than --webhook-max-age or beyond --webhook-max-pending",
+           webhook_dropped_total);
     return out;
 }
 

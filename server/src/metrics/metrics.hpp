@@ -76,6 +76,21 @@ struct Metrics {
     std::atomic<std::uint64_t> cluster_catch_ups_total{0};  // gaps in seq filled from the stream
     Histogram redis_round_trip_seconds;                     // one command, sent to reply
 
+    // Webhooks (--webhook). Deliveries by result: ok (2xx), failed (a retry follows), dropped
+    // (older than --webhook-max-age); dropped_total also counts events beyond
+    // --webhook-max-pending.
+    enum class WebhookResult { ok, failed, dropped, count_ };
+    std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(WebhookResult::count_)>
+        webhook_deliveries_total{};
+    std::atomic<std::int64_t> webhook_pending{0};  // events not yet delivered, all endpoints
+    std::atomic<std::uint64_t> webhook_dropped_total{0};
+    void count_webhook(WebhookResult result) {
+        webhook_deliveries_total[static_cast<std::size_t>(result)].fetch_add(
+            1, std::memory_order_relaxed);
+        if (result == WebhookResult::dropped)
+            webhook_dropped_total.fetch_add(1, std::memory_order_relaxed);
+    }
+
     void count_error(protocol::ErrorCode code);
     void count_close(std::uint16_t code);
     void count_refused(RefusedReason reason);

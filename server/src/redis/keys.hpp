@@ -48,6 +48,12 @@ inline std::string dms(const std::string& key) {
 inline std::string account(const std::string& key) {
     return "parley:account:" + key;
 }
+// Stream: channel events for the webhooks, one consumer group per endpoint
+// (storage/redis_webhook_outbox.hpp); and an endpoint's lease: the node delivering to it.
+inline constexpr std::string_view webhooks = "parley:webhooks";
+inline std::string webhook_lease(const std::string& url) {
+    return "parley:webhook-lease:" + url;
+}
 // Hash: server-wide settings, such as the key tokens are signed with.
 inline constexpr std::string_view settings = "parley:settings";
 // Hash: a channel's authority: registered, owner, private, topic.

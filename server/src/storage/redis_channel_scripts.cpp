@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "storage/message_state.hpp"
+#include "storage/redis_webhook_outbox.hpp"
 
 namespace parley::storage::redis_scripts {
 
@@ -72,7 +73,8 @@ void apply_state(model::ChatMessage& message, const std::string& text) {
 }  // namespace
 
 const redis::Script& append() {
-    static const redis::Script script(std::string(common_lua) + R"lua(
+    static const redis::Script script(std::string(common_lua) + std::string(webhook_outbox_lua) +
+                                      R"lua(
 if ARGV[10] ~= '0' then
   local first = redis.call('GET', KEYS[4])
   if first then return 'repeated:' .. first end
@@ -90,13 +92,15 @@ redis.call('HSET', KEYS[3], seq, cjson.encode(
 if ARGV[10] ~= '0' then redis.call('SET', KEYS[4], seq .. ':' .. ARGV[4], 'PX', ARGV[10]) end
 trim(KEYS[3], seq, tonumber(ARGV[1]))
 redis.call('PUBLISH', ARGV[7], ARGV[5] .. seq .. ARGV[6])
+to_webhooks(seq)
 return seq
 )lua");
     return script;
 }
 
 const redis::Script& change() {
-    static const redis::Script script(std::string(common_lua) + R"lua(
+    static const redis::Script script(std::string(common_lua) + std::string(webhook_outbox_lua) +
+                                      R"lua(
 local maxlen, kind, target = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local from, author, emoji, ts = ARGV[4], ARGV[5], ARGV[7], ARGV[9]
 local state, legacy = load_state(KEYS[2], KEYS[3], target)
@@ -152,6 +156,7 @@ if #es > 0 then state.es = es else state.es = nil end
 redis.call('HSET', KEYS[3], target, cjson.encode(state))
 trim(KEYS[3], seq, maxlen)
 redis.call('PUBLISH', ARGV[13], ARGV[11] .. seq .. ARGV[12])
+to_webhooks(seq)
 return seq
 )lua");
     return script;

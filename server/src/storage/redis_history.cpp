@@ -8,6 +8,7 @@
 #include "redis/bus_event.hpp"
 #include "redis/keys.hpp"
 #include "storage/redis_channel_scripts.hpp"
+#include "storage/redis_webhook_outbox.hpp"
 
 namespace parley::storage {
 
@@ -149,6 +150,7 @@ std::vector<std::string> RedisHistory::channel_keys(const std::string& channel) 
 bool RedisHistory::store(const redis::Script& script, std::vector<std::string> keys,
                          std::vector<std::string> args, model::ChatMessage event,
                          std::function<void(AppendResult)> done) {
+    add_webhook_outbox_args(event, options_.webhook_max_pending, keys, args);
     auto stored = [this, event = std::move(event),
                    done = std::move(done)](redis::Connection::Reply reply) mutable {
         AppendResult result;

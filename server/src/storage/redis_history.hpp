@@ -14,6 +14,8 @@ struct RedisHistoryOptions {
     std::size_t max_dms_per_user = 1000;
     std::string node_id;  // this node, which counts as alive while it asks
     std::chrono::milliseconds idempotency_window{std::chrono::hours(24)};
+    // The webhooks' outbox stream's cap (--webhook-max-pending); 0: no webhooks.
+    std::size_t webhook_max_pending = 0;
 };
 
 // History in Redis streams, shared by every node of a cluster. One script assigns the seq

@@ -9,6 +9,7 @@
 #include "storage/sqlite_changes.hpp"
 #include "storage/sqlite_idempotency.hpp"
 #include "storage/sqlite_schema.hpp"
+#include "storage/sqlite_webhook_outbox.hpp"
 
 namespace parley::storage {
 namespace {
@@ -18,7 +19,8 @@ constexpr auto relaxed = std::memory_order_relaxed;
 }  // namespace
 
 struct SqliteHistory::Statements {
-    Statements(sqlite3* db, std::chrono::milliseconds idempotency_window)
+    Statements(sqlite3* db, std::chrono::milliseconds idempotency_window,
+               std::vector<std::string> webhook_endpoints)
         : begin(db, "BEGIN"),
           commit(db, "COMMIT"),
           rollback(db, "ROLLBACK"),
@@ -48,7 +50,8 @@ struct SqliteHistory::Statements {
                             " WHERE channel = ?1 AND ts >= ?2)"),
           prune_dms_age(db, "DELETE FROM dms WHERE ts < ?1"),
           changes(db),
-          keys(db, idempotency_window) {}
+          keys(db, idempotency_window),
+          webhooks(db, std::move(webhook_endpoints)) {}
 
     Statement begin, commit, rollback;
     Statement insert_message, save_last_seq, insert_dm;
@@ -56,12 +59,14 @@ struct SqliteHistory::Statements {
     Statement prune_count, prune_age, prune_changes_age, prune_dms_age;
     SqliteChanges changes;
     SqliteIdempotency keys;
+    SqliteOutboxWriter webhooks;
 };
 
 SqliteHistory::SqliteHistory(SqliteOptions options, metrics::Metrics& metrics)
     : options_(std::move(options)), metrics_(metrics), file_(DatabaseFile::locate(options_.path)) {
     open_and_migrate();
-    statements_ = std::make_unique<Statements>(db_->handle(), options_.idempotency_window);
+    statements_ = std::make_unique<Statements>(db_->handle(), options_.idempotency_window,
+                                               options_.webhook_endpoints);
     reads_ = std::make_unique<SqliteReadPool>(file_, options_.read_threads, options_.queue_limit,
                                               metrics_);
     worker_ = std::thread([this] { run(); });
@@ -250,6 +255,11 @@ bool SqliteHistory::commit_appends(std::deque<Op>& batch) {
                     .run();
             }
         }
+        // The webhooks' outbox, in the same commit as the events it holds (refused: nothing).
+        for (auto& op : batch)
+            if (auto* append = std::get_if<AppendOp>(&op);
+                append && append->refused == Refusal::none && append->message.to_webhooks)
+                s.webhooks.add(append->message);
         if (!any_append) return true;
         for (const auto& [channel, unused] : seq_before) {
             std::int64_t last;

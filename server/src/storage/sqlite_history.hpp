@@ -27,6 +27,8 @@ struct SqliteOptions {
     std::size_t read_threads = 1;
     // How long an idempotency key is remembered (--idempotency-window).
     std::chrono::milliseconds idempotency_window{std::chrono::hours(24)};
+    // The webhook URLs (--webhook): an event marked to_webhooks is queued for each in its commit.
+    std::vector<std::string> webhook_endpoints = {};
 };
 
 // History in SQLite (WAL mode), written by one storage thread that commits queued appends in
