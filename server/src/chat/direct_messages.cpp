@@ -13,11 +13,13 @@ void DirectMessages::send(const ParticipantPtr& p, const protocol::RequestId& id
     NickRegistry::Holder recipient{dm.to, {}};
     if (!cluster_) {
         auto holder = nicks_.holder(model::nick_key(dm.to));
-        if (!holder) {
+        if (!holder && dm.key.empty()) {
             replies_.fail(p, id, ErrorCode::no_such_user, dm.to + " is not connected");
             return;
         }
-        recipient = *holder;
+        // With a key, storage answers: a resend of a dm stored while the recipient was here is
+        // not a failure because it has gone since.
+        if (holder) recipient = *holder;
     }
     model::DirectMessage message{from,
                                  recipient.nick,
@@ -26,7 +28,8 @@ void DirectMessages::send(const ParticipantPtr& p, const protocol::RequestId& id
                                  std::string(p->session_id()),
                                  sender->identity,
                                  recipient.identity,
-                                 model::idempotency_key(sender->identity, dm.key)};
+                                 model::idempotency_key(sender->identity, dm.key),
+                                 !cluster_ && recipient.identity.empty()};
     auto done = [this, p, id, to = dm.to](storage::DmAppendResult r) {
         if (r.no_such_user) {
             replies_.fail(p, id, ErrorCode::no_such_user, to + " is not connected");

@@ -63,6 +63,10 @@ struct DirectMessage {
     std::string from_identity = {};
     std::string to_identity = {};
     std::string idempotency = {};  // as ChatMessage's
+    // The sender's node found the recipient connected nowhere (one node): nothing is stored,
+    // but a resend of a dm stored earlier, when it was, still gets its first answer. Never
+    // stored.
+    bool recipient_away = false;
 };
 
 // A client's idempotency key as storage keeps it: qualified by the sender (a user's identity, or

@@ -243,6 +243,7 @@ bool SqliteHistory::commit_appends(std::deque<Op>& batch) {
                     dm->repeated = true;
                     continue;
                 }
+                if (m.recipient_away) continue;  // answered no_such_user, nothing stored
                 if (!m.idempotency.empty()) s.keys.remember(scope, m.idempotency, {0, m.ts});
                 s.insert_dm.bind(1, m.from)
                     .bind(2, m.to)
