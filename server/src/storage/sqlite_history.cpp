@@ -302,9 +302,10 @@ void SqliteHistory::process(std::deque<Op>& batch) {
             run_callback(append->done, AppendResult{kept, std::move(append->message),
                                                     committed ? append->refused : Refusal::none});
         } else if (auto* dm = std::get_if<DmAppendOp>(&op)) {
+            bool away = dm->message.recipient_away && !dm->repeated;
             run_callback(dm->done,
-                         DmAppendResult{committed && !dm->repeated, std::move(dm->message), false,
-                                        committed && dm->repeated});
+                         DmAppendResult{committed && !dm->repeated && !away, std::move(dm->message),
+                                        committed && away, committed && dm->repeated});
         } else if (auto* dms = std::get_if<DmReadOp>(&op)) {
             read_dms(*dms);
         }
