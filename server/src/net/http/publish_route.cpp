@@ -80,8 +80,8 @@ void publish_api(ServerContext& context, const Request& request, const std::stri
     auto found = [&context, respond, shape, message = std::move(message),
                   answer](Expected<std::optional<storage::Account>> account) mutable {
         if (!account)
-            return respond(json_error(shape, beast_http::status::service_unavailable,
-                                      "unavailable", "accounts could not be read"));
+            return respond(json_error(shape, beast_http::status::service_unavailable, "unavailable",
+                                      "accounts could not be read"));
         if (*account)
             return respond(json_error(shape, beast_http::status::forbidden, "forbidden",
                                       message.from + " is a registered account's nick"));
