@@ -15,8 +15,9 @@ std::vector<std::string> api_key_args(std::vector<std::string> more) {
 HttpResponse http_request(std::uint16_t port, const std::string& method, const std::string& target,
                           const std::string& body,
                           const std::vector<std::pair<std::string, std::string>>& headers) {
-    std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" +
-                          std::to_string(port) + "\r\nConnection: close\r\n";
+    std::string request = method + " " + target +
+                          " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                          "\r\nConnection: close\r\n";
     for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
     request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     return parse_http_response(raw_request(port, request, default_timeout));
@@ -24,8 +25,7 @@ HttpResponse http_request(std::uint16_t port, const std::string& method, const s
 
 HttpResponse publish_text(std::uint16_t port, const std::string& channel, const std::string& body,
                           const std::string& secret) {
-    std::vector<std::pair<std::string, std::string>> headers{
-        {"Content-Type", "application/json"}};
+    std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", "application/json"}};
     if (!secret.empty()) headers.emplace_back("Authorization", "Bearer " + secret);
     return http_request(port, "POST", "/api/channels/" + channel + "/messages", body, headers);
 }

@@ -54,8 +54,8 @@ TEST(Idempotency, ASayResentWithItsKeyIsOneMessageWithOneSeq) {
     EXPECT_EQ(api_history(server.port(), "lobby").size(), 3u);
 
     for (const json& key : {json(""), json(std::string(65, 'k')), json(12), json::array()}) {
-        auto refused = request(ann, {{"type", "say"}, {"channel", "lobby"}, {"text", "x"},
-                                     {"key", key}});
+        auto refused =
+            request(ann, {{"type", "say"}, {"channel", "lobby"}, {"text", "x"}, {"key", key}});
         EXPECT_EQ(code_of(refused), "bad_request") << key.dump();
         refused = request(ann, {{"type", "dm"}, {"to", "bob"}, {"text", "x"}, {"key", key}});
         EXPECT_EQ(code_of(refused), "bad_request") << key.dump();
@@ -85,8 +85,10 @@ TEST(Idempotency, AGuestResumingItsStayIsRecognisedALaterGuestIsNot) {
     std::unique_ptr<Client> later;
     for (int attempt = 0; attempt < 100 && !later; ++attempt) {
         auto client = std::make_unique<Client>(server.port());
-        if (client->hello("ann").value("type", "") == "welcome") later = std::move(client);
-        else std::this_thread::sleep_for(20ms);
+        if (client->hello("ann").value("type", "") == "welcome")
+            later = std::move(client);
+        else
+            std::this_thread::sleep_for(20ms);
     }
     ASSERT_TRUE(later);
     later->join("lobby");

@@ -155,10 +155,11 @@ TEST(Publish, ABadBodyIs400WithTheProtocolsCodeAndStoresNothing) {
     EXPECT_EQ(bad_channel.status, 400);
     EXPECT_EQ(error_code_of(bad_channel), "channel_invalid") << bad_channel.body;
     // A key of exactly 64 characters is fine, and nothing refused was stored.
-    EXPECT_EQ(publish(port, "ops",
-                      {{"from", "deploybot"}, {"text", "x"}, {"idempotency_key", std::string(64, 'k')}})
-                  .status,
-              201);
+    EXPECT_EQ(
+        publish(port, "ops",
+                {{"from", "deploybot"}, {"text", "x"}, {"idempotency_key", std::string(64, 'k')}})
+            .status,
+        201);
     auto history = api_history(port, "ops");
     ASSERT_EQ(history.size(), 2u) << history.dump();
     EXPECT_EQ(history[0]["text"], "kept");
@@ -269,8 +270,8 @@ TEST(Publish, SecretsNeverAppearInTheLog) {
     for (const std::string& key :
          {std::string("deploy:short-s3cr3t"), std::string("no-colon-s3cr3t-0123456789"),
           std::string("bad name:s3cr3t-0123456789")}) {
-        auto result = run_parley({"serve", "--web-root", std::string(PARLEY_SOURCE_DIR) + "/web",
-                                  "--api-key", key});
+        auto result = run_parley(
+            {"serve", "--web-root", std::string(PARLEY_SOURCE_DIR) + "/web", "--api-key", key});
         EXPECT_EQ(result.exit_code, 2) << key;
         EXPECT_NE(result.output.find("--api-key"), std::string::npos) << result.output;
         EXPECT_EQ(result.output.find("s3cr3t"), std::string::npos) << result.output;

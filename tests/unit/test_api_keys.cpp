@@ -86,9 +86,8 @@ TEST(ApiKeyOptions, ABadKeyIsRefusedWithoutShowingItsSecret) {
           std::string(":s3cr3t-0123456789abcdef"), std::string("bad name:s3cr3t-0123456789abcdef"),
           std::string("n\xc3\xa9:s3cr3t-0123456789abcdef"),
           std::string(33, 'n') + ":s3cr3t-0123456789abcdef", std::string("deploy:")}) {
-        for (const auto& options :
-             {parse({"--api-key", key}), parse({"--api-key=" + key}),
-              parse({}, {"PARLEY_API_KEYS=" + key})}) {
+        for (const auto& options : {parse({"--api-key", key}), parse({"--api-key=" + key}),
+                                    parse({}, {"PARLEY_API_KEYS=" + key})}) {
             ASSERT_FALSE(options) << key;
             EXPECT_NE(options.error().message.find("--api-key"), std::string::npos)
                 << options.error().message;
@@ -105,8 +104,8 @@ TEST(ApiKeyOptions, ABadKeyIsRefusedWithoutShowingItsSecret) {
 // The flag takes one key ("give it once per key"): a comma in its secret does not cut it into a
 // second key named after a piece of the secret, which the start-up log would then show.
 TEST(ApiKeyOptions, ACommaInAFlagsSecretMakesNoKeyNamedAfterPartOfIt) {
-    for (const std::string& secret :
-         {std::string("0123456789abcdef,s3cr3t:x"), std::string("0123456789abcdef,s3cr3t:0123456789abcdef")}) {
+    for (const std::string& secret : {std::string("0123456789abcdef,s3cr3t:x"),
+                                      std::string("0123456789abcdef,s3cr3t:0123456789abcdef")}) {
         auto options = parse({"--api-key", "deploy:" + secret});
         if (!options) {
             EXPECT_EQ(options.error().message.find("s3cr3t"), std::string::npos)

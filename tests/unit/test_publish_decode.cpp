@@ -34,7 +34,8 @@ TEST(DecodePublish, TheFieldsOfABody) {
     EXPECT_EQ(full->text, "1.4 is out");
     EXPECT_EQ(full->reply_to, 3);
     EXPECT_EQ(full->key, "r-1.4");
-    auto bare = publish_of(R"({"from":"b","text":"x","reply_to":null,"idempotency_key":null,"x":1})");
+    auto bare =
+        publish_of(R"({"from":"b","text":"x","reply_to":null,"idempotency_key":null,"x":1})");
     ASSERT_TRUE(bare) << bare.error().message;
     EXPECT_EQ(bare->reply_to, 0);
     EXPECT_EQ(bare->key, "");
@@ -78,10 +79,9 @@ TEST(DecodeKey, SayAndDmTakeAnOptionalKeyOfOneTo64Characters) {
     EXPECT_EQ(command_of<Dm>(R"({"type":"dm","to":"bob","text":"hi","key":"k1"})").key, "k1");
     EXPECT_EQ(command_of<Dm>(R"({"type":"dm","to":"bob","text":"hi"})").key, "");
     std::string longest(64, 'k');
-    EXPECT_EQ(command_of<Say>(R"({"type":"say","channel":"c","text":"hi","key":")" + longest +
-                              "\"}")
-                  .key,
-              longest);
+    EXPECT_EQ(
+        command_of<Say>(R"({"type":"say","channel":"c","text":"hi","key":")" + longest + "\"}").key,
+        longest);
     for (const auto& bad :
          std::vector<std::string>{R"("")", "7", "[]", "{}", "false", "\"" + longest + "k\""}) {
         EXPECT_EQ(error_of(R"({"type":"say","channel":"c","text":"hi","key":)" + bad + "}"),
