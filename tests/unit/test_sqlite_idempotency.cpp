@@ -21,8 +21,8 @@ class SqliteIdempotencyTest : public ::testing::Test {
     void open(std::chrono::milliseconds window) {
         if (history) history->stop();
         history = std::make_unique<SqliteHistory>(
-            SqliteOptions{.path = place.path(), .fsync_each_commit = false,
-                          .idempotency_window = window},
+            SqliteOptions{
+                .path = place.path(), .fsync_each_commit = false, .idempotency_window = window},
             metrics);
     }
     AppendResult say(const std::string& channel, const std::string& key,
@@ -60,8 +60,8 @@ TEST_F(SqliteIdempotencyTest, AResendGetsTheFirstSeqAndStoresNothing) {
 
 TEST_F(SqliteIdempotencyTest, KeysBelongToOneSenderInOneChannel) {
     auto ann = say("c", "k1");
-    EXPECT_TRUE(say("c", "k1", "t:bob").committed);     // another user
-    EXPECT_TRUE(say("other", "k1").committed);          // another channel
+    EXPECT_TRUE(say("c", "k1", "t:bob").committed);       // another user
+    EXPECT_TRUE(say("other", "k1").committed);            // another channel
     EXPECT_TRUE(say("c", "k1", "g:ann:1234").committed);  // a guest under the same nick
     EXPECT_EQ(say("c", "k1").message.seq, ann.message.seq);
 }
