@@ -71,13 +71,6 @@ export const channelMethods = {
     if (history.length) state.lastSeq = history[history.length - 1].seq;
     else if (state.lastSeq === null || gap) state.lastSeq = 0;
     state.joined = true;
-    for (const message of history) {
-      this._matchMaybeDelivered(
-        (entry) => entry.frame.type === 'say' && entry.frame.channel === channel,
-        message,
-        { seq: message.seq },
-      );
-    }
     const detail = { ...joined, history, rejoin };
     this._emit('joined', detail);
     for (const message of state.early.splice(0)) this._onMessage(message);
@@ -151,11 +144,6 @@ export const channelMethods = {
     // Re-joining with `since` can overlap with what we already showed; seq tells us.
     if (channel.lastSeq !== null && message.seq <= channel.lastSeq) return;
     channel.lastSeq = message.seq;
-    this._matchMaybeDelivered(
-      (entry) => entry.frame.type === 'say' && entry.frame.channel === message.channel,
-      message,
-      { seq: message.seq },
-    );
     this._emit('message', message);
   },
 };

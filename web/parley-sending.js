@@ -1,33 +1,43 @@
 // parley.js, sending: say and dm go through a bounded outbox that survives a lost connection,
 // is paced by the server's rate limit, and never delivers one message twice. Also the dms that
 // arrive, which `welcome` repeats on every connect. Mixed into ParleyClient's prototype.
+//
+// Every message carries an idempotency key made when it enters the outbox. A message sent but not
+// acknowledged when the connection dropped is sent again under the same key: the server answers a
+// repeat with the first copy's seq (a dm's ts) and stores nothing, so it is never shown twice.
 
-import { ParleyError, deferred, dmKey, ownDmKey } from './parley-support.js';
+import { ParleyError, deferred, dmKey, newMessageKey } from './parley-support.js';
+
+const MAX_KEY_CHARS = 64; // the server's limit for `key`
 
 export const sendingMethods = {
-  // Resolves with { seq } once the server has stored the message.
-  say(channel, text) {
+  // Resolves with { seq } once the server has stored the message. `key`: to send again, under
+  // the same key, a message whose earlier send failed (e.g. `unavailable`) but may have landed.
+  say(channel, text, { key } = {}) {
     if (!this._channels.has(channel)) {
       return Promise.reject(new ParleyError('not_member', `Join #${channel} before writing there`));
     }
-    return this._enqueue({ type: 'say', channel, text });
+    return this._enqueue({ type: 'say', channel, text }, key);
   },
 
   // Resolves with the dm as shown to the sender (the server does not echo it to this connection).
-  dm(to, text) {
-    return this._enqueue({ type: 'dm', to, text });
+  dm(to, text, { key } = {}) {
+    return this._enqueue({ type: 'dm', to, text }, key);
   },
 
-  _enqueue(frame) {
+  _enqueue(frame, key = newMessageKey()) {
     const tooLong = this._checkText(frame.text);
     if (tooLong) return Promise.reject(tooLong);
+    if (typeof key !== 'string' || !key || [...key].length > MAX_KEY_CHARS) {
+      return Promise.reject(new ParleyError('bad_request', `key must be 1-${MAX_KEY_CHARS} characters`));
+    }
     const waiting = this._outbox.length + [...this._pending.values()].filter((p) => p.entry).length;
     if (waiting >= this.options.outboxLimit) {
       return Promise.reject(
         new ParleyError('outbox_full', `Too many unsent messages (limit ${this.options.outboxLimit})`),
       );
     }
-    const entry = { frame, order: this._nextId++, maybeDelivered: false, ...deferred() };
+    const entry = { frame: { ...frame, key }, order: this._nextId++, ...deferred() };
     this._outbox.push(entry);
     this._flushOutbox();
     return entry.promise;
@@ -72,7 +82,6 @@ export const sendingMethods = {
         return;
       }
       this._outbox.shift();
-      entry.maybeDelivered = false;
       this._request(entry.frame, entry);
       if (this.state !== 'open') return;
     }
@@ -91,32 +100,25 @@ export const sendingMethods = {
       entry.resolve({ seq: reply.seq });
       return;
     }
-    // The server does not echo a dm to the connection that sent it, so we emit it ourselves. A
-    // dm matched in welcome's replay carries the server's ts; a fresh ack does not.
-    const fromHistory = reply.ts !== undefined;
+    // The server does not echo a dm to the connection that sent it, so we emit it ourselves, with
+    // the stored ts from the `ok`. A resent dm that had landed already was shown from welcome's
+    // `dms` (the `ok` to the resend carries the first one's ts): it resolves without a second event.
     const sent = { type: 'dm', from: this.nick, to: entry.frame.to, text: entry.frame.text };
-    sent.ts = fromHistory ? reply.ts : Date.now();
-    if (!fromHistory) this._countOwnEcho(ownDmKey(sent));
+    sent.ts = reply.ts ?? Date.now();
     entry.resolve(sent);
-    this._emit('dm', { ...sent, fromHistory, own: true });
+    const key = dmKey(sent);
+    if (this._seenDms.has(key)) return;
+    this._rememberDm(key);
+    this._emit('dm', { ...sent, fromHistory: false, own: true });
   },
 
-  // Own dms shown with a local ts, so the copy in the next welcome's `dms` is not shown again.
-  _countOwnEcho(key) {
-    this._ownDmEchoes.set(key, (this._ownDmEchoes.get(key) ?? 0) + 1);
-    if (this._ownDmEchoes.size > 2000) {
-      this._ownDmEchoes.delete(this._ownDmEchoes.keys().next().value);
-    }
-  },
-
-  // Sent but unanswered says and dms go back to the front of the outbox, flagged: after the
-  // re-join we look for them in the channel's history before sending them again.
+  // Sent but unanswered says and dms go back to the front of the outbox, in their order, to be
+  // sent again under their keys once reconnected (and, for a say, re-joined).
   _requeueInflight() {
     const requeued = [];
     for (const [id, pending] of this._pending) {
       clearTimeout(pending.timer);
       if (pending.entry) {
-        pending.entry.maybeDelivered = true;
         requeued.push(pending.entry);
       } else {
         pending.waiter.reject(new ParleyError('disconnected', 'The connection was lost'));
@@ -135,17 +137,6 @@ export const sendingMethods = {
     }
   },
 
-  _matchMaybeDelivered(sameTarget, frame, result) {
-    if (frame.from !== this.nick) return false;
-    const index = this._outbox.findIndex(
-      (entry) => entry.maybeDelivered && sameTarget(entry) && entry.frame.text === frame.text,
-    );
-    if (index === -1) return false;
-    const [entry] = this._outbox.splice(index, 1);
-    this._finishSend(entry, result);
-    return true;
-  },
-
   _onDm(dm, fromHistory) {
     const key = dmKey(dm);
     if (this._seenDms.has(key)) return;
@@ -160,27 +151,8 @@ export const sendingMethods = {
   },
 
   // `welcome` repeats recent DMs on every connect; only the ones we have not shown are news. Our
-  // own sent DMs were shown with a local timestamp, so they are matched by sender, peer and text.
+  // own sent dms were remembered with the ts of their `ok`, which is the stored one.
   _replayDms(dms) {
-    for (const dm of dms) {
-      if (dm.from === this.nick) {
-        const matched = this._matchMaybeDelivered(
-          (entry) => entry.frame.type === 'dm' && entry.frame.to === dm.to,
-          dm,
-          {},
-        );
-        const echoKey = ownDmKey(dm);
-        const echoes = this._ownDmEchoes.get(echoKey) ?? 0;
-        if (!matched && echoes > 0) {
-          if (echoes === 1) this._ownDmEchoes.delete(echoKey);
-          else this._ownDmEchoes.set(echoKey, echoes - 1);
-        }
-        if (matched || echoes > 0) {
-          this._rememberDm(dmKey(dm));
-          continue;
-        }
-      }
-      this._onDm(dm, true);
-    }
+    for (const dm of dms) this._onDm(dm, true);
   },
 };

@@ -1,5 +1,6 @@
 // Small pieces parley.js is built from: its error type, promises settled from outside, the
-// reconnect backoff, the client's copy of the server's rate limit, and keys for dms.
+// reconnect backoff, the client's copy of the server's rate limit, keys for dms, and the
+// idempotency keys messages are sent with.
 
 export class ParleyError extends Error {
   constructor(code, message, details = {}) {
@@ -62,10 +63,15 @@ export function makeBucket(limits) {
   };
 }
 
+// A dm as the client remembers it, to show it once. Nicks compare without case: the sender may
+// write `to` in another case than the server stores it.
 export function dmKey(dm) {
-  return `${dm.from}\u0000${dm.to}\u0000${dm.ts}\u0000${dm.text}`;
+  return `${dm.from.toLowerCase()}\u0000${dm.to.toLowerCase()}\u0000${dm.ts}\u0000${dm.text}`;
 }
 
-export function ownDmKey(dm) {
-  return `own\u0000${dm.from}\u0000${dm.to}\u0000${dm.text}`;
+// A message's idempotency key (the server takes 1-64 characters): 128 random bits in hex, so two
+// messages never share one.
+export function newMessageKey() {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }

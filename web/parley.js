@@ -13,7 +13,7 @@ import { channelMethods } from './parley-channels.js';
 import { sendingMethods } from './parley-sending.js';
 import { ParleyError, backoffDelay, deferred, defaultUrl, makeBucket } from './parley-support.js';
 
-export { ParleyError, backoffDelay, defaultUrl } from './parley-support.js';
+export { ParleyError, backoffDelay, defaultUrl, newMessageKey } from './parley-support.js';
 export { login } from './parley-accounts.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -78,7 +78,6 @@ export class ParleyClient {
     this._everWelcomed = false;
     this._connectWaiter = null;
     this._seenDms = new Set();
-    this._ownDmEchoes = new Map(); // own sent dms shown with a local ts: key -> how many
     this._bucket = null;
     this._flushTimer = null;
     this._flushing = false;
@@ -290,8 +289,8 @@ export class ParleyClient {
     const timer = setTimeout(() => {
       this._pending.delete(id);
       if (entry) {
-        // A say whose ack never came may still have landed; handle it like a lost connection.
-        entry.maybeDelivered = true;
+        // A say whose ack never came may still have landed; handle it like a lost connection
+        // (it is sent again under its key after reconnecting).
         this._outbox.unshift(entry);
         this._abandonSocket('request timeout');
       } else {

@@ -1,9 +1,11 @@
 // Sending from the message box: a "sending…" copy shows at once and is replaced by the message
 // when the server has it; one that fails stays in place, marked "not sent", with Retry and
-// Discard.
+// Discard. Retry sends it under the same idempotency key: a send refused as `unavailable` may
+// have been stored all the same, and the server then answers with that copy instead of a second.
 
 import { active, app, element, isActive, ui } from './app-context.js';
 import { describeError } from './format.js';
+import { newMessageKey } from './parley.js';
 import { scrollToBottom } from './scrolling.js';
 import { renderHeader } from './header.js';
 
@@ -20,13 +22,14 @@ export function sendFromComposer(text) {
   return true;
 }
 
-function send(target, text) {
+function send(target, text, key = newMessageKey()) {
   const item = target.view.addPending(text);
   if (app.client.state !== 'open') item.querySelector('.send-status').textContent = 'will send when back online';
-  const entry = { element: item, text, seq: null };
+  const entry = { element: item, text, seq: null, key };
   target.pending.push(entry);
   if (isActive(target)) scrollToBottom();
-  const sending = target.kind === 'channel' ? app.client.say(target.name, text) : app.client.dm(target.name, text);
+  const sending =
+    target.kind === 'channel' ? app.client.say(target.name, text, { key }) : app.client.dm(target.name, text, { key });
   sending.then(
     (reply) => {
       // Stored, so not muted (any more): a Retry after an unmute turns the message box back on.
@@ -69,7 +72,7 @@ function markFailed(target, entry, err) {
   retry.type = 'button';
   retry.addEventListener('click', () => {
     item.remove();
-    send(target, entry.text);
+    send(target, entry.text, entry.key);
   });
   const discard = element('button', 'link-button', 'Discard');
   discard.type = 'button';

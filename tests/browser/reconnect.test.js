@@ -1,5 +1,6 @@
 // The server restarts mid-session. Meanwhile another user sends messages and the reader writes
-// one while offline; when the page is back it shows each of them exactly once, in order.
+// one while offline; when the page is back it shows each of them exactly once, in order. And a
+// connection lost between a say and its ok: the page sends it again, and it is shown once.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -107,4 +108,57 @@ test('after missing more than the server replays, the page says so and pages bac
   await context.close();
   await gapServer.stop();
   own.cleanup();
+});
+
+// The page's say reaches the server and is stored, but the connection drops before its `ok` gets
+// back. The page re-joins and sends it again under the same key: the server answers with the first
+// copy's seq, and the message is shown, stored and delivered once.
+test('a message whose ok was lost with the connection is shown once after the page sends it again', async () => {
+  const { page, context, problems } = await openApp(fixture.browser, fixture.server, { nick: 'kay', path: '#resend' });
+  const bob = await connectRaw(fixture.server.wsUrl, 'ray');
+  await bob.join('resend');
+  const says = [];
+  await context.routeWebSocket(/\/ws$/, (socket) => {
+    const server = socket.connectToServer();
+    let muted = false;
+    server.onMessage((message) => !muted && socket.send(message));
+    socket.onMessage((message) => {
+      server.send(message);
+      const frame = JSON.parse(message);
+      if (frame.type !== 'say') return;
+      says.push(frame);
+      if (says.length > 1) return;
+      muted = true; // nothing more reaches the page over this connection, the ok included
+      bob
+        .waitFor((f) => f.type === 'message' && f.text === 'said once')
+        .then(() => socket.close({ code: 4000, reason: 'network lost' }))
+        .then(() => server.close());
+    });
+  });
+  await page.reload(); // the route applies to pages loaded after it was set up
+  await page.locator('#conv-title', { hasText: '#resend' }).waitFor();
+
+  await page.locator('#composer-input').fill('said once');
+  await page.locator('#composer-input').press('Enter');
+  const stored = await bob.waitFor((f) => f.type === 'message' && f.text === 'said once');
+  await page.locator('#messages .msg.own:not(.pending) .text', { hasText: 'said once' }).waitFor({ timeout: 40000 });
+  await page.locator('#banner').waitFor({ state: 'hidden' });
+  await page.locator('#composer-input').fill('then this');
+  await page.locator('#composer-input').press('Enter');
+  await bob.waitFor((f) => f.type === 'message' && f.text === 'then this');
+  await page.locator('#messages .msg.own:not(.pending) .text', { hasText: 'then this' }).waitFor();
+
+  assert.equal(says.filter((frame) => frame.text === 'said once').length, 2, 'sent, then sent again');
+  assert.equal(says[1].key, says[0].key, 'under the same key');
+  assert.deepEqual(await messageTexts(page), ['said once', 'then this']);
+  const seqs = await page.locator('#messages .msg').evaluateAll((items) => items.map((li) => Number(li.dataset.seq)));
+  assert.deepEqual(seqs, [stored.seq, stored.seq + 1], 'the first copy, once');
+  assert.equal(await page.locator('#messages .msg.pending, #messages .msg.failed').count(), 0);
+  assert.equal(bob.frames.filter((f) => f.type === 'message' && f.text === 'said once').length, 1);
+  const history = await (await fetch(`${fixture.server.httpUrl}/api/channels/resend/messages`)).json();
+  assert.deepEqual(history.messages.map((m) => m.text), ['said once', 'then this']);
+
+  assert.deepEqual(problems.pageErrors, []);
+  await bob.close();
+  await context.close();
 });
