@@ -134,7 +134,8 @@ bool no_change_within(Client& client, std::chrono::milliseconds quiet) {
     auto deadline = std::chrono::steady_clock::now() + quiet;
     for (auto now = std::chrono::steady_clock::now(); now < deadline;
          now = std::chrono::steady_clock::now()) {
-        auto frame = client.next(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+        auto frame =
+            client.next(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
         if (!frame) break;
         auto type = frame->value("type", "");
         if (type == "message" || type == "edited" || type == "deleted" || type == "reaction") {
@@ -164,9 +165,8 @@ json all_messages(Client& client, const std::string& channel, int page) {
 }
 
 std::vector<std::string> unlimited(std::vector<std::string> more) {
-    std::vector<std::string> args = {"--rate-per-sec",  "1000000", "--burst",
-                                     "1000000",         "--command-rate", "1000000",
-                                     "--command-burst", "1000000"};
+    std::vector<std::string> args = {"--rate-per-sec", "1000000", "--burst",         "1000000",
+                                     "--command-rate", "1000000", "--command-burst", "1000000"};
     args.insert(args.end(), more.begin(), more.end());
     return args;
 }

@@ -19,8 +19,7 @@ json say_to(Client& client, const std::string& channel, const std::string& text,
 json edit(Client& client, const std::string& channel, const json& seq, const std::string& text);
 json erase(Client& client, const std::string& channel, const json& seq);  // `delete`
 json react(Client& client, const std::string& channel, const json& seq, const std::string& emoji);
-json unreact(Client& client, const std::string& channel, const json& seq,
-             const std::string& emoji);
+json unreact(Client& client, const std::string& channel, const json& seq, const std::string& emoji);
 
 // The `seq` of an ok, or -1 (and a test failure) when the reply is not an ok with a seq.
 std::int64_t seq_of(const json& reply);

@@ -98,8 +98,7 @@ TEST(LifecycleCommands, AReactionGivenTwiceOrNotGivenChangesNothingAndSendsNoEve
     auto others = unreact(*ann, "lobby", seq, "🎉");  // bob's reaction is not ann's to take back
     EXPECT_EQ(others["type"], "ok") << others.dump();
     EXPECT_FALSE(others.contains("seq")) << others.dump();
-    for (auto* member : {ann.get(), bob.get()})
-        EXPECT_TRUE(no_change_within(*member, 300ms));
+    for (auto* member : {ann.get(), bob.get()}) EXPECT_TRUE(no_change_within(*member, 300ms));
 
     // No seq was used up: the next change takes the next one, and the state is bob's one 🎉.
     EXPECT_EQ(seq_of(react(*ann, "lobby", seq, "🎉")), seq + 2);
@@ -115,7 +114,8 @@ TEST(LifecycleCommands, TheAuthorDeletesItsOwnAndOpsOwnerAndAdminsDeleteOthers) 
     auto boss = signed_up_admin(server, "boss");
     ASSERT_EQ(request(*boss, {{"type", "join"}, {"channel", "team"}})["type"], "joined");
     std::vector<std::int64_t> said;
-    for (int i = 1; i <= 4; ++i) said.push_back(seq_of(say_to(*carl, "team", "carl " + std::to_string(i))));
+    for (int i = 1; i <= 4; ++i)
+        said.push_back(seq_of(say_to(*carl, "team", "carl " + std::to_string(i))));
     auto ann_said = seq_of(say_to(*ann, "team", "from the owner"));
 
     EXPECT_EQ(code_of(erase(*carl, "team", ann_said)), "forbidden");  // a member, not its author

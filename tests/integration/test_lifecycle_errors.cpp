@@ -41,9 +41,9 @@ TEST(LifecycleErrors, OnlyALiveMessageOfTheChannelCanBeChangedOrAnswered) {
     ann->join("lobby");
     ann->join("other");
     bob->join("lobby");
-    auto kept = seq_of(say_to(*ann, "lobby", "kept"));           // 1
+    auto kept = seq_of(say_to(*ann, "lobby", "kept"));            // 1
     auto change = seq_of(edit(*ann, "lobby", kept, "kept too"));  // 2
-    auto gone = seq_of(say_to(*ann, "lobby", "gone"));           // 3
+    auto gone = seq_of(say_to(*ann, "lobby", "gone"));            // 3
     seq_of(erase(*ann, "lobby", gone));                           // 4
     for (int i = 1; i <= 6; ++i) say_to(*ann, "other", "elsewhere " + std::to_string(i));
     bob->next_where([](const json& f) { return f.value("type", "") == "deleted"; });
@@ -133,11 +133,11 @@ TEST(LifecycleErrors, BadEmojiBadSeqsAndATwentyFirstEmojiAreBadRequests) {
     }
     for (const json& bad : {json(0), json(-1), json("1"), json(1.5), json(nullptr)}) {
         expect_codes(every_change(*ann, "lobby", bad), "bad_request", "seq " + bad.dump());
-        EXPECT_EQ(code_of(request(*ann, {{"type", "say"},
-                                         {"channel", "lobby"},
-                                         {"text", "answer"},
-                                         {"reply_to", bad}})),
-                  "bad_request")
+        EXPECT_EQ(
+            code_of(request(
+                *ann,
+                {{"type", "say"}, {"channel", "lobby"}, {"text", "answer"}, {"reply_to", bad}})),
+            "bad_request")
             << "reply_to " << bad.dump();
     }
     expect_codes({request(*ann, {{"type", "edit"}, {"channel", "lobby"}, {"text", "no seq"}}),
