@@ -76,7 +76,7 @@ void set_reaction(json& message, const std::string& emoji, const std::string& ni
 
 }  // namespace
 
-void apply(ChannelState& state, const json& event) {
+void apply_event(ChannelState& state, const json& event) {
     auto type = event.value("type", "");
     if (type == "message") {
         state[event["seq"].get<std::int64_t>()] = event;

@@ -37,7 +37,7 @@ ChannelState state_of_page(const json& messages);
 // text and set edited_ts, a deletion clears text and reactions, reactions are set changes (a nick
 // added when absent, removed when present; an emoji without nicks goes, as does an empty
 // `reactions`). A change to a message the state does not hold is a test failure.
-void apply(ChannelState& state, const json& event);
+void apply_event(ChannelState& state, const json& event);
 // What a page entry says of a message's state, for comparisons: without `channel` and `ts`.
 json comparable(const json& message);
 // Every message of `actual` is in `expected` and the same, and the other way round.
