@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <random>
 #include <set>
 #include <tuple>
@@ -46,6 +47,7 @@ TEST(LifecycleDurability, ChangesSurviveARestartAndADeletedTextLeavesTheFile) {
         seq_of(erase(*ann, "notes", rewritten));
         seq_of(say_to(*ann, "notes", "an answer", kept));
         before = request(*ann, {{"type", "history"}, {"channel", "notes"}})["messages"];
+        ann.reset();  // nobody for the shutdown to wait for
         EXPECT_EQ(server.stop(SIGTERM), 0);
     }
     auto bytes = stored_bytes(dir);
@@ -79,7 +81,7 @@ struct Asked {
 };
 
 // Three clients pipeline says, edits, deletions and reactions in "crash" until `enough` events
-// are acknowledged, then the server is killed with more on the way.
+// are acknowledged, then send more and the server is killed while it stores them.
 class Mix {
   public:
     Mix(ServerProcess& server, std::size_t enough) {
@@ -91,7 +93,10 @@ class Mix {
             for (int c = 0; c < 3; ++c) send_batch(c);
             for (int c = 0; c < 3; ++c) collect(c, 20ms);
         }
-        for (int c = 0; c < 3; ++c) send_batch(c);
+        // A few batches more without waiting, and the kill lands while they are being stored.
+        for (int batch = 0; batch < 4; ++batch)
+            for (int c = 0; c < 3; ++c) send_batch(c);
+        std::this_thread::sleep_for(10ms);
         EXPECT_EQ(server.stop(SIGKILL), 128 + SIGKILL);
         for (int c = 0; c < 3; ++c) collect(c, 300ms);
     }
@@ -188,6 +193,10 @@ TEST(LifecycleDurability, EveryAcknowledgedChangeSurvivesKill9Once) {
         first_text = mix.first_text;
     }
     ASSERT_GE(acked.size(), 300u);
+    std::map<std::string, int> kinds;
+    for (const auto& [seq, asked] : acked) ++kinds[asked.type];
+    for (const char* kind : {"message", "edited", "deleted", "reaction"})
+        EXPECT_GE(kinds[kind], 10) << "too few acknowledged of " << kind;
 
     ServerProcess server{with_data(data)};
     auto checker = guest(server.port(), "checker");
@@ -247,6 +256,10 @@ TEST(LifecycleDurability, EveryAcknowledgedChangeSurvivesKill9Once) {
         if (event["type"] == "message") listed[event["seq"]] = event;
     expect_same_state(rebuilt, listed, "the replay's messages");
     expect_same_state(rebuilt, state_of_page(all_messages(*checker, "crash")), "history pages");
+    std::cout << "kill -9: " << acked.size() << " events acknowledged (" << kinds["message"]
+              << " messages, " << kinds["edited"] << " edits, " << kinds["deleted"]
+              << " deletions, " << kinds["reaction"] << " reactions), " << replay.size()
+              << " stored\n";
 }
 
 }  // namespace
