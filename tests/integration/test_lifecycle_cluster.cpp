@@ -2,6 +2,8 @@
 // through one node reach the other's members in seq order and every node reads the current state.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "lifecycle_support.hpp"
 
 namespace parley::test {
@@ -93,6 +95,54 @@ TEST(LifecycleCluster, ChangesOnOneNodeReachTheOtherInSeqOrderAndEveryNodeReadsT
     ASSERT_EQ(replay.size(), 9u) << replay.dump();
     for (std::size_t i = 0; i < replay.size(); ++i) EXPECT_EQ(replay[i]["seq"], i + 1);
     EXPECT_EQ(replay[8]["type"], "deleted");
+}
+
+TEST(LifecycleCluster, ChangesFromBothNodesAtOnceKeepOneGapFreeOrderEverywhere) {
+    TwoNodes nodes;
+    auto ann = guest(nodes.a->port(), "ann");
+    auto bob = guest(nodes.b->port(), "bob");
+    auto carl = guest(nodes.a->port(), "carl");
+    auto dave = guest(nodes.b->port(), "dave");
+    for (auto* member : {ann.get(), bob.get(), carl.get(), dave.get()}) member->join("busy");
+    auto anns = seq_of(say_to(*ann, "busy", "ann's"));
+    auto bobs = seq_of(say_to(*bob, "busy", "bob's"));
+
+    // Each, through its own node and without waiting, edits its message and reacts to the
+    // other's with 20 distinct emoji.
+    constexpr int rounds = 20;
+    for (int i = 0; i < rounds; ++i) {
+        for (auto [client, own, other] :
+             {std::tuple{ann.get(), anns, bobs}, std::tuple{bob.get(), bobs, anns}}) {
+            client->send(json{{"type", "edit"},
+                              {"channel", "busy"},
+                              {"seq", own},
+                              {"text", "edit " + std::to_string(i)}});
+            client->send(json{{"type", "react"},
+                              {"channel", "busy"},
+                              {"seq", other},
+                              {"emoji", "e" + std::to_string(i)}});
+        }
+    }
+    const std::size_t total = 2 + 4 * rounds;
+    std::vector<std::vector<json>> seen;
+    for (auto* reader : {carl.get(), dave.get()}) {
+        auto events = next_events(*reader, total);
+        for (std::size_t i = 0; i < total; ++i)
+            ASSERT_EQ(events[i]["seq"], i + 1) << "a gap or a repeat: " << events[i].dump();
+        EXPECT_TRUE(no_change_within(*reader, 200ms));
+        seen.push_back(events);
+    }
+    EXPECT_EQ(seen[0], seen[1]) << "the nodes delivered different orders";
+
+    ChannelState state;
+    for (const auto& event : seen[0]) apply_event(state, event);
+    EXPECT_EQ(state[anns]["text"].get<std::string>().rfind("edit ", 0), 0u);
+    EXPECT_EQ(state[bobs]["reactions"].size(), static_cast<std::size_t>(rounds));
+    for (auto* node : {nodes.a.get(), nodes.b.get()}) {
+        auto page = json::parse(http_get(node->port(), "/api/channels/busy/messages").body);
+        expect_same_state(state, state_of_page(page["messages"]),
+                          "node " + std::to_string(node->port()));
+    }
 }
 
 TEST(LifecycleCluster, AnAccountEditsOnAnyNodeWhatItSaidOnAnother) {
