@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <thread>
 
 #include "lifecycle_support.hpp"
 
@@ -174,6 +175,56 @@ TEST(LifecycleHistory, ASinceReplayGivesEveryChangeOnceInSeqOrder) {
     EXPECT_EQ(next, last_seen + 1 + static_cast<std::int64_t>(expected.size()));
     EXPECT_EQ(event_at(*carl, "edited", next)["text"], "new, an answer, edited");
     EXPECT_TRUE(no_change_within(*carl, 200ms));
+}
+
+// A join without since while another member changes messages as fast as it can: the page and
+// the live events after `joined` together give the state, each change once (an edit applied
+// twice, or a reaction given again after being taken back, would show).
+TEST(LifecycleHistory, AJoinDuringAStreamOfChangesMissesNoneAndRepeatsNone) {
+    Lobby lobby;
+    auto& [server, ann, bob] = lobby;
+    std::vector<std::int64_t> said;
+    for (int i = 0; i < 5; ++i)
+        said.push_back(seq_of(say_to(*ann, "lobby", "m" + std::to_string(i))));
+    constexpr int changes = 240;
+    std::thread stream([&] {
+        for (int i = 0; i < changes; ++i) {
+            auto target = said[static_cast<std::size_t>(i) % said.size()];
+            json frame{{"channel", "lobby"}, {"seq", target}, {"id", i}};
+            if (i % 3 == 0) {
+                frame["type"] = "edit";
+                frame["text"] = "v" + std::to_string(i);
+            } else {
+                frame["type"] = i % 3 == 1 ? "react" : "unreact";
+                frame["emoji"] = "e" + std::to_string(i / 3 % 4);
+            }
+            ann->send(frame);
+            if (i % 10 == 9) std::this_thread::sleep_for(1ms);  // spread over the join
+        }
+        for (int i = 0; i < changes; ++i) {
+            auto reply = ann->next_where([&](const json& f) { return f.value("id", -1) == i; });
+            EXPECT_EQ(reply.value("type", ""), "ok") << reply.dump();
+        }
+    });
+    std::this_thread::sleep_for(5ms);
+    auto carl = guest(server.port(), "carl");
+    auto joined = carl->join("lobby");
+    stream.join();
+    auto end = seq_of(say_to(*bob, "lobby", "the end"));  // after the join: carl gets it live
+    auto state = state_of_page(joined["history"]);
+    std::int64_t previous = 0;
+    while (previous < end) {
+        auto event = carl->next_where([](const json& f) {
+            auto type = f.value("type", "");
+            return type == "edited" || type == "reaction" || type == "message" || type == "deleted";
+        });
+        if (previous) {
+            EXPECT_EQ(event["seq"], previous + 1) << event.dump();
+        }
+        previous = event["seq"];
+        apply_event(state, event);
+    }
+    expect_same_state(state_of_page(all_messages(*carl, "lobby")), state, "page and live events");
 }
 
 }  // namespace
