@@ -62,6 +62,24 @@ TEST(LifecycleErrors, OnlyALiveMessageOfTheChannelCanBeChangedOrAnswered) {
     EXPECT_EQ(seq_of(say_to(*ann, "lobby", "answering", kept)), 5);
 }
 
+TEST(LifecycleErrors, AMessageNoLongerRetainedCannotBeChangedOrAnswered) {
+    ServerProcess server{unlimited({"--history-max-per-channel", "3"})};
+    auto ann = guest(server.port(), "ann");
+    ann->join("lobby");
+    for (int i = 1; i <= 6; ++i) say_to(*ann, "lobby", "m" + std::to_string(i));
+    // Pruning runs in the background about once a second: wait until it has.
+    bool pruned = false;
+    for (auto start = std::chrono::steady_clock::now(); !pruned && since(start) < 10s;) {
+        auto page = request(*ann, {{"type", "history"}, {"channel", "lobby"}});
+        pruned = page["messages"].size() == 3u;
+        if (!pruned) std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_TRUE(pruned) << "old messages were not pruned";
+    expect_codes(every_change(*ann, "lobby", 1), "no_such_message", "a pruned message");
+    EXPECT_EQ(code_of(say_to(*ann, "lobby", "answering", 1)), "no_such_message");
+    EXPECT_EQ(seq_of(edit(*ann, "lobby", 6, "m6, kept")), 7);
+}
+
 TEST(LifecycleErrors, OnlyTheAuthorEditsAndAGuestWhoTakesAFreedNickIsNotTheAuthor) {
     ServerProcess server{unlimited()};
     std::unique_ptr<Client> ann;
