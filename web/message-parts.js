@@ -122,7 +122,7 @@ function actions(state, own) {
     bar.append(button);
   };
   add('reply', 'Reply', `Reply to ${state.from}`);
-  add('react', 'React', `React to ${state.from}'s message`);
+  add('react', 'React', own ? 'React to your message' : `React to ${state.from}'s message`);
   if (own) add('edit', 'Edit', 'Edit your message');
   add('delete', 'Delete', own ? 'Delete your message' : `Delete ${state.from}'s message`, own ? '' : 'mod-only');
   return bar;
