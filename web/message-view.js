@@ -3,7 +3,7 @@
 // scroll position of each is kept.
 
 import { dayKey, formatDay, formatFullTime, formatTime, mentions, renderText } from './format.js';
-import { applyChange, messageState } from './parley-changes.js';
+import { CHANGE_TYPES, applyChange, messageState } from './parley-changes.js';
 import { fillQuote, renderMessageParts } from './message-parts.js';
 
 // Messages of one author closer together than this share one header.
@@ -35,7 +35,7 @@ export class MessageView {
   append(messages) {
     let added = 0;
     for (const message of messages) {
-      if (message.type !== undefined && message.type !== 'message') {
+      if (CHANGE_TYPES.has(message.type)) {
         this.applyChange(message);
         continue;
       }
