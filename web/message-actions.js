@@ -10,6 +10,7 @@ import { emojiProblem } from './parley.js';
 import { snippetOf } from './message-parts.js';
 import { openDialog, showDialogError } from './dialogs.js';
 import { loadOlder } from './scrolling.js';
+import { renderHeader } from './header.js';
 
 const COMMON_EMOJI = ['👍', '❤️', '😂', '🎉', '😮', '😢', '👀', '🙏'];
 const HIGHLIGHT_MS = 2500;
@@ -75,7 +76,7 @@ export function saveEdit(channel, edit, text) {
   ui.composer.clearContext();
   if (text === edit.text) return;
   app.client.edit(channel.name, edit.seq, text).catch((err) => {
-    ui.notices.show(describeError(err, { channel: channel.name, limits: app.limits, action: 'edit' }));
+    ui.notices.show(refusal(channel, err, 'edit'));
     // Nothing typed meanwhile: the edit comes back to the box for another try.
     const retryable = err.code !== 'no_such_message' && err.code !== 'forbidden';
     if (retryable && active() === channel && !ui.composer.text() && startEdit(channel, edit.seq)) {
@@ -132,7 +133,17 @@ function touchToggle(event) {
 
 function toggleReaction(channel, seq, emoji, mine) {
   const request = mine ? app.client.unreact(channel.name, seq, emoji) : app.client.react(channel.name, seq, emoji);
-  request.catch((err) => ui.notices.show(describeError(err, { channel: channel.name, action: 'react' })));
+  request.catch((err) => ui.notices.show(refusal(channel, err, 'react')));
+}
+
+// The sentence for a refused change. A `muted` refusal also turns the message box off, as a
+// refused message does.
+function refusal(channel, err, action) {
+  if (err.code === 'muted' && !channel.muted) {
+    channel.muted = true;
+    if (active() === channel) renderHeader();
+  }
+  return describeError(err, { channel: channel.name, limits: app.limits, action });
 }
 
 // Scrolls to the message a reply answers and highlights it, loading older pages until it is
@@ -183,7 +194,7 @@ $('delete-form').addEventListener('submit', async (event) => {
   await inDialog(
     'delete-dialog',
     () => app.client.deleteMessage(channel.name, seq),
-    (err) => describeError(err, { channel: channel.name, action: 'delete' }),
+    (err) => refusal(channel, err, 'delete'),
   );
 });
 
@@ -224,7 +235,7 @@ function react(emoji) {
   inDialog(
     'react-dialog',
     () => app.client.react(channel.name, seq, emoji),
-    (err) => describeError(err, { channel: channel.name, action: 'react' }),
+    (err) => refusal(channel, err, 'react'),
   );
 }
 
