@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { messageTexts, openApp, saveScreenshot, signIn } from './lib/browser.js';
+import { messageTexts, openApp, saveScreenshot, signIn, signUp } from './lib/browser.js';
 import { useParley } from './lib/fixture.js';
 import { connectRaw } from './lib/raw-client.js';
 
@@ -170,6 +170,36 @@ test('reply, edit, react and delete between two pages', async () => {
   await carl.close();
   await ann.context.close();
   await bob.context.close();
+});
+
+test("the owner of a channel deletes someone else's message; a member cannot", async () => {
+  const owner = await openApp(fixture.browser, fixture.server);
+  const ownerPage = owner.page;
+  await signUp(ownerPage, 'dana', 'dana has a long password');
+  await ownerPage.locator('#new-channel').click();
+  await ownerPage.locator('#create-name').fill('club');
+  await ownerPage.locator('#create-button').click();
+  await ownerPage.locator('#conv-title', { hasText: '#club' }).waitFor();
+  await send(ownerPage, 'house rules');
+
+  const guest = await openApp(fixture.browser, fixture.server, { nick: 'eve', path: '#club' });
+  const guestPage = guest.page;
+  await messageWith(guestPage, 'house rules').waitFor();
+  await send(guestPage, 'something rude');
+  // eve may delete only her own; dana, the owner, anyone's.
+  assert.equal(await messageWith(guestPage, 'house rules').getByRole('button', { name: /Delete/ }).count(), 0);
+  assert.equal(await messageWith(guestPage, 'something rude').getByRole('button', { name: /Delete/ }).count(), 1);
+  await clickAction(ownerPage, 'something rude', "Delete eve's message");
+  await ownerPage.locator('#delete-title', { hasText: "Delete eve's message?" }).waitFor();
+  await ownerPage.locator('#delete-dialog button[type="submit"]').click();
+  for (const page of [ownerPage, guestPage]) {
+    await page.locator('#messages .msg.deleted .deleted-text', { hasText: 'message deleted' }).waitFor();
+    assert.deepEqual(await messageTexts(page), ['house rules', 'message deleted']);
+  }
+  assert.deepEqual(owner.problems.pageErrors, []);
+  assert.deepEqual(guest.problems.pageErrors, []);
+  await owner.context.close();
+  await guest.context.close();
 });
 
 // bob's page reaches the server through a WebSocket route the test can cut: its connection drops
