@@ -6,6 +6,7 @@
 
 import { element } from './app-context.js';
 import { formatFullTime, mentions, renderText } from './format.js';
+import { sameNick } from './parley-changes.js';
 
 const SNIPPET_CHARS = 80;
 
@@ -80,14 +81,14 @@ export function snippetOf(text) {
 function reactionChips(state, me) {
   const box = element('div', 'reactions');
   for (const [emoji, nicks] of state.reactions) {
-    const mine = nicks.includes(me);
+    const mine = nicks.some((nick) => sameNick(nick, me));
     const chip = element('button', 'reaction');
     chip.type = 'button';
     chip.dataset.action = 'toggle-reaction';
     chip.dataset.seq = String(state.seq);
     chip.dataset.emoji = emoji;
     chip.setAttribute('aria-pressed', String(mine));
-    const who = listNicks(nicks.map((nick) => (nick === me ? 'you' : nick)));
+    const who = listNicks(nicks.map((nick) => (sameNick(nick, me) ? 'you' : nick)));
     chip.title = `${who} reacted with ${emoji}`;
     chip.setAttribute('aria-label', `${emoji} ${nicks.length}: ${who}. ${mine ? 'Take yours back' : 'Add yours'}`);
     const symbol = element('span', 'reaction-emoji', emoji);

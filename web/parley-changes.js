@@ -64,9 +64,14 @@ export function applyChange(state, event) {
   }
 }
 
+// Reactions are per nick, compared without case, as the server compares them.
+export function sameNick(a, b) {
+  return String(a).toLowerCase() === String(b).toLowerCase();
+}
+
 function toggleReaction(reactions, emoji, nick, on) {
   const nicks = reactions.get(emoji) ?? [];
-  const index = nicks.indexOf(nick);
+  const index = nicks.findIndex((other) => sameNick(other, nick));
   if (on) {
     if (index !== -1) return false;
     reactions.set(emoji, [...nicks, nick]);
