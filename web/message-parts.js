@@ -113,8 +113,11 @@ function actions(state, own) {
   const bar = element('div', 'msg-actions');
   bar.setAttribute('role', 'group');
   bar.setAttribute('aria-label', `Message from ${state.from}`);
+  // The visible label is drawn by CSS from data-label: copying messages (or reading their text)
+  // does not pick up "Reply React Edit Delete"; the accessible name is the aria-label.
   const add = (action, label, aria, extra = '') => {
-    const button = element('button', `msg-action ${extra}`.trim(), label);
+    const button = element('button', `msg-action ${extra}`.trim());
+    button.dataset.label = label;
     button.type = 'button';
     button.dataset.action = action;
     button.dataset.seq = String(state.seq);
