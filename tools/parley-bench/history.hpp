@@ -98,6 +98,7 @@ struct ReadFigures {
     std::uint64_t bytes = 0;
     PageStats content;
     LatencyHistogram latency;
+    LatencyHistogram newest_latency;  // the newest pages alone, also counted in `latency`
     std::map<std::string, std::uint64_t> error_codes;
     double seconds = 0;
 };

@@ -106,6 +106,7 @@ void reader(HistoryRun& run, ReadShared& shared, std::uint32_t index) {
             continue;
         }
         figures.latency.record(took);
+        if (newest) figures.newest_latency.record(took);
         ++figures.pages;
         figures.newest_pages += newest ? 1 : 0;
         figures.bytes += reply.size();
@@ -124,6 +125,7 @@ void reader(HistoryRun& run, ReadShared& shared, std::uint32_t index) {
     total.content.deleted += figures.content.deleted;
     total.content.replies += figures.content.replies;
     total.latency.merge(figures.latency);
+    total.newest_latency.merge(figures.newest_latency);
     for (const auto& [code, count] : figures.error_codes) total.error_codes[code] += count;
 }
 

@@ -76,6 +76,12 @@ void print_read(const Options& options, const ReadFigures& read) {
                 milliseconds(latency.percentile(0.9)).c_str(),
                 milliseconds(latency.percentile(0.99)).c_str(), milliseconds(latency.max()).c_str(),
                 static_cast<unsigned long long>(latency.count()));
+    const auto& newest = read.newest_latency;
+    std::printf("  newest    : p50 %s  p90 %s  p99 %s  max %s  (%llu of them the newest page)\n",
+                milliseconds(newest.percentile(0.5)).c_str(),
+                milliseconds(newest.percentile(0.9)).c_str(),
+                milliseconds(newest.percentile(0.99)).c_str(), milliseconds(newest.max()).c_str(),
+                static_cast<unsigned long long>(newest.count()));
     const auto& c = read.content;
     const double pages = read.pages > 0 ? static_cast<double>(read.pages) : 1;
     std::printf(
