@@ -5,12 +5,15 @@
 import { ParleyError, deferred, dmKey, ownDmKey } from './parley-support.js';
 
 export const sendingMethods = {
-  // Resolves with { seq } once the server has stored the message.
-  say(channel, text) {
+  // Resolves with { seq } once the server has stored the message. `replyTo`: the seq of the
+  // message in the same channel this one answers.
+  say(channel, text, { replyTo } = {}) {
     if (!this._channels.has(channel)) {
       return Promise.reject(new ParleyError('not_member', `Join #${channel} before writing there`));
     }
-    return this._enqueue({ type: 'say', channel, text });
+    const frame = { type: 'say', channel, text };
+    if (replyTo !== undefined && replyTo !== null) frame.reply_to = replyTo;
+    return this._enqueue(frame);
   },
 
   // Resolves with the dm as shown to the sender (the server does not echo it to this connection).

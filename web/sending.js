@@ -1,11 +1,13 @@
 // Sending from the message box: a "sending…" copy shows at once and is replaced by the message
 // when the server has it; one that fails stays in place, marked "not sent", with Retry and
-// Discard.
+// Discard. In reply mode the message answers the quoted one; in edit mode the box's text
+// replaces the edited message's (message-actions.js).
 
 import { active, app, element, isActive, ui } from './app-context.js';
 import { describeError } from './format.js';
 import { scrollToBottom } from './scrolling.js';
 import { renderHeader } from './header.js';
+import { composerMode, endComposerMode, saveEdit } from './message-actions.js';
 
 export function sendFromComposer(text) {
   const target = active();
@@ -16,17 +18,24 @@ export function sendFromComposer(text) {
     ui.notices.show(describeError({ code: 'text_invalid', limit: max, length }));
     return false;
   }
-  send(target, text);
+  const mode = composerMode();
+  if (mode?.kind === 'edit') {
+    saveEdit(target, mode, text);
+    return true;
+  }
+  send(target, text, mode?.kind === 'reply' ? mode.seq : null);
+  endComposerMode();
   return true;
 }
 
-function send(target, text) {
-  const item = target.view.addPending(text);
+function send(target, text, replyTo = null) {
+  const item = target.view.addPending(text, replyTo);
   if (app.client.state !== 'open') item.querySelector('.send-status').textContent = 'will send when back online';
-  const entry = { element: item, text, seq: null };
+  const entry = { element: item, text, seq: null, replyTo };
   target.pending.push(entry);
   if (isActive(target)) scrollToBottom();
-  const sending = target.kind === 'channel' ? app.client.say(target.name, text) : app.client.dm(target.name, text);
+  const sending =
+    target.kind === 'channel' ? app.client.say(target.name, text, { replyTo }) : app.client.dm(target.name, text);
   sending.then(
     (reply) => {
       // Stored, so not muted (any more): a Retry after an unmute turns the message box back on.
@@ -69,7 +78,8 @@ function markFailed(target, entry, err) {
   retry.type = 'button';
   retry.addEventListener('click', () => {
     item.remove();
-    send(target, entry.text);
+    // The message it answered is gone: sent again, it is a plain message.
+    send(target, entry.text, err.code === 'no_such_message' ? null : entry.replyTo);
   });
   const discard = element('button', 'link-button', 'Discard');
   discard.type = 'button';

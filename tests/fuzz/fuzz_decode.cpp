@@ -54,6 +54,19 @@ void check(const Command& command, const DecodeLimits& limits) {
         require(is_valid_nick(dm->to));
         require_text(dm->text, limits);
     }
+    if (const auto* say = std::get_if<Say>(&command)) require(say->reply_to >= 0);
+    if (const auto* edit = std::get_if<Edit>(&command)) {
+        require(is_valid_channel(edit->channel) && edit->seq >= 1);
+        require_text(edit->text, limits);
+    }
+    if (const auto* removal = std::get_if<Delete>(&command))
+        require(is_valid_channel(removal->channel) && removal->seq >= 1);
+    if (const auto* react = std::get_if<React>(&command)) {
+        require(is_valid_channel(react->channel) && react->seq >= 1);
+        require(is_valid_emoji(react->emoji));
+        require(!react->emoji.empty() && react->emoji.size() <= max_emoji_bytes);
+        for (unsigned char c : react->emoji) require(c > ' ' && c != 0x7F);
+    }
     if (const auto* reg = std::get_if<Register>(&command)) {
         require(is_valid_nick(reg->nick));
         require_password(reg->password);

@@ -97,6 +97,12 @@ class FakeHistory final : public storage::History {
             done({true, message});
         });
     }
+    // Takes every change, unchecked: the hub parts' tests are about ordering, not the rules
+    // storage applies (test_sqlite_changes and the integration tests cover those).
+    bool change(model::ChatMessage event, bool,
+                std::function<void(storage::AppendResult)> done) override {
+        return append(std::move(event), std::move(done));
+    }
     bool append_dm(model::DirectMessage message,
                    std::function<void(storage::DmAppendResult)> done) override {
         return queue([message, done] { done({true, message, false}); });

@@ -21,6 +21,35 @@ TEST(BusEvent, AMessageSplicedAroundItsSeqDecodesToTheSameMessage) {
     EXPECT_EQ(message->message.ts, m.ts);
 }
 
+TEST(BusEvent, ChangesAndRepliesKeepTheirFields) {
+    model::ChatMessage reply{"lobby", 0, "bob", "yes", 5};
+    reply.reply_to = 3;
+    model::ChatMessage reaction{"lobby", 0, "ann", "", 6};
+    reaction.type = model::EventType::reaction;
+    reaction.target = 3;
+    reaction.emoji = "👍";
+    reaction.on = false;
+    model::ChatMessage edit{"lobby", 0, "ann", "fixed", 7};
+    edit.type = model::EventType::edited;
+    edit.target = 2;
+    for (const auto& m : {reply, reaction, edit}) {
+        auto [prefix, suffix] = bus::message_event_parts(m);
+        auto event = bus::decode(prefix + "9" + suffix);
+        ASSERT_TRUE(event);
+        const auto& back = std::get<bus::Message>(*event).message;
+        EXPECT_EQ(back.type, m.type);
+        EXPECT_EQ(back.target, m.target);
+        EXPECT_EQ(back.reply_to, m.reply_to);
+        EXPECT_EQ(back.emoji, m.emoji);
+        EXPECT_EQ(back.on, m.on);
+        EXPECT_EQ(back.text, m.text);
+    }
+    // A change without a target, or of a kind no node knows, is not trusted.
+    EXPECT_FALSE(bus::decode(R"({"k":"m","s":9,"c":"l","f":"a","t":"","ts":1,"y":"e"})"));
+    EXPECT_FALSE(bus::decode(R"({"k":"m","s":9,"c":"l","f":"a","t":"","ts":1,"y":"z","g":2})"));
+    EXPECT_FALSE(bus::decode(R"({"k":"m","s":9,"c":"l","f":"a","t":"","ts":1,"y":"r","g":2})"));
+}
+
 TEST(BusEvent, ADmCarriesTheRecipientRedisNamesAndTheSendingSession) {
     model::DirectMessage m{"bob", "ann", "psst", 5, "s-7"};
     auto [prefix, suffix] = bus::dm_event_parts(m);

@@ -4,40 +4,19 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <filesystem>
 #include <future>
 #include <thread>
 
+#include "sqlite_place.hpp"
 #include "storage/sqlite_history.hpp"
 
 namespace parley::storage {
 namespace {
 
 using namespace std::chrono_literals;
-namespace fs = std::filesystem;
 
 // Generous: only a read stuck behind a busy writer (or the reverse) makes a test wait this long.
 constexpr auto patience = 5s;
-
-// A database file in a folder of its own, removed afterwards; or ":memory:".
-class Place {
-  public:
-    explicit Place(bool on_disk) {
-        if (!on_disk) return;
-        static std::atomic<int> next{0};
-        folder_ = fs::temp_directory_path() / ("parley-sqlite-test-" + std::to_string(::getpid()) +
-                                               "-" + std::to_string(next++));
-        fs::create_directories(folder_);
-    }
-    ~Place() {
-        std::error_code ec;
-        if (!folder_.empty()) fs::remove_all(folder_, ec);
-    }
-    std::string path() const { return folder_.empty() ? ":memory:" : (folder_ / "h.db").string(); }
-
-  private:
-    fs::path folder_;
-};
 
 class SqliteHistoryTest : public ::testing::TestWithParam<bool> {
   protected:

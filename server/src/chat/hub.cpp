@@ -21,8 +21,8 @@ Hub::Hub(boost::asio::any_io_executor executor, HubOptions options, Services ser
       fan_out_(channels_, services.history, services.metrics, options_),
       membership_(options_, channels_, fan_out_, presence_, services.history, services.directory,
                   authority_cache_, cluster, replies_),
-      speech_(executor, channels_, authority_cache_, fan_out_, services.history, cluster, replies_,
-              services.metrics),
+      speech_(executor, channels_, authority_cache_, nicks_, fan_out_, services.history, cluster,
+              replies_, services.metrics),
       reads_(options_, channels_, authority_cache_, services.history, replies_),
       authority_(options_, services.directory, authority_cache_, nicks_, channels_, membership_,
                  replies_, cluster),
@@ -64,6 +64,18 @@ void Hub::leave(const ParticipantPtr& p, const protocol::RequestId& id,
 void Hub::say(const ParticipantPtr& p, const protocol::RequestId& id, const protocol::Say& say) {
     auto nick = identified_nick(p, id);
     if (!nick.empty()) speech_.say(p, id, nick, say);
+}
+
+void Hub::change(const ParticipantPtr& p, const protocol::RequestId& id,
+                 const protocol::Command& command) {
+    auto nick = identified_nick(p, id);
+    if (nick.empty()) return;
+    if (auto* edit = std::get_if<protocol::Edit>(&command))
+        speech_.edit(p, id, nick, *edit);
+    else if (auto* request = std::get_if<protocol::Delete>(&command))
+        speech_.remove(p, id, nick, *request);
+    else if (auto* react = std::get_if<protocol::React>(&command))
+        speech_.react(p, id, nick, *react);
 }
 
 void Hub::typing(const ParticipantPtr& p, const protocol::RequestId& id,

@@ -33,7 +33,7 @@ namespace parley::chat {
 //   ChannelDirectory  the channels with members here (each a Channel with its Sequencer)
 //   AuthorityCache    channels' owners, roles, privacy, bans and mutes, as stored
 //   Membership        joining (checked, history first, then live) and leaving
-//   Speech            say and typing
+//   Speech            say, typing, and edits, deletions and reactions
 //   ChannelReads      history, who and channels, private channels for their members only
 //   Authority         create, role, topic, invite, kick, ban, mute
 //   FanOut            committed messages and typing to members, in seq order, exactly once
@@ -86,6 +86,9 @@ class Hub {
     void channels(const ParticipantPtr& p, const protocol::RequestId& id);
     void typing(const ParticipantPtr& p, const protocol::RequestId& id,
                 const protocol::Typing& typing);
+    // edit, delete, react and unreact.
+    void change(const ParticipantPtr& p, const protocol::RequestId& id,
+                const protocol::Command& command);
     // create, role, topic, invite and the moderation commands.
     void authority(const ParticipantPtr& p, const protocol::RequestId& id,
                    const protocol::Command& command);

@@ -1,6 +1,7 @@
 #include "chat/membership.hpp"
 
 #include "chat/rules.hpp"
+#include "storage/message_state.hpp"
 
 namespace parley::chat {
 
@@ -127,6 +128,7 @@ void Membership::answer_already_member(const ParticipantPtr& p, const protocol::
 
 void Membership::read_history(Pending join, std::optional<std::int64_t> since) {
     const auto& name = join.channel->name();
+    join.page = !since;
     auto done = [this, join](storage::Page page) { activate(join, std::move(page)); };
     bool queued = since ? history_.since(name, *since, options_.since_cap, done)
                         : history_.recent(name, options_.join_history, done);
@@ -160,9 +162,14 @@ void Membership::activate(Pending join, storage::Page page) {
             } else {
                 first.gap = first.gap || rest.gap;
                 first.head_seq = rest.head_seq;
-                for (auto& message : rest.messages)
-                    if (first.messages.empty() || message.seq > first.messages.back().seq)
-                        first.messages.push_back(std::move(message));
+                // A page shows messages as they are now: the changes made since it was read
+                // apply to it. A replay lists them as they come.
+                for (auto& event : rest.messages) {
+                    if (join.page)
+                        storage::apply_to_page(first.messages, std::move(event));
+                    else if (first.messages.empty() || event.seq > first.messages.back().seq)
+                        first.messages.push_back(std::move(event));
+                }
             }
             activate(std::move(join), std::move(first));
         };

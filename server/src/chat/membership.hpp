@@ -52,6 +52,7 @@ class Membership {
         ChannelPtr channel;
         std::uint64_t ticket;
         AuthorityPtr authority;  // who may do what there, for `joined`
+        bool page = false;       // its history is a page (messages only), not a since replay
     };
     // Past the authority check: the member goes in pending, and its history is read.
     void enter(Pending pending, const std::string& name, const std::string& nick,

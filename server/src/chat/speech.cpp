@@ -9,7 +9,8 @@ namespace parley::chat {
 using protocol::ErrorCode;
 
 void Speech::unless_muted(const ParticipantPtr& p, const protocol::RequestId& id,
-                          const std::string& channel, std::function<void()> then) {
+                          const std::string& channel,
+                          std::function<void(const AuthorityPtr&)> then) {
     // The member's channel was read when it joined: this is nearly always from memory.
     authority_.get(channel, [=, this](Expected<AuthorityPtr> authority, bool busy) {
         if (!authority) {
@@ -18,48 +19,126 @@ void Speech::unless_muted(const ParticipantPtr& p, const protocol::RequestId& id
         }
         if (is_muted(**authority, identity_of(*p)))
             return replies_.fail(p, id, ErrorCode::muted, "you are muted in " + channel);
-        then();
+        then(*authority);
     });
 }
 
 void Speech::say(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
                  const protocol::Say& say) {
-    if (!HubAccess::state(*p).in_channel(say.channel)) {
-        replies_.fail(p, id, ErrorCode::not_member,
-                      "join " + say.channel + " before saying anything");
-        return;
-    }
     model::ChatMessage message{say.channel, 0, nick, say.text, model::now_millis()};
-    unless_muted(p, id, say.channel, [=, this] { store(p, id, message); });
+    message.reply_to = say.reply_to;
+    speak(p, id, std::move(message));
 }
 
-void Speech::store(const ParticipantPtr& p, const protocol::RequestId& id,
-                   model::ChatMessage message) {
+void Speech::edit(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
+                  const protocol::Edit& edit) {
+    model::ChatMessage event{edit.channel, 0, nick, edit.text, model::now_millis()};
+    event.type = model::EventType::edited;
+    event.target = edit.seq;
+    speak(p, id, std::move(event));
+}
+
+void Speech::remove(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
+                    const protocol::Delete& request) {
+    model::ChatMessage event{request.channel, 0, nick, {}, model::now_millis()};
+    event.type = model::EventType::deleted;
+    event.target = request.seq;
+    speak(p, id, std::move(event));
+}
+
+void Speech::react(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
+                   const protocol::React& react) {
+    model::ChatMessage event{react.channel, 0, nick, {}, model::now_millis()};
+    event.type = model::EventType::reaction;
+    event.target = react.seq;
+    event.emoji = react.emoji;
+    event.on = react.on;
+    speak(p, id, std::move(event));
+}
+
+void Speech::speak(const ParticipantPtr& p, const protocol::RequestId& id,
+                   model::ChatMessage event) {
+    const auto& channel = event.channel;
+    if (!HubAccess::state(*p).in_channel(channel)) {
+        replies_.fail(p, id, ErrorCode::not_member, "join " + channel + " before saying anything");
+        return;
+    }
+    // Who may edit it later: the identity that holds the nick (an account, or this stay of a
+    // guest), not just the nick, which a stranger can take once a guest has left.
+    auto holder = nicks_.holder(model::nick_key(event.from));
+    if (!holder) return;  // gone meanwhile
+    event.author = holder->identity;
+    unless_muted(p, id, channel, [=, this](const AuthorityPtr& authority) {
+        bool may_delete_any = event.type == model::EventType::deleted &&
+                              rank_in(*authority, identity_of(*p)) >= Rank::op;
+        store(p, id, event, may_delete_any);
+    });
+}
+
+void Speech::store(const ParticipantPtr& p, const protocol::RequestId& id, model::ChatMessage event,
+                   bool may_delete_any) {
     auto received = std::chrono::steady_clock::now();
+    auto type = event.type;
     auto stored = [this, p, id, received](storage::AppendResult result) {
+        const auto& event = result.message;
+        switch (result.refused) {
+            case storage::Refusal::none:
+                break;
+            case storage::Refusal::unchanged:
+                // Nothing to tell anyone: the reaction was already as asked.
+                if (id) replies_.send(p, protocol::encode_ok(id, std::nullopt));
+                return;
+            case storage::Refusal::no_such_message:
+                return replies_.fail(
+                    p, id, ErrorCode::no_such_message,
+                    "no message " +
+                        std::to_string(event.type == model::EventType::message ? event.reply_to
+                                                                               : event.target) +
+                        " in " + event.channel);
+            case storage::Refusal::forbidden:
+                return replies_.fail(p, id, ErrorCode::forbidden,
+                                     event.type == model::EventType::edited
+                                         ? "only its author may edit a message"
+                                         : "only its author or the channel's ops may delete "
+                                           "a message");
+            case storage::Refusal::too_many_reactions:
+                return replies_.fail(p, id, ErrorCode::bad_request,
+                                     "a message has at most " +
+                                         std::to_string(model::max_reactions_per_message) +
+                                         " different reactions");
+        }
         if (!result.committed) {
             replies_.fail(p, id, ErrorCode::unavailable,
                           "the message could not be stored, try again");
             return;
         }
-        auto seq = result.message.seq;
-        // In a cluster the message comes back through Redis like everyone else's. Here it
-        // fans out on an io thread rather than storage's, so channels fan out in parallel;
-        // each channel's sequencer keeps its order.
+        auto seq = event.seq;
+        auto type = event.type;  // `event` is moved to the fan-out below
+        bool is_message = type == model::EventType::message;
+        // In a cluster the event comes back through Redis like everyone else's. Here it fans
+        // out on an io thread rather than storage's, so channels fan out in parallel; each
+        // channel's sequencer keeps its order.
         if (!cluster_)
-            boost::asio::post(executor_, [this, message = std::move(result.message)]() mutable {
-                fan_out_.deliver(std::move(message));
+            boost::asio::post(executor_, [this, event = std::move(result.message)]() mutable {
+                fan_out_.deliver(std::move(event));
             });
         if (id) replies_.send(p, protocol::encode_ok(id, seq));
-        metrics_.say_to_ok_seconds.observe(
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count());
+        if (!is_message)
+            metrics_.message_changes_total[static_cast<std::size_t>(type) - 1].fetch_add(
+                1, std::memory_order_relaxed);
+        else
+            metrics_.say_to_ok_seconds.observe(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count());
     };
-    if (!history_.append(std::move(message), std::move(stored))) replies_.busy(p, id);
+    bool queued = type == model::EventType::message
+                      ? history_.append(std::move(event), std::move(stored))
+                      : history_.change(std::move(event), may_delete_any, std::move(stored));
+    if (!queued) replies_.busy(p, id);
 }
 
 void Speech::typing(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
                     const protocol::Typing& typing) {
-    unless_muted(p, id, typing.channel, [=, this] {
+    unless_muted(p, id, typing.channel, [=, this](const AuthorityPtr&) {
         auto channel = channels_.find(typing.channel);
         std::unique_lock<std::mutex> lock;
         if (channel) lock = std::unique_lock(channel->mutex);

@@ -6,21 +6,28 @@
 #include "chat/channel_directory.hpp"
 #include "chat/cluster_link.hpp"
 #include "chat/fan_out.hpp"
+#include "chat/nick_registry.hpp"
 #include "chat/replies.hpp"
 #include "metrics/metrics.hpp"
 #include "storage/history.hpp"
 
 namespace parley::chat {
 
-// Speaking in a channel: `say` (stored, acknowledged once durable, then fanned out) and `typing`
-// (fanned out, never stored). Both need a member who is not muted there.
+// Speaking in a channel: `say` (stored, acknowledged once durable, then fanned out), `typing`
+// (fanned out, never stored), and changing what was said: `edit`, `delete`, `react` and
+// `unreact`, each stored as an event of its own under the channel's next seq and fanned out as
+// a message is. All need a member who is not muted there. Storage checks a change against its
+// target (live? the author's? a reaction already given?) as it stores it, so two changes racing
+// on one message, here or on two nodes, are judged in seq order.
 class Speech {
   public:
     Speech(boost::asio::any_io_executor executor, ChannelDirectory& channels,
-           AuthorityCache& authority, FanOut& fan_out, storage::History& history,
-           ClusterLink* cluster, const Replies& replies, metrics::Metrics& metrics)
+           AuthorityCache& authority, NickRegistry& nicks, FanOut& fan_out,
+           storage::History& history, ClusterLink* cluster, const Replies& replies,
+           metrics::Metrics& metrics)
         : executor_(executor),
           channels_(channels),
+          nicks_(nicks),
           authority_(authority),
           fan_out_(fan_out),
           history_(history),
@@ -32,15 +39,29 @@ class Speech {
              const protocol::Say& say);
     void typing(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
                 const protocol::Typing& typing);
+    // edit: the author only. delete: the author, the channel's ops and owner, admins.
+    // react and unreact: any member.
+    void edit(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
+              const protocol::Edit& edit);
+    void remove(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
+                const protocol::Delete& request);
+    void react(const ParticipantPtr& p, const protocol::RequestId& id, const std::string& nick,
+               const protocol::React& react);
 
   private:
-    // Calls `then` unless the connection is muted in the channel (answered `muted`).
+    // Calls `then` with the channel's authority unless the connection is muted in the channel
+    // (answered `muted`).
     void unless_muted(const ParticipantPtr& p, const protocol::RequestId& id,
-                      const std::string& channel, std::function<void()> then);
-    void store(const ParticipantPtr& p, const protocol::RequestId& id, model::ChatMessage message);
+                      const std::string& channel, std::function<void(const AuthorityPtr&)> then);
+    // A message or a change from a member of the channel: checks membership and the mute, then
+    // stores it with the sender's identity as its author.
+    void speak(const ParticipantPtr& p, const protocol::RequestId& id, model::ChatMessage event);
+    void store(const ParticipantPtr& p, const protocol::RequestId& id, model::ChatMessage event,
+               bool may_delete_any);
 
     boost::asio::any_io_executor executor_;
     ChannelDirectory& channels_;
+    NickRegistry& nicks_;
     AuthorityCache& authority_;
     FanOut& fan_out_;
     storage::History& history_;

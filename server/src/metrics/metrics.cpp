@@ -102,6 +102,12 @@ std::string Metrics::render_prometheus() const {
            "channel messages queued to channel members", deliveries_total);
     single(out, "parley_messages_stored_total", "counter", "channel messages committed",
            messages_stored_total);
+    header(out, "parley_message_changes_total", "counter",
+           "edits, deletions and reactions committed, by type");
+    static constexpr const char* change_types[] = {"edited", "deleted", "reaction"};
+    for (std::size_t i = 0; i < message_changes_total.size(); ++i)
+        out += std::string("parley_message_changes_total{type=\"") + change_types[i] + "\"} " +
+               std::to_string(message_changes_total[i].load(relaxed)) + "\n";
     single(out, "parley_dms_total", "counter", "direct messages committed", dms_total);
     single(out, "parley_slow_consumers_total", "counter", "connections closed 1013 for not reading",
            slow_consumers_total);

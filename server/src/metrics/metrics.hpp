@@ -45,6 +45,8 @@ struct Metrics {
     std::atomic<std::uint64_t> socket_writes_total{0};  // writes that carried those bytes
     std::atomic<std::uint64_t> deliveries_total{0};     // channel messages queued to members
     std::atomic<std::uint64_t> messages_stored_total{0};
+    // Changes committed, by kind: edited, deleted, reaction (model::EventType minus one).
+    std::array<std::atomic<std::uint64_t>, 3> message_changes_total{};
     std::atomic<std::uint64_t> dms_total{0};
     std::atomic<std::uint64_t> slow_consumers_total{0};
     std::atomic<std::uint64_t> failed_logins_total{0};   // wrong passwords (and no such account)

@@ -2,17 +2,45 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace parley::model {
 
-// A channel message as stored and as every member sees it. `seq` is assigned by storage.
+// What a channel event is. Messages and the changes to them share the channel's one sequence
+// of seqs, so `since` recovery replays changes exactly as it replays messages.
+enum class EventType : std::uint8_t { message, edited, deleted, reaction };
+
+// One emoji on a message and the nicks that gave it, in the order they did.
+struct Reaction {
+    std::string emoji;
+    std::vector<std::string> nicks;
+};
+
+// A channel event as stored and as every member sees it: a message, or a change to one (its
+// `target`). `seq` is assigned by storage. For `deleted`, `from` is who deleted it.
 struct ChatMessage {
     std::string channel;
     std::int64_t seq = 0;
     std::string from;
-    std::string text;
+    std::string text;     // message, edited; erased (empty) once the message is deleted
     std::int64_t ts = 0;  // milliseconds since the Unix epoch
+    EventType type = EventType::message;
+    std::int64_t target = 0;    // edited, deleted, reaction: the message they change
+    std::int64_t reply_to = 0;  // message: the message it answers (0: none)
+    std::string emoji = {};     // reaction
+    bool on = true;             // reaction: given (true) or taken back
+    // Who sent it, beyond the nick (see DirectMessage): only that identity may edit a message.
+    // Stored, never sent. For a change, the identity asking for it.
+    std::string author = {};
+    // A message's current state, as history pages show it (never on a live `message`).
+    std::int64_t edited_ts = 0;  // 0: never edited
+    bool deleted = false;
+    std::vector<Reaction> reactions = {};
 };
+
+// The most distinct emoji one message carries.
+inline constexpr std::size_t max_reactions_per_message = 20;
 
 struct DirectMessage {
     std::string from;

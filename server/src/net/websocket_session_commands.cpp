@@ -97,6 +97,10 @@ void WebSocketSession::handle_frame(std::string_view text) {
                                std::is_same_v<T, protocol::Invite> ||
                                std::is_same_v<T, protocol::Moderate>)
                 hub.authority(self, id, command);
+            else if constexpr (std::is_same_v<T, protocol::Edit> ||
+                               std::is_same_v<T, protocol::Delete> ||
+                               std::is_same_v<T, protocol::React>)
+                hub.change(self, id, command);
         },
         command);
 }

@@ -38,6 +38,7 @@ struct Leave {
 struct Say {
     std::string channel;
     std::string text;
+    std::int64_t reply_to = 0;  // the seq of the message it answers; 0: none
 };
 struct Dm {
     std::string to;
@@ -97,12 +98,30 @@ struct Moderate {
     std::string reason;  // kick and ban only; may be empty
 };
 
-using Command =
-    std::variant<Hello, Join, Leave, Say, Dm, HistoryQuery, Who, ListChannels, Typing, Ping,
-                 Register, ChangePassword, CreateChannel, SetRole, SetTopic, Invite, Moderate>;
+// A message's lifecycle: edit, delete, react and unreact name a message by its seq.
+struct Edit {
+    std::string channel;
+    std::int64_t seq = 0;
+    std::string text;
+};
+struct Delete {
+    std::string channel;
+    std::int64_t seq = 0;
+};
+struct React {
+    std::string channel;
+    std::int64_t seq = 0;
+    std::string emoji;
+    bool on = true;  // react; false: unreact
+};
+
+using Command = std::variant<Hello, Join, Leave, Say, Dm, HistoryQuery, Who, ListChannels, Typing,
+                             Ping, Register, ChangePassword, CreateChannel, SetRole, SetTopic,
+                             Invite, Moderate, Edit, Delete, React>;
 
 inline constexpr std::size_t max_topic_chars = 300;
 inline constexpr std::size_t max_reason_chars = 300;
+inline constexpr std::size_t max_emoji_bytes = 32;
 
 std::string_view to_string(Role role);
 std::string_view to_string(Sanction action);
@@ -123,6 +142,13 @@ Decoded decode(std::string_view frame, const DecodeLimits& limits);
 // The accounts and channel authority commands; nothing when `type` is none of them.
 std::optional<Expected<Command, Error>> decode_authority(const std::string& type,
                                                          const nlohmann::json& object);
+// edit, delete, react and unreact; nothing when `type` is none of them.
+std::optional<Expected<Command, Error>> decode_lifecycle(const std::string& type,
+                                                         const nlohmann::json& object,
+                                                         const DecodeLimits& limits);
+// 1 to 32 bytes of UTF-8 (already checked by the JSON parser) with no whitespace or control
+// character: one emoji, or a short code a client shows as one.
+bool is_valid_emoji(std::string_view emoji);
 
 bool is_valid_nick(std::string_view nick);
 bool is_valid_channel(std::string_view channel);

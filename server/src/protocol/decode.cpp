@@ -46,7 +46,9 @@ Expected<Command, Error> decode_body(const std::string& type, const json& object
         if (!channel) return std::move(channel).error();
         auto text = read_text(object, limits);
         if (!text) return std::move(text).error();
-        return Command{Say{*std::move(channel), *std::move(text)}};
+        auto reply_to = read_optional_seq(object, "reply_to", 1);
+        if (!reply_to) return std::move(reply_to).error();
+        return Command{Say{*std::move(channel), *std::move(text), reply_to->value_or(0)}};
     }
     if (type == "dm") {
         auto to = read_string(object, "to");
@@ -70,6 +72,7 @@ Expected<Command, Error> decode_body(const std::string& type, const json& object
     if (type == "typing") return channel_command<Typing>(object);
     if (type == "ping") return Command{Ping{}};
     if (auto command = decode_authority(type, object)) return *std::move(command);
+    if (auto command = decode_lifecycle(type, object, limits)) return *std::move(command);
     return Error{ErrorCode::unknown_type, "unknown type: " + type.substr(0, 32)};
 }
 
@@ -119,8 +122,11 @@ std::size_t count_code_points(std::string_view text) {
 }
 
 bool is_rate_limited(const Command& command) {
+    // An edit or a reaction reaches every member as a `say` does. A delete does not count: an
+    // op clearing a flood must not run out of rate.
     return std::holds_alternative<Say>(command) || std::holds_alternative<Dm>(command) ||
-           std::holds_alternative<Typing>(command);
+           std::holds_alternative<Typing>(command) || std::holds_alternative<Edit>(command) ||
+           std::holds_alternative<React>(command);
 }
 
 }  // namespace parley::protocol

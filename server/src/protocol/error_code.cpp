@@ -50,6 +50,8 @@ std::string_view to_string(ErrorCode code) {
             return "banned";
         case ErrorCode::muted:
             return "muted";
+        case ErrorCode::no_such_message:
+            return "no_such_message";
     }
     return "unknown";
 }

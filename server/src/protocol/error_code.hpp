@@ -31,6 +31,8 @@ enum class ErrorCode {
     forbidden,
     banned,
     muted,
+    // a message's lifecycle
+    no_such_message,
 };
 
 inline constexpr ErrorCode all_error_codes[] = {
@@ -57,6 +59,7 @@ inline constexpr ErrorCode all_error_codes[] = {
     ErrorCode::forbidden,
     ErrorCode::banned,
     ErrorCode::muted,
+    ErrorCode::no_such_message,
 };
 
 std::string_view to_string(ErrorCode code);

@@ -19,9 +19,47 @@ json reply(const char* type, const RequestId& id) {
     return object;
 }
 
-json message_json(const model::ChatMessage& message) {
-    return json{{"type", "message"},    {"channel", message.channel}, {"seq", message.seq},
-                {"from", message.from}, {"text", message.text},       {"ts", message.ts}};
+// A message as it was said (live) or as it is now (stored: edits, deletion and reactions
+// applied), or a change to one.
+json message_json(const model::ChatMessage& m) {
+    using model::EventType;
+    json object{{"channel", m.channel}, {"seq", m.seq}, {"ts", m.ts}};
+    switch (m.type) {
+        case EventType::message:
+            object["type"] = "message";
+            object["from"] = m.from;
+            if (m.deleted)
+                object["deleted"] = true;
+            else
+                object["text"] = m.text;
+            if (m.reply_to) object["reply_to"] = m.reply_to;
+            if (m.edited_ts) object["edited_ts"] = m.edited_ts;
+            if (!m.reactions.empty()) {
+                json reactions = json::object();
+                for (const auto& reaction : m.reactions) reactions[reaction.emoji] = reaction.nicks;
+                object["reactions"] = std::move(reactions);
+            }
+            break;
+        case EventType::edited:
+            object["type"] = "edited";
+            object["target"] = m.target;
+            object["from"] = m.from;
+            object["text"] = m.text;
+            break;
+        case EventType::deleted:
+            object["type"] = "deleted";
+            object["target"] = m.target;
+            object["by"] = m.from;
+            break;
+        case EventType::reaction:
+            object["type"] = "reaction";
+            object["target"] = m.target;
+            object["from"] = m.from;
+            object["emoji"] = m.emoji;
+            object["on"] = m.on;
+            break;
+    }
+    return object;
 }
 
 json dm_json(const model::DirectMessage& message) {

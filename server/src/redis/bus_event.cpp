@@ -35,8 +35,19 @@ bool read(const json& object, const char* key, T& out) {
 }  // namespace
 
 std::pair<std::string, std::string> message_event_parts(const model::ChatMessage& m) {
-    return around_first_field(
-        "s", json{{"k", "m"}, {"c", m.channel}, {"f", m.from}, {"t", m.text}, {"ts", m.ts}});
+    using model::EventType;
+    json event{{"k", "m"}, {"c", m.channel}, {"f", m.from}, {"t", m.text}, {"ts", m.ts}};
+    if (m.reply_to) event["r"] = m.reply_to;
+    // A change: its type (y), its target (g), and for a reaction its emoji and direction.
+    if (m.type != EventType::message) {
+        event["y"] = m.type == EventType::edited ? "e" : m.type == EventType::deleted ? "d" : "r";
+        event["g"] = m.target;
+    }
+    if (m.type == EventType::reaction) {
+        event["e"] = m.emoji;
+        event["o"] = m.on;
+    }
+    return around_first_field("s", event);
 }
 
 std::pair<std::string, std::string> dm_event_parts(const model::DirectMessage& m) {
@@ -76,9 +87,23 @@ std::optional<Event> decode(std::string_view payload) {
     if (kind == "m") {
         Message e;
         auto& m = e.message;
-        if (read(object, "s", m.seq) && read(object, "c", m.channel) && read(object, "f", m.from) &&
-            read(object, "t", m.text) && read(object, "ts", m.ts) && m.seq > 0)
-            return e;
+        if (!(read(object, "s", m.seq) && read(object, "c", m.channel) &&
+              read(object, "f", m.from) && read(object, "t", m.text) && read(object, "ts", m.ts) &&
+              m.seq > 0))
+            return std::nullopt;
+        read(object, "r", m.reply_to);
+        std::string type;
+        if (!read(object, "y", type)) return e;
+        using model::EventType;
+        if (type == "e")
+            m.type = EventType::edited;
+        else if (type == "d")
+            m.type = EventType::deleted;
+        else if (type == "r" && read(object, "e", m.emoji) && read(object, "o", m.on))
+            m.type = EventType::reaction;
+        else
+            return std::nullopt;
+        if (read(object, "g", m.target) && m.target > 0) return e;
     } else if (kind == "d") {
         Dm e;
         auto& m = e.message;

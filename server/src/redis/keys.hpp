@@ -18,9 +18,13 @@ inline std::string node(const std::string& id) {
 inline std::string seq(const std::string& channel) {
     return "parley:seq:" + channel;
 }
-// Stream: the channel's messages, entry id `<seq>-0`.
+// Stream: the channel's events, entry id `<seq>-0`.
 inline std::string log(const std::string& channel) {
     return "parley:log:" + channel;
+}
+// Hash: the channel's messages' current state and its edits' texts (redis_channel_scripts.hpp).
+inline std::string state(const std::string& channel) {
+    return "parley:state:" + channel;
 }
 // Hash: "<node>\t<nick>" -> 1 for every nick present in the channel on some node.
 inline std::string members(const std::string& channel) {

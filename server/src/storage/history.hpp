@@ -18,9 +18,21 @@ struct Page {
     bool channel_exists = true;  // false: the channel has never had a message
 };
 
+// Why storage turned an event down, having checked it against what it holds.
+enum class Refusal {
+    none,
+    no_such_message,     // the target (or reply_to) is not a live message of the channel
+    forbidden,           // an edit by someone other than the author; a delete by neither the
+                         // author nor a moderator
+    too_many_reactions,  // a new emoji on a message that has model::max_reactions_per_message
+    unchanged,           // a reaction already given, or taken back when never given: nothing
+                         // stored, and no seq used
+};
+
 struct AppendResult {
-    bool committed = false;      // false: the write failed and nothing was stored
+    bool committed = false;      // false: nothing was stored (the write failed, or `refused`)
     model::ChatMessage message;  // with its seq when committed
+    Refusal refused = Refusal::none;
 };
 
 struct DmAppendResult {
@@ -45,13 +57,24 @@ class History {
     virtual ~History() = default;
 
     // Assigns the channel's next seq and stores the message; `done` runs once it is durable.
+    // A message with a reply_to that is not a live message of the channel is refused.
     virtual bool append(model::ChatMessage message, std::function<void(AppendResult)> done) = 0;
+    // An edit, a deletion or a reaction (event.type), checked against its target's current
+    // state and stored with it in one step, under the channel's next seq: the target is live,
+    // an edit is by its author (event.author), a delete by its author or, when
+    // `may_delete_any` (the channel's ops, its owner, admins), by anyone. Applies the change to
+    // the target's current state; a deletion erases the target's text and its edits' texts.
+    // Ordered with appends, like them.
+    virtual bool change(model::ChatMessage event, bool may_delete_any,
+                        std::function<void(AppendResult)> done) = 0;
     virtual bool append_dm(model::DirectMessage message,
                            std::function<void(DmAppendResult)> done) = 0;
 
+    // Pages (recent, before) hold messages only, each in its current state; `limit` counts
+    // messages. A since read holds every event, messages in their current state among them.
     // The last `limit` messages.
     virtual bool recent(std::string channel, int limit, std::function<void(Page)> done) = 0;
-    // The messages after `since` (at most `cap`, the newest ones; gap=true when some are missing).
+    // The events after `since` (at most `cap`, the newest ones; gap=true when some are missing).
     virtual bool since(std::string channel, std::int64_t since, int cap,
                        std::function<void(Page)> done) = 0;
     // Up to `limit` messages with seq < before (or the newest ones without `before`).

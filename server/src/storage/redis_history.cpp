@@ -7,45 +7,11 @@
 
 #include "redis/bus_event.hpp"
 #include "redis/keys.hpp"
+#include "storage/redis_channel_scripts.hpp"
 
 namespace parley::storage {
 
 namespace {
-
-// KEYS: seq, log. ARGV: maxlen, from, text, ts, event prefix, event suffix, bus channel.
-// Redis does not roll a script back: if XADD fails after INCR the seq is skipped, which readers
-// treat as a message that no longer exists.
-const redis::Script& append_script() {
-    static const redis::Script script(R"lua(
-local seq = redis.call('INCR', KEYS[1])
-redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[1], seq .. '-0',
-           'f', ARGV[2], 't', ARGV[3], 'ts', ARGV[4])
-redis.call('PUBLISH', ARGV[7], ARGV[5] .. seq .. ARGV[6])
-return seq
-)lua");
-    return script;
-}
-
-// KEYS: seq, log. ARGV: mode (recent, since, before), position, limit.
-// Returns {head seq, entries newest first, id of the oldest entry kept or ''}.
-const redis::Script& read_script() {
-    static const redis::Script script(R"lua(
-local head = tonumber(redis.call('GET', KEYS[1]) or '0')
-local mode, position, limit = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-local entries, oldest = nil, ''
-if mode == 'since' and position <= head then
-  entries = redis.call('XREVRANGE', KEYS[2], '+', '(' .. position .. '-0', 'COUNT', limit)
-  local first = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)
-  if first[1] then oldest = first[1][1] end
-elseif mode == 'before' and position > 0 then
-  entries = redis.call('XREVRANGE', KEYS[2], '(' .. position .. '-0', '-', 'COUNT', limit)
-else
-  entries = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', limit)
-end
-return {head, entries, oldest}
-)lua");
-    return script;
-}
 
 // KEYS: recipient's nick hash, recipient's dms, sender's dms.
 // ARGV: node key prefix, this node, from, text, ts, event prefix, event suffix, bus, maxlen,
@@ -110,34 +76,20 @@ std::int64_t to_int(const std::string* text) {
     return value;
 }
 
-// Entries newest first, as XREVRANGE gives them, to messages oldest first.
-std::vector<model::ChatMessage> messages_of(const std::string& channel,
-                                            const redis::Value& entries) {
-    std::vector<model::ChatMessage> messages;
-    messages.reserve(entries.elements.size());
-    for (auto it = entries.elements.rbegin(); it != entries.elements.rend(); ++it) {
-        const auto& entry = *it;
-        const auto* from = field(entry, "f");
-        const auto* text = field(entry, "t");
-        if (entry.elements.empty() || !from || !text) continue;
-        messages.push_back(
-            {channel, seq_of_id(entry.elements[0].text), *from, *text, to_int(field(entry, "ts"))});
-    }
-    return messages;
-}
-
 }  // namespace
 
 RedisHistory::RedisHistory(std::shared_ptr<redis::Connection> redis, RedisHistoryOptions options,
                            metrics::Metrics& metrics)
     : redis_(std::move(redis)), options_(std::move(options)), metrics_(metrics) {
-    redis_->preload(append_script());
-    redis_->preload(read_script());
+    redis_->preload(redis_scripts::append());
+    redis_->preload(redis_scripts::change());
+    redis_->preload(redis_scripts::read());
     redis_->preload(dm_script());
     redis_->preload(recent_dms_script());
 }
 
 bool RedisHistory::append(model::ChatMessage message, std::function<void(AppendResult)> done) {
+    message.type = model::EventType::message;
     auto [prefix, suffix] = redis::bus::message_event_parts(message);
     auto channel = message.channel;
     std::vector<std::string> args{std::to_string(options_.max_per_channel),
@@ -146,23 +98,65 @@ bool RedisHistory::append(model::ChatMessage message, std::function<void(AppendR
                                   std::to_string(message.ts),
                                   std::move(prefix),
                                   std::move(suffix),
-                                  std::string(redis::keys::bus)};
-    return redis_->eval(
-        append_script(), {redis::keys::seq(channel), redis::keys::log(channel)}, std::move(args),
-        [this, message = std::move(message),
-         done = std::move(done)](redis::Connection::Reply reply) mutable {
-            AppendResult result;
-            if (reply && reply->type == redis::Value::Type::integer) {
-                result.committed = true;
-                message.seq = reply->integer;
-                metrics_.messages_stored_total.fetch_add(1, std::memory_order_relaxed);
-            } else if (reply) {
-                spdlog::error("redis: storing a message in {} failed: {}", message.channel,
-                              reply->text);
-            }
-            result.message = std::move(message);
-            done(std::move(result));
-        });
+                                  std::string(redis::keys::bus),
+                                  message.author,
+                                  std::to_string(message.reply_to)};
+    return store(redis_scripts::append(), std::move(channel), std::move(args), std::move(message),
+                 std::move(done));
+}
+
+bool RedisHistory::change(model::ChatMessage event, bool may_delete_any,
+                          std::function<void(AppendResult)> done) {
+    using model::EventType;
+    if (event.type != EventType::edited) event.text.clear();
+    auto [prefix, suffix] = redis::bus::message_event_parts(event);
+    auto channel = event.channel;
+    const char* kind = event.type == EventType::edited    ? "e"
+                       : event.type == EventType::deleted ? "d"
+                                                          : "r";
+    std::vector<std::string> args{std::to_string(options_.max_per_channel),
+                                  kind,
+                                  std::to_string(event.target),
+                                  event.from,
+                                  event.author,
+                                  event.text,
+                                  event.emoji,
+                                  event.on ? "1" : "0",
+                                  std::to_string(event.ts),
+                                  may_delete_any ? "1" : "0",
+                                  std::move(prefix),
+                                  std::move(suffix),
+                                  std::string(redis::keys::bus),
+                                  std::to_string(model::max_reactions_per_message)};
+    return store(redis_scripts::change(), std::move(channel), std::move(args), std::move(event),
+                 std::move(done));
+}
+
+bool RedisHistory::store(const redis::Script& script, std::string channel,
+                         std::vector<std::string> args, model::ChatMessage event,
+                         std::function<void(AppendResult)> done) {
+    auto keys = std::vector<std::string>{redis::keys::seq(channel), redis::keys::log(channel),
+                                         redis::keys::state(channel)};
+    return redis_->eval(script, std::move(keys), std::move(args),
+                        [this, event = std::move(event),
+                         done = std::move(done)](redis::Connection::Reply reply) mutable {
+                            AppendResult result;
+                            if (reply && reply->type == redis::Value::Type::integer) {
+                                result.committed = true;
+                                event.seq = reply->integer;
+                                if (event.type == model::EventType::message)
+                                    metrics_.messages_stored_total.fetch_add(
+                                        1, std::memory_order_relaxed);
+                            } else if (reply && reply->type == redis::Value::Type::string &&
+                                       redis_scripts::refusal_of(reply->text) != Refusal::none) {
+                                result.refused = redis_scripts::refusal_of(reply->text);
+                            } else if (reply) {
+                                spdlog::error("redis: storing an event in {} failed: {}",
+                                              event.channel, reply->text);
+                            }
+                            result.message = std::move(event);
+                            done(std::move(result));
+                        });
 }
 
 bool RedisHistory::append_dm(model::DirectMessage message,
@@ -203,9 +197,10 @@ bool RedisHistory::read(ReadKind kind, std::string channel, std::int64_t positio
     static constexpr const char* modes[] = {"recent", "since", "before"};
     std::vector<std::string> args{modes[static_cast<int>(kind)], std::to_string(position),
                                   std::to_string(std::max(limit, 1))};
-    auto keys = std::vector<std::string>{redis::keys::seq(channel), redis::keys::log(channel)};
+    auto keys = std::vector<std::string>{redis::keys::seq(channel), redis::keys::log(channel),
+                                         redis::keys::state(channel)};
     return redis_->eval(
-        read_script(), std::move(keys), std::move(args),
+        redis_scripts::read(), std::move(keys), std::move(args),
         [kind, channel = std::move(channel), position, limit,
          done = std::move(done)](redis::Connection::Reply reply) {
             Page page;
@@ -216,7 +211,7 @@ bool RedisHistory::read(ReadKind kind, std::string channel, std::int64_t positio
             }
             page.head_seq = reply->elements[0].integer;
             page.channel_exists = page.head_seq > 0;
-            if (limit > 0) page.messages = messages_of(channel, reply->elements[1]);
+            if (limit > 0) page.messages = redis_scripts::events_of(channel, reply->elements[1]);
             if (kind == ReadKind::since) {
                 auto oldest = seq_of_id(reply->elements[2].text);
                 page.gap = position > page.head_seq || page.head_seq - position > limit ||

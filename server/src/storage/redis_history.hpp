@@ -15,8 +15,9 @@ struct RedisHistoryOptions {
 };
 
 // History in Redis streams, shared by every node of a cluster. One script assigns the seq
-// (INCR), appends to the channel's stream (XADD with MAXLEN) and publishes the message to every
-// node (PUBLISH), atomically; so the seq order is the order every node hears of messages in.
+// (INCR), appends to the channel's stream (XADD with MAXLEN) and publishes the event to every
+// node (PUBLISH), atomically; so the seq order is the order every node hears of events in. The
+// layout is in redis_channel_scripts.hpp.
 // Callbacks run on the connection's strand in the order calls were made. While Redis cannot be
 // reached every call answers at once with committed=false / ok=false.
 class RedisHistory final : public History {
@@ -25,6 +26,8 @@ class RedisHistory final : public History {
                  metrics::Metrics& metrics);
 
     bool append(model::ChatMessage message, std::function<void(AppendResult)> done) override;
+    bool change(model::ChatMessage event, bool may_delete_any,
+                std::function<void(AppendResult)> done) override;
     bool append_dm(model::DirectMessage message, std::function<void(DmAppendResult)> done) override;
     bool recent(std::string channel, int limit, std::function<void(Page)> done) override;
     bool since(std::string channel, std::int64_t since, int cap,
@@ -39,6 +42,9 @@ class RedisHistory final : public History {
     void stop() override {}
 
   private:
+    // Runs a script that stores an event (redis_channel_scripts.hpp) and answers `done`.
+    bool store(const redis::Script& script, std::string channel, std::vector<std::string> args,
+               model::ChatMessage event, std::function<void(AppendResult)> done);
     enum class ReadKind { recent, since, before };
     bool read(ReadKind kind, std::string channel, std::int64_t position, int limit,
               std::function<void(Page)> done);

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "storage/sqlite.hpp"
+#include "storage/sqlite_changes.hpp"
 #include "storage/sqlite_schema.hpp"
 
 namespace parley::storage {
@@ -21,8 +22,8 @@ struct SqliteHistory::Statements {
           commit(db, "COMMIT"),
           rollback(db, "ROLLBACK"),
           insert_message(db,
-                         "INSERT INTO messages(channel, seq, sender, body, ts) "
-                         "VALUES(?1, ?2, ?3, ?4, ?5)"),
+                         "INSERT INTO messages(channel, seq, sender, body, ts, author, reply_to) "
+                         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
           save_last_seq(db,
                         "INSERT INTO channels(name, last_seq) VALUES(?1, ?2) "
                         "ON CONFLICT(name) DO UPDATE SET last_seq = excluded.last_seq"),
@@ -40,12 +41,18 @@ struct SqliteHistory::Statements {
                     "DELETE FROM messages WHERE channel = ?1 AND seq < "
                     "(SELECT COALESCE(MIN(seq), ?3) FROM messages "
                     " WHERE channel = ?1 AND ts >= ?2)"),
-          prune_dms_age(db, "DELETE FROM dms WHERE ts < ?1") {}
+          prune_changes_age(db,
+                            "DELETE FROM message_changes WHERE channel = ?1 AND seq < "
+                            "(SELECT COALESCE(MIN(seq), ?3) FROM messages "
+                            " WHERE channel = ?1 AND ts >= ?2)"),
+          prune_dms_age(db, "DELETE FROM dms WHERE ts < ?1"),
+          changes(db) {}
 
     Statement begin, commit, rollback;
     Statement insert_message, save_last_seq, insert_dm;
     Statement recent_dms;
-    Statement prune_count, prune_age, prune_dms_age;
+    Statement prune_count, prune_age, prune_changes_age, prune_dms_age;
+    SqliteChanges changes;
 };
 
 SqliteHistory::SqliteHistory(SqliteOptions options, metrics::Metrics& metrics)
@@ -80,6 +87,9 @@ void SqliteHistory::open_and_migrate() {
         db_->exec(options_.fsync_each_commit ? "PRAGMA synchronous=FULL"
                                              : "PRAGMA synchronous=NORMAL");
         db_->exec("PRAGMA foreign_keys=ON");
+        // A deleted message's text is erased, not just unlinked: SQLite would otherwise leave
+        // it in the page's free space until the space was reused.
+        db_->exec("PRAGMA secure_delete=ON");
     } catch (const StorageError& e) {
         throw StorageError(std::string("cannot use ") + path + ": " + e.what());
     }
@@ -103,7 +113,13 @@ bool SqliteHistory::enqueue(Op op) {
 }
 
 bool SqliteHistory::append(model::ChatMessage message, std::function<void(AppendResult)> done) {
+    message.type = model::EventType::message;
     return enqueue(AppendOp{std::move(message), std::move(done)});
+}
+
+bool SqliteHistory::change(model::ChatMessage event, bool may_delete_any,
+                           std::function<void(AppendResult)> done) {
+    return enqueue(AppendOp{std::move(event), std::move(done), may_delete_any});
 }
 
 bool SqliteHistory::append_dm(model::DirectMessage message,
@@ -176,15 +192,28 @@ bool SqliteHistory::commit_appends(std::deque<Op>& batch) {
         for (auto& op : batch) {
             if (auto* append = std::get_if<AppendOp>(&op)) {
                 auto& message = append->message;
-                std::lock_guard lock(seq_mutex_);
-                auto& last = last_seq_[message.channel];
-                seq_before.try_emplace(message.channel, last);
-                message.seq = ++last;
+                auto next_seq = [&] {
+                    std::lock_guard lock(seq_mutex_);
+                    auto& last = last_seq_[message.channel];
+                    seq_before.try_emplace(message.channel, last);
+                    return ++last;
+                };
+                if (message.type != model::EventType::message) {
+                    append->refused = s.changes.apply(message, append->may_delete_any, next_seq);
+                    continue;
+                }
+                if (message.reply_to && !s.changes.is_live(message.channel, message.reply_to)) {
+                    append->refused = Refusal::no_such_message;
+                    continue;
+                }
+                message.seq = next_seq();
                 s.insert_message.bind(1, message.channel)
                     .bind(2, message.seq)
                     .bind(3, message.from)
                     .bind(4, message.text)
                     .bind(5, message.ts)
+                    .bind(6, message.author)
+                    .bind(7, message.reply_to)
                     .run();
             } else if (auto* dm = std::get_if<DmAppendOp>(&op)) {
                 const auto& m = dm->message;
@@ -235,8 +264,10 @@ void SqliteHistory::process(std::deque<Op>& batch) {
     std::uint64_t stored = 0;
     for (auto& op : batch) {
         if (auto* append = std::get_if<AppendOp>(&op)) {
-            stored += committed;
-            run_callback(append->done, AppendResult{committed, std::move(append->message)});
+            bool kept = committed && append->refused == Refusal::none;
+            stored += kept && append->message.type == model::EventType::message;
+            run_callback(append->done, AppendResult{kept, std::move(append->message),
+                                                    committed ? append->refused : Refusal::none});
         } else if (auto* dm = std::get_if<DmAppendOp>(&op)) {
             run_callback(dm->done, DmAppendResult{committed, std::move(dm->message)});
         } else if (auto* dms = std::get_if<DmReadOp>(&op)) {
@@ -274,7 +305,10 @@ void SqliteHistory::prune_if_due() {
     try {
         for (const auto& [channel, last] : touched_since_prune_) {
             auto cap = static_cast<std::int64_t>(options_.max_per_channel);
-            if (last > cap) s.prune_count.bind(1, channel).bind(2, last - cap).run();
+            if (last > cap) {
+                s.prune_count.bind(1, channel).bind(2, last - cap).run();
+                s.changes.prune_through(channel, last - cap);
+            }
         }
         touched_since_prune_.clear();
         if (options_.max_age.count() > 0 && now - last_age_prune_ >= std::chrono::seconds(30)) {
@@ -285,8 +319,11 @@ void SqliteHistory::prune_if_due() {
                 std::lock_guard lock(seq_mutex_);
                 channels.assign(last_seq_.begin(), last_seq_.end());
             }
-            for (const auto& [channel, last] : channels)
+            for (const auto& [channel, last] : channels) {
+                // Changes first: their cut-off is the oldest message kept.
+                s.prune_changes_age.bind(1, channel).bind(2, cutoff).bind(3, last + 1).run();
                 s.prune_age.bind(1, channel).bind(2, cutoff).bind(3, last + 1).run();
+            }
             s.prune_dms_age.bind(1, cutoff).run();
         }
     } catch (const StorageError& e) {

@@ -39,6 +39,8 @@ class SqliteHistory final : public History {
     ~SqliteHistory() override;
 
     bool append(model::ChatMessage message, std::function<void(AppendResult)> done) override;
+    bool change(model::ChatMessage event, bool may_delete_any,
+                std::function<void(AppendResult)> done) override;
     bool append_dm(model::DirectMessage message, std::function<void(DmAppendResult)> done) override;
     bool recent(std::string channel, int limit, std::function<void(Page)> done) override;
     bool since(std::string channel, std::int64_t since, int cap,
@@ -54,9 +56,12 @@ class SqliteHistory final : public History {
     const DatabaseFile& file() const { return file_; }
 
   private:
+    // A message, or a change to one (message.type).
     struct AppendOp {
         model::ChatMessage message;
         std::function<void(AppendResult)> done;
+        bool may_delete_any = false;
+        Refusal refused = Refusal::none;  // set by the writer
     };
     struct DmAppendOp {
         model::DirectMessage message;

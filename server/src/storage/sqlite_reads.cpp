@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "storage/message_state.hpp"
+
 namespace parley::storage {
 
 SinceRange since_range(std::int64_t since, int cap, std::int64_t head, std::int64_t oldest) {
@@ -21,13 +23,23 @@ struct SqliteReadPool::Reader {
           commit(db.handle(), "COMMIT"),
           rollback(db.handle(), "ROLLBACK"),
           head(db.handle(), "SELECT last_seq FROM channels WHERE name = ?1"),
+          // Columns as read_rows() takes them. A page is messages only, in their current state.
           newest(db.handle(),
-                 "SELECT seq, sender, body, ts FROM messages "
+                 "SELECT seq, 0, sender, body, ts, reply_to, edited_ts, deleted, reactions, 0, "
+                 "'', 1 FROM messages "
                  "WHERE channel = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"),
+          // A replay is every event: the messages and their changes, merged by seq.
           after(db.handle(),
-                "SELECT seq, sender, body, ts FROM messages "
-                "WHERE channel = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq LIMIT ?4"),
-          oldest_seq(db.handle(), "SELECT MIN(seq) FROM messages WHERE channel = ?1") {
+                "SELECT seq, 0, sender, body, ts, reply_to, edited_ts, deleted, reactions, 0, "
+                "'', 1 FROM messages WHERE channel = ?1 AND seq > ?2 AND seq <= ?3 "
+                "UNION ALL "
+                "SELECT seq, kind, sender, body, ts, 0, 0, 0, '', target, emoji, given "
+                "FROM message_changes WHERE channel = ?1 AND seq > ?2 AND seq <= ?3 "
+                "ORDER BY 1 LIMIT ?4"),
+          oldest_seq(db.handle(),
+                     "SELECT MIN(seq) FROM (SELECT MIN(seq) AS seq FROM messages "
+                     "WHERE channel = ?1 UNION ALL SELECT MIN(seq) FROM message_changes "
+                     "WHERE channel = ?1)") {
         db.wait_for_locks();
         db.exec("PRAGMA query_only=ON");  // the writer is the only connection that writes
     }
@@ -42,9 +54,25 @@ struct SqliteReadPool::Reader {
 
 namespace {
 
+// Columns: seq, type, sender, body, ts, reply_to, edited_ts, deleted, reactions, target, emoji,
+// given.
 void read_rows(Statement& query, const std::string& channel, std::vector<model::ChatMessage>& to) {
-    while (query.step())
-        to.push_back({channel, query.integer(0), query.text(1), query.text(2), query.integer(3)});
+    while (query.step()) {
+        model::ChatMessage event{channel, query.integer(0), query.text(2), query.text(3),
+                                 query.integer(4)};
+        auto type = query.integer(1);
+        if (type < 0 || type > static_cast<std::int64_t>(model::EventType::reaction)) continue;
+        event.type = static_cast<model::EventType>(type);
+        event.reply_to = query.integer(5);
+        event.edited_ts = query.integer(6);
+        event.deleted = query.integer(7) != 0;
+        if (event.deleted) event.text.clear();
+        event.reactions = reactions_from_text(query.text(8));
+        event.target = query.integer(9);
+        event.emoji = query.text(10);
+        event.on = query.integer(11) != 0;
+        to.push_back(std::move(event));
+    }
     query.reset();
 }
 

@@ -47,6 +47,23 @@ constexpr std::string_view migrations[] = {
         channel TEXT NOT NULL, key TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
         PRIMARY KEY(channel, key, kind)) WITHOUT ROWID;
     )sql",
+    // 4: a message's lifecycle. Each message keeps its current state in its row (so a history
+    // page stays one range read), its author's identity (who may edit it: messages from before
+    // have none, and only moderators may delete them) and what it replies to; the changes are
+    // events of their own (edited, deleted, reaction) under the channel's seqs, for `since`.
+    R"sql(
+    ALTER TABLE messages ADD COLUMN author TEXT NOT NULL DEFAULT '';
+    ALTER TABLE messages ADD COLUMN reply_to INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN edited_ts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN reactions TEXT NOT NULL DEFAULT '';
+    CREATE TABLE message_changes(
+        channel TEXT NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL,
+        sender TEXT NOT NULL, target INTEGER NOT NULL, body TEXT NOT NULL,
+        emoji TEXT NOT NULL, given INTEGER NOT NULL, ts INTEGER NOT NULL,
+        PRIMARY KEY(channel, seq)) WITHOUT ROWID;
+    CREATE INDEX message_changes_by_target ON message_changes(channel, target);
+    )sql",
 };
 static_assert(std::size(migrations) == schema_version);
 

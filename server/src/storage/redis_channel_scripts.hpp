@@ -1,0 +1,48 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "model/message.hpp"
+#include "redis/connection.hpp"
+#include "storage/history.hpp"
+
+// The Lua scripts that keep a channel's events in Redis, and how their answers read back.
+//
+// Layout, per channel (keys from redis/keys.hpp):
+//   seq   counter: the channel's last seq
+//   log   stream: every event, entry id `<seq>-0`, fields k (m, e, d or r), f (sender), ts; a
+//         change adds g (its target), a reaction e (emoji) and o (1 given, 0 taken back).
+//         Streams cannot be edited, so no text is kept here: entries from before the lifecycle
+//         have no k and carry their text (t), and read as messages.
+//   state hash: `<seq>` -> a message's current state as JSON (t text, ts, f, a author, r reply_to,
+//         et edited at, d deleted, x reactions as [[emoji, [nicks]]], es its edits' seqs), and
+//         `e<seq>` -> an edit's text. A deletion erases the text and its edits' texts here.
+// Each script runs atomically, so a change is checked against the state it updates, and the
+// seq order is the order every node hears of events in.
+namespace parley::storage::redis_scripts {
+
+// KEYS: seq, log, state. ARGV: maxlen, from, text, ts, event prefix, event suffix, bus channel,
+// author, reply_to. Returns the seq, or the string "no_such_message" for a reply to a message
+// that is not live.
+const redis::Script& append();
+
+// KEYS: seq, log, state. ARGV: maxlen, kind (e, d or r), target, from, author, text, emoji,
+// on (1/0), ts, may delete any (1/0), event prefix, event suffix, bus channel, most reactions
+// per message. Returns the seq, or
+// one of the strings "no_such_message", "forbidden", "unchanged", "too_many_reactions".
+const redis::Script& change();
+
+// KEYS: seq, log, state. ARGV: mode (recent, since, before), position, limit.
+// Returns {head seq, rows newest first, id of the oldest entry kept or ''}. A page (recent,
+// before) holds `limit` messages; a since read every event. Each row: {id, k, f, text, ts, g,
+// e, o, state}.
+const redis::Script& read();
+
+// What a script's refusal string means.
+Refusal refusal_of(const std::string& answer);
+
+// The rows of read(), newest first, as events oldest first.
+std::vector<model::ChatMessage> events_of(const std::string& channel, const redis::Value& rows);
+
+}  // namespace parley::storage::redis_scripts
