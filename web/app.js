@@ -6,12 +6,15 @@
 //   incoming.js       what the server sends: joined, messages, dms, presence, typing
 //   authority.js      topics, roles, invitations, being removed; ops' actions on members
 //   dialogs.js        new channel, topic, invite, password
-//   header.js, members.js, roles.js, scrolling.js, sending.js, layout.js
+//   message-actions.js reply, edit, delete and react on messages
+//   message-view.js, message-parts.js, header.js, members.js, roles.js, scrolling.js, sending.js,
+//   layout.js
 
 import { $, active, app, ui } from './app-context.js';
 import { Composer } from './composer.js';
 import { ConnectionBanner, Notices } from './status.js';
 import { sendFromComposer } from './sending.js';
+import { editLastMessage } from './message-actions.js';
 import { boot, restart } from './session.js';
 
 ui.notices = new Notices($('notices'));
@@ -22,7 +25,9 @@ ui.composer = new Composer({
   form: $('composer'),
   input: $('composer-input'),
   counter: $('char-count'),
+  context: $('composer-context'),
   onSend: sendFromComposer,
+  onEditLast: editLastMessage,
   onTyping: () => {
     const conversation = active();
     if (conversation?.kind === 'channel' && !conversation.gone && !conversation.muted) app.client.typing(conversation.name);

@@ -1,16 +1,21 @@
 // The message box: Enter sends, Shift+Enter adds a line, it grows with its text, counts
-// characters near the server's limit, and tells the channel we are typing (throttled).
+// characters near the server's limit, and tells the channel we are typing (throttled). Above it a
+// context line says what Enter will do instead of a new message (reply to…, editing…), with ×
+// (or Escape) to cancel; ↑ in the empty box asks to edit the last message.
 
 const TYPING_EVERY_MS = 3000;
 const MAX_HEIGHT_PX = 200;
 
 export class Composer {
-  constructor({ form, input, counter, onSend, onTyping }) {
+  constructor({ form, input, counter, context, onSend, onTyping, onEditLast }) {
     this.form = form;
     this.input = input;
     this.counter = counter;
+    this.context = context;
     this.onSend = onSend;
     this.onTyping = onTyping;
+    this.onEditLast = onEditLast;
+    this.onCancelContext = null;
     this.maxChars = null;
     this.lastTypingAt = 0;
 
@@ -19,7 +24,19 @@ export class Composer {
       if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         this._submit();
+        return;
       }
+      if (event.key === 'Escape' && this.onCancelContext) {
+        event.preventDefault();
+        this.clearContext();
+        return;
+      }
+      const plainUp = event.key === 'ArrowUp' && !event.altKey && !event.shiftKey && !event.ctrlKey && !event.metaKey;
+      if (plainUp && input.value === '' && this.onEditLast?.()) event.preventDefault();
+    });
+    context.querySelector('button').addEventListener('click', () => {
+      this.clearContext();
+      this.focus();
     });
     input.addEventListener('input', () => {
       this._resize();
@@ -53,6 +70,34 @@ export class Composer {
 
   focus() {
     this.input.focus();
+  }
+
+  text() {
+    return this.input.value;
+  }
+
+  // Replaces what is typed (editing a message puts its text here), the cursor at the end.
+  setText(text) {
+    this.input.value = text;
+    this.input.setSelectionRange(text.length, text.length);
+    this._resize();
+    this._updateCounter();
+  }
+
+  // Shows `label` above the box; `onCancel` runs when the context ends (×, Escape, or
+  // clearContext() after a send or on switching conversation). A new context replaces the old
+  // one without running its onCancel.
+  setContext(label, onCancel) {
+    this.onCancelContext = onCancel;
+    this.context.querySelector('.composer-context-text').textContent = label;
+    this.context.hidden = false;
+  }
+
+  clearContext() {
+    const onCancel = this.onCancelContext;
+    this.onCancelContext = null;
+    this.context.hidden = true;
+    onCancel?.();
   }
 
   _submit() {

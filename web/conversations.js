@@ -19,7 +19,7 @@ export function conversation(kind, name) {
       key,
       kind,
       name,
-      view: new MessageView({ me: app.me, title }),
+      view: new MessageView({ me: app.me, title, kind }),
       unread: 0,
       mentioned: false,
       members: null,
@@ -55,6 +55,8 @@ export function select(key) {
   storage.set(`active.${app.me}`, key);
   history.replaceState(null, '', next.kind === 'channel' ? `#${next.name}` : location.pathname);
 
+  // A reply or an edit started in the conversation we leave does not follow us.
+  ui.composer.clearContext();
   scroller.querySelector('.message-list')?.remove();
   scroller.append(next.view.list);
   if (next.view.scrollTop === null || hadUnread) scrollToBottom();

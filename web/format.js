@@ -136,7 +136,8 @@ export const CHANNEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 // One sentence a person can act on, for every error code the server (or parley.js) can produce.
 // `action` says what was tried (join, history, create, topic, invite, role, kick, ban, unban,
-// mute, unmute, login, password, say) and `target` whom it was about, where the code alone is ambiguous.
+// mute, unmute, login, password, say, edit, delete, react) and `target` whom it was about, where
+// the code alone is ambiguous.
 export function describeError(err, { limits, nick, channel, to, action, target } = {}) {
   const code = err?.code;
   const where = channel ? `#${channel}` : 'that channel';
@@ -184,6 +185,15 @@ export function describeError(err, { limits, nick, channel, to, action, target }
       return channel ? `You are not in #${channel} (any more). Join it again to write there.` : 'You are not in that channel.';
     case 'no_such_user':
       return noSuchUser({ where, to, action, target });
+    case 'no_such_message':
+      return action === 'say'
+        ? 'The message you replied to is gone (deleted, or no longer kept). Retry sends yours as a plain message.'
+        : 'That message is gone: it was deleted, or is no longer kept.';
+    case 'bad_request':
+      if (action !== 'react') return err?.message ? sentence(err.message) : 'The server did not understand that.';
+      return /20|distinct|many/i.test(err.message ?? '')
+        ? 'That message has as many different reactions as it can take (20). Pick one of those.'
+        : 'That cannot be a reaction: a reaction is one emoji.';
     case 'no_such_channel':
       return channel ? `#${channel} has no history yet.` : 'That channel has no history yet.';
     case 'busy':
@@ -222,6 +232,10 @@ function forbidden(err, { where, action, target }) {
       return `${where} is private: only its members can read it.`;
     case 'create':
       return 'Only accounts can create channels. Sign up or log in first.';
+    case 'edit':
+      return 'You can only edit your own messages (from this account, or from this stay as a guest).';
+    case 'delete':
+      return `Only its author, the ops of ${where} and the server's admins can delete that message.`;
     case 'topic':
       return `Only the ops of ${where} can change its topic.`;
     case 'invite':

@@ -3,7 +3,7 @@
 // state that follows from our standing there: off where we were removed or are muted.
 
 import { $, active, ui } from './app-context.js';
-import { canEditTopic, canInvite } from './roles.js';
+import { canEditTopic, canInvite, canModerate } from './roles.js';
 
 export function renderHeader() {
   const current = active();
@@ -37,6 +37,11 @@ export function renderHeader() {
   else if (muted) ui.composer.setPlaceholder(`You are muted in #${current.name}`);
   else ui.composer.setPlaceholder(isChannel ? `Message #${current.name}` : `Message ${current.name}`);
   ui.composer.setDisabled(!current || gone || muted);
+  // Buttons on messages: none where we cannot write; delete on everyone's for those who moderate.
+  if (isChannel) {
+    current.view.list.classList.toggle('read-only', gone || muted);
+    current.view.list.classList.toggle('can-moderate', canModerate(current));
+  }
 }
 
 // No event says that we were unmuted: "Try again" turns the box back on, and the server's

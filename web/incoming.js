@@ -1,5 +1,6 @@
-// What the server sends, shown: a channel's `joined` reply, messages and direct messages, people
-// coming and going, who is typing. The events of channel authority are in authority.js.
+// What the server sends, shown: a channel's `joined` reply, messages and direct messages, changes
+// to messages (edited, deleted, reactions), people coming and going, who is typing. The events of
+// channel authority are in authority.js.
 
 import { $, app, channelOf, isActive, ui } from './app-context.js';
 import { describeError, typingSentence } from './format.js';
@@ -7,6 +8,7 @@ import { conversation, refreshChannel, renderSidebar } from './conversations.js'
 import { renderMembers } from './members.js';
 import { fillViewport, isNearBottom, scrollToBottom } from './scrolling.js';
 import { onInvited, onKicked, onRefusedRejoin, onRole, onTopic } from './authority.js';
+import { composerMode, endComposerMode } from './message-actions.js';
 
 const TYPING_SHOWN_MS = 5000;
 
@@ -18,6 +20,7 @@ export function listenTo(client) {
   });
   client.on('joined', onJoined);
   client.on('message', onMessage);
+  for (const type of ['edited', 'deleted', 'reaction']) client.on(type, onChange);
   client.on('presence', onPresence);
   client.on('typing', onTyping);
   client.on('dm', onDm);
@@ -57,6 +60,7 @@ function onJoined(joined) {
   channel.muted = Boolean(joined.muted);
   if (joined.rejoin && joined.gap) view.resetAfterGap();
   const atBottom = isActive(channel) && isNearBottom();
+  // A re-join's history mixes messages and the changes made while we were away, in seq order.
   const added = view.append(joined.history);
   if (!joined.rejoin && (joined.history.length === 0 || joined.history[0].seq <= 1)) view.markStart();
   if (joined.rejoin && !isActive(channel)) channel.unread += added;
@@ -76,6 +80,23 @@ function onMessage(message) {
   channel.typing.delete(message.from);
   deliver(channel, message, (entry) => entry.seq === message.seq || (entry.seq === null && entry.text === message.text));
   if (isActive(channel)) renderTyping();
+}
+
+// An edit, deletion or reaction: the message shows its new state (if it is loaded at all; a page
+// loaded later is in its current state). parley.js never passes the same event twice, and
+// applying one again would change nothing anyway.
+function onChange(event) {
+  const channel = channelOf(event.channel);
+  if (!channel) return;
+  const followBottom = isActive(channel) && isNearBottom();
+  channel.view.applyChange(event);
+  if (followBottom) scrollToBottom();
+  const mode = composerMode();
+  if (event.type === 'deleted' && mode?.key === channel.key && mode.seq === event.target) {
+    endComposerMode();
+    const whose = mode.kind === 'edit' ? 'The message you were editing' : 'The message you were replying to';
+    ui.notices.show(`${whose} was deleted.`, 'info');
+  }
 }
 
 function onDm(dm) {
@@ -103,7 +124,8 @@ function deliver(target, message, matchesPending, { quiet = false } = {}) {
   }
   if ((!isActive(target) || document.hidden) && !quiet && message.from !== app.me) {
     target.unread += 1;
-    if (target.kind === 'dm' || target.view.list.lastElementChild?.classList.contains('mentions-me')) {
+    const repliesToMe = message.reply_to !== undefined && target.view.states.get(message.reply_to)?.from === app.me;
+    if (target.kind === 'dm' || repliesToMe || target.view.list.lastElementChild?.classList.contains('mentions-me')) {
       target.mentioned = true;
     }
     renderSidebar();

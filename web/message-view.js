@@ -3,14 +3,20 @@
 // scroll position of each is kept.
 
 import { dayKey, formatDay, formatFullTime, formatTime, mentions, renderText } from './format.js';
+import { CHANGE_TYPES, applyChange, messageState } from './parley-changes.js';
+import { fillQuote, renderMessageParts } from './message-parts.js';
 
 // Messages of one author closer together than this share one header.
 const GROUP_WINDOW_MS = 5 * 60 * 1000;
 
 export class MessageView {
-  constructor({ me, title }) {
+  constructor({ me, title, kind = 'channel' }) {
     this.me = me;
     this.title = title;
+    // Channel messages have a seq and can change (replies, edits, deletion, reactions); dms not.
+    this.changeable = kind === 'channel';
+    this.states = new Map(); // seq -> the message's current state (parley-changes.js)
+    this.items = new Map(); // seq -> its element
     this.list = document.createElement('ol');
     this.list.className = 'message-list';
     this.seen = new Set();
@@ -24,10 +30,15 @@ export class MessageView {
     return this.list.querySelector('.msg') === null;
   }
 
-  // Appends messages newer than everything shown. Returns how many were new.
+  // Appends messages newer than everything shown, and applies the change events among them (a
+  // re-join's history mixes both, in seq order). Returns how many messages were new.
   append(messages) {
     let added = 0;
     for (const message of messages) {
+      if (CHANGE_TYPES.has(message.type)) {
+        this.applyChange(message);
+        continue;
+      }
       const key = messageKey(message);
       if (this.seen.has(key)) continue;
       this.seen.add(key);
@@ -56,7 +67,44 @@ export class MessageView {
     const anchor = this.startMarker?.nextSibling ?? this.list.firstChild;
     this.list.insertBefore(fragment, anchor);
     if (firstOld) this._regroup(firstOld, previous);
+    // Replies shown before the messages they answer were loaded can quote them now.
+    for (const message of fresh) this._refreshQuotesOf(message.seq);
     return fresh.length;
+  }
+
+  // An `edited`, `deleted` or `reaction` event. Returns whether anything shown changed; a change
+  // to a message not loaded here is left out (its page, when loaded, is in its current state).
+  applyChange(event) {
+    const state = this.states.get(event.target);
+    if (!state || !applyChange(state, event)) return false;
+    this._renderParts(this.items.get(event.target), state);
+    if (event.type !== 'reaction') this._refreshQuotesOf(event.target);
+    return true;
+  }
+
+  // The newest message of `nick` that may still be edited, or null.
+  lastEditableBy(nick) {
+    const seqs = [...this.states.keys()].sort((a, b) => b - a);
+    for (const seq of seqs) {
+      const state = this.states.get(seq);
+      if (state.from === nick && !state.deleted) return state;
+    }
+    return null;
+  }
+
+  _renderParts(item, state) {
+    renderMessageParts(item, state, {
+      me: this.me,
+      quoteOf: (seq) => this.states.get(seq) ?? null,
+      withActions: true,
+    });
+  }
+
+  _refreshQuotesOf(seq) {
+    if (seq === undefined) return;
+    for (const quote of this.list.querySelectorAll(`.reply-quote[data-target="${seq}"]`)) {
+      fillQuote(quote, this.states.get(seq) ?? null);
+    }
   }
 
   // The old first message may now continue the group of the page above it, or share its day.
@@ -82,6 +130,8 @@ export class MessageView {
   resetAfterGap() {
     this.list.replaceChildren();
     this.seen.clear();
+    this.states.clear();
+    this.items.clear();
     this.oldestSeq = null;
     this.reachedStart = false;
     this.startMarker = null;
@@ -96,9 +146,9 @@ export class MessageView {
     return item;
   }
 
-  // A message of ours the server has not confirmed yet.
-  addPending(text) {
-    const item = this._messageElement({ from: this.me, text, ts: Date.now() }, null);
+  // A message of ours the server has not confirmed yet (`replyTo`: the seq it answers).
+  addPending(text, replyTo = null) {
+    const item = this._messageElement({ from: this.me, text, ts: Date.now(), reply_to: replyTo ?? undefined }, null);
     item.classList.add('pending');
     const status = document.createElement('span');
     status.className = 'send-status';
@@ -131,7 +181,7 @@ export class MessageView {
     item.dataset.day = dayKey(message.ts);
     if (message.seq !== undefined) item.dataset.seq = String(message.seq);
     if (message.from === this.me) item.classList.add('own');
-    else if (mentions(message.text, this.me)) item.classList.add('mentions-me');
+    else if (mentions(message.text ?? '', this.me)) item.classList.add('mentions-me');
     if (continuesGroup(previous, item)) item.classList.add('continued');
 
     const meta = document.createElement('div');
@@ -146,6 +196,19 @@ export class MessageView {
     time.textContent = formatTime(message.ts);
     meta.append(author, time);
 
+    if (this.changeable) {
+      // A pending copy has no seq yet: it shows its text (and the quote) but no actions.
+      const state = messageState(message);
+      item.append(meta);
+      if (message.seq === undefined) {
+        renderMessageParts(item, state, { me: this.me, quoteOf: (seq) => this.states.get(seq) ?? null, withActions: false });
+      } else {
+        this.states.set(message.seq, state);
+        this.items.set(message.seq, item);
+        this._renderParts(item, state);
+      }
+      return item;
+    }
     const body = document.createElement('div');
     body.className = 'text';
     body.append(renderText(message.text, { mention: message.from === this.me ? null : this.me }));

@@ -3,6 +3,7 @@
 // ParleyClient's prototype.
 
 import { ParleyError, deferred } from './parley-support.js';
+import { isMessageEntry } from './parley-changes.js';
 
 export const channelMethods = {
   lastSeq(channel) {
@@ -110,7 +111,8 @@ export const channelMethods = {
     return state;
   },
 
-  // Resolves with the messages before `before` (ascending); an empty list means the beginning.
+  // Resolves with the messages before `before` (ascending), each in its current state (edited
+  // text and edited_ts, deleted, reactions); an empty list means the beginning.
   async history(channel, { before, limit = 50 } = {}) {
     const frame = { type: 'history', channel, limit };
     if (before !== undefined && before !== null) frame.before = before;
@@ -141,9 +143,14 @@ export const channelMethods = {
       channel.early.push(message);
       return;
     }
-    // Re-joining with `since` can overlap with what we already showed; seq tells us.
+    // Re-joining with `since` can overlap with what we already showed; seq tells us. Change
+    // events (edited, deleted, reaction) take seqs from the same sequence, so they count too.
     if (channel.lastSeq !== null && message.seq <= channel.lastSeq) return;
     channel.lastSeq = message.seq;
+    if (!isMessageEntry(message)) {
+      this._emit(message.type, message);
+      return;
+    }
     this._emit('message', message);
   },
 };

@@ -11,13 +11,16 @@ import { ParleyError, deferred, dmKey, newMessageKey } from './parley-support.js
 const MAX_KEY_CHARS = 64; // the server's limit for `key`
 
 export const sendingMethods = {
-  // Resolves with { seq } once the server has stored the message. `key`: to send again, under
-  // the same key, a message whose earlier send failed (e.g. `unavailable`) but may have landed.
-  say(channel, text, { key } = {}) {
+  // Resolves with { seq } once the server has stored the message. `replyTo`: the seq of the
+  // message in the same channel this one answers. `key`: to send again, under the same key, a
+  // message whose earlier send failed (e.g. `unavailable`) but may have landed.
+  say(channel, text, { replyTo, key } = {}) {
     if (!this._channels.has(channel)) {
       return Promise.reject(new ParleyError('not_member', `Join #${channel} before writing there`));
     }
-    return this._enqueue({ type: 'say', channel, text }, key);
+    const frame = { type: 'say', channel, text };
+    if (replyTo !== undefined && replyTo !== null) frame.reply_to = replyTo;
+    return this._enqueue(frame, key);
   },
 
   // Resolves with the dm as shown to the sender (the server does not echo it to this connection).

@@ -5,16 +5,18 @@
 // jitter, re-joins every channel with `since` so nothing is missed or shown twice, and holds what the
 // user sends while offline in a bounded outbox. See docs/browser-client.md for the API.
 //
-// This file is the connection and the requests; channels, sending and accounts are mixed in from
-// parley-channels.js, parley-sending.js and parley-accounts.js.
+// This file is the connection and the requests; channels, sending, accounts and message changes
+// are mixed in from parley-channels.js, parley-sending.js, parley-accounts.js, parley-changes.js.
 
 import { accountMethods } from './parley-accounts.js';
+import { changeMethods } from './parley-changes.js';
 import { channelMethods } from './parley-channels.js';
 import { sendingMethods } from './parley-sending.js';
 import { ParleyError, backoffDelay, deferred, defaultUrl, makeBucket } from './parley-support.js';
 
 export { ParleyError, backoffDelay, defaultUrl, newMessageKey } from './parley-support.js';
 export { login } from './parley-accounts.js';
+export { applyChange, emojiProblem, messageState } from './parley-changes.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -354,6 +356,10 @@ export class ParleyClient {
         return;
       }
       case 'message':
+      case 'edited':
+      case 'deleted':
+      case 'reaction':
+        // Changes share the channel's seq with messages: ordered and de-duplicated the same way.
         this._onMessage(frame);
         return;
       case 'presence':
@@ -388,4 +394,4 @@ export class ParleyClient {
   }
 }
 
-Object.assign(ParleyClient.prototype, channelMethods, sendingMethods, accountMethods);
+Object.assign(ParleyClient.prototype, channelMethods, sendingMethods, accountMethods, changeMethods);

@@ -30,7 +30,8 @@ scroller.addEventListener('scroll', () => {
   if (current && scroller.scrollTop < LOAD_OLDER_AT_PX) loadOlder(current);
 });
 
-async function loadOlder(target) {
+// Resolves once the page is shown (at once when there is nothing to load or one is on its way).
+export async function loadOlder(target) {
   const { view } = target;
   if (target.kind !== 'channel' || !target.joined || target.loadingOlder || view.reachedStart) return;
   if (view.oldestSeq === null) return;

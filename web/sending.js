@@ -2,12 +2,15 @@
 // when the server has it; one that fails stays in place, marked "not sent", with Retry and
 // Discard. Retry sends it under the same idempotency key: a send refused as `unavailable` may
 // have been stored all the same, and the server then answers with that copy instead of a second.
+// In reply mode the message answers the quoted one; in edit mode the box's text replaces the
+// edited message's (message-actions.js).
 
 import { active, app, element, isActive, ui } from './app-context.js';
 import { describeError } from './format.js';
 import { newMessageKey } from './parley.js';
 import { scrollToBottom } from './scrolling.js';
 import { renderHeader } from './header.js';
+import { composerMode, endComposerMode, saveEdit } from './message-actions.js';
 
 export function sendFromComposer(text) {
   const target = active();
@@ -18,18 +21,26 @@ export function sendFromComposer(text) {
     ui.notices.show(describeError({ code: 'text_invalid', limit: max, length }));
     return false;
   }
-  send(target, text);
+  const mode = composerMode();
+  if (mode?.kind === 'edit') {
+    saveEdit(target, mode, text);
+    return true;
+  }
+  send(target, text, mode?.kind === 'reply' ? mode.seq : null);
+  endComposerMode();
   return true;
 }
 
-function send(target, text, key = newMessageKey()) {
-  const item = target.view.addPending(text);
+function send(target, text, replyTo = null, key = newMessageKey()) {
+  const item = target.view.addPending(text, replyTo);
   if (app.client.state !== 'open') item.querySelector('.send-status').textContent = 'will send when back online';
-  const entry = { element: item, text, seq: null, key };
+  const entry = { element: item, text, seq: null, replyTo, key };
   target.pending.push(entry);
   if (isActive(target)) scrollToBottom();
   const sending =
-    target.kind === 'channel' ? app.client.say(target.name, text, { key }) : app.client.dm(target.name, text, { key });
+    target.kind === 'channel'
+      ? app.client.say(target.name, text, { replyTo, key })
+      : app.client.dm(target.name, text, { key });
   sending.then(
     (reply) => {
       // Stored, so not muted (any more): a Retry after an unmute turns the message box back on.
@@ -72,7 +83,10 @@ function markFailed(target, entry, err) {
   retry.type = 'button';
   retry.addEventListener('click', () => {
     item.remove();
-    send(target, entry.text, entry.key);
+    // The message it answered is gone: sent again, it is a plain message (a new one: the
+    // refused send stored nothing, so its key may go too).
+    if (err.code === 'no_such_message') send(target, entry.text, null);
+    else send(target, entry.text, entry.replyTo, entry.key);
   });
   const discard = element('button', 'link-button', 'Discard');
   discard.type = 'button';

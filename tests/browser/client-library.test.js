@@ -1,10 +1,11 @@
 // parley.js on its own, from Node (with the `ws` package as its WebSocket), against the real
-// server: the promise API, the outbox while offline, and recovery after a restart.
+// server: the promise API, the outbox while offline, recovery after a restart, and changes to
+// messages (edits, deletions, reactions) folded into the same state live and after a reconnect.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { ParleyClient, backoffDelay } from '../../web/parley.js';
+import { ParleyClient, applyChange, backoffDelay, messageState } from '../../web/parley.js';
 import { useParley } from './lib/fixture.js';
 import { connectRaw } from './lib/raw-client.js';
 import { startParley } from './lib/server.js';
@@ -132,6 +133,85 @@ test('restart: the outbox is delivered once and missed messages arrive once, in 
   assert.equal(reader.outboxSize, 0);
   await writer.close();
   reader.close();
+});
+
+// A WebSocket whose connections the test can cut, and keep from coming back until it allows.
+class CuttableSocket extends WebSocket {
+  static live = new Set();
+  static blocked = false;
+
+  constructor(...args) {
+    super(...args);
+    if (CuttableSocket.blocked) this.terminate();
+    else CuttableSocket.live.add(this);
+  }
+
+  static cut() {
+    CuttableSocket.blocked = true;
+    for (const socket of CuttableSocket.live) socket.terminate();
+    CuttableSocket.live.clear();
+  }
+}
+
+test('changes: reply, edit, react, delete, and a reconnect that applies what was missed once', async () => {
+  const ann = makeClient('lib_author');
+  const bob = makeClient('lib_follower', { WebSocket: CuttableSocket });
+  await ann.connect();
+  await bob.connect();
+  await ann.join('changes');
+  // bob keeps every message's state from what parley.js hands him, as an app would.
+  const states = new Map();
+  const delivered = [];
+  const take = (entry) => {
+    delivered.push(entry.seq);
+    if (entry.type === 'message') states.set(entry.seq, messageState(entry));
+    else applyChange(states.get(entry.target), entry);
+  };
+  bob.on('joined', (joined) => joined.history.forEach(take));
+  for (const type of ['message', 'edited', 'deleted', 'reaction']) bob.on(type, take);
+  await bob.join('changes');
+
+  const { seq: first } = await ann.say('changes', 'first');
+  const { seq: answer } = await bob.say('changes', 'an answer', { replyTo: first });
+  await until(() => states.get(answer)?.replyTo === first, 'the reply with reply_to');
+  const edited = await ann.edit('changes', first, 'first, edited');
+  assert.ok(edited.seq > answer, 'an edit takes the next seq');
+  const reacted = await bob.react('changes', first, '👍');
+  assert.ok(reacted.seq > edited.seq);
+  const again = await bob.react('changes', first, '👍');
+  assert.equal(again.seq, undefined, 'reacting twice changes nothing');
+  await until(() => states.get(first)?.reactions.get('👍')?.join() === 'lib_follower', 'the reaction');
+  assert.equal(states.get(first).text, 'first, edited');
+  await assert.rejects(bob.edit('changes', first, 'not mine'), { code: 'forbidden' });
+  await assert.rejects(ann.edit('changes', 9999, 'nothing there'), { code: 'no_such_message' });
+  await assert.rejects(ann.react('changes', first, 'two words'), { code: 'bad_request' });
+
+  CuttableSocket.cut();
+  await until(() => bob.state === 'reconnecting', 'bob to notice');
+  await ann.edit('changes', first, 'first, edited twice');
+  await ann.react('changes', answer, '🎉');
+  await ann.react('changes', first, '👀');
+  await ann.unreact('changes', first, '👀');
+  const { seq: gone } = await ann.say('changes', 'gone soon');
+  await ann.deleteMessage('changes', gone);
+  await assert.rejects(ann.deleteMessage('changes', answer), { code: 'forbidden' }, 'only its author or an op');
+  const { seq: last } = await ann.say('changes', 'last');
+  CuttableSocket.blocked = false;
+  bob.reconnectNow();
+  await until(() => states.has(last), 'the re-join');
+
+  assert.equal(new Set(delivered).size, delivered.length, `every event once (${delivered})`);
+  // Folding the events gives what the server's history page says is the current state.
+  // (A page does not say who deleted a message; the `deleted` event does.)
+  const plain = (state) => ({ ...state, reactions: Object.fromEntries(state.reactions), deletedBy: null });
+  const page = await bob.history('changes', { limit: 100 });
+  assert.deepEqual([...states.values()].map(plain), page.map(messageState).map(plain));
+  assert.equal(states.get(first).text, 'first, edited twice');
+  assert.deepEqual([...states.get(first).reactions.keys()], ['👍']);
+  assert.ok(states.get(gone).deleted);
+  assert.deepEqual(Object.fromEntries(states.get(answer).reactions), { '🎉': ['lib_author'] });
+  ann.close();
+  bob.close();
 });
 
 test('backoff grows exponentially, is capped, and is jittered', () => {

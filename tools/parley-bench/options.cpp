@@ -56,7 +56,8 @@ Scenario parse_scenario(const std::string& text) {
     if (text == "rooms") return Scenario::rooms;
     if (text == "idle") return Scenario::idle;
     if (text == "connect") return Scenario::connect;
-    throw UsageError("unknown scenario '" + text + "' (fanout, rooms, idle or connect)");
+    if (text == "history") return Scenario::history;
+    throw UsageError("unknown scenario '" + text + "' (fanout, rooms, idle, connect or history)");
 }
 
 std::string run_tag() {
@@ -83,6 +84,8 @@ const char* scenario_name(Scenario scenario) {
             return "idle";
         case Scenario::connect:
             return "connect";
+        case Scenario::history:
+            return "history";
     }
     return "?";
 }
@@ -98,6 +101,9 @@ Scenarios:
   rooms    N clients spread over M channels, S senders (default: everyone) chatting
   idle     hold N connections (each hello'd and joined) for the duration, report memory
   connect  handshakes per second: open, hello, close, repeatedly, C at a time
+  history  fill M channels with E events (says, edits, deletes, reactions) from N clients, W
+           commands in flight each, then time `history` pages of 100 (one in four the newest,
+           the rest at random depths) from R readers, closed loop
 
 Options (--name VALUE or --name=VALUE):
   --scenario NAME          the scenario, instead of the first argument
@@ -106,11 +112,13 @@ Options (--name VALUE or --name=VALUE):
                            to the (c mod count)-th URL), e.g. the nodes of a cluster
   --raw                    no Parley protocol: no hello/join, senders send the bare text and every
                            text frame received counts as a delivery (for peer broadcast servers)
-  --clients N              clients to open (default 1000)
-  --channels M             channels the clients are spread over (fanout 1, rooms 10)
+  --clients N              clients to open (default 1000; history: fill clients, default 4)
+  --channels M             channels the clients are spread over (fanout 1, rooms 10); history:
+                           channels every fill client fills in turn (default 1)
   --senders S              clients that send (fanout 20, rooms all clients)
   --window W               closed loop: messages each sender keeps in flight; a message is in
-                           flight until the sender receives it back from the server (default 1)
+                           flight until the sender receives it back from the server (default 1);
+                           history: commands each fill client keeps awaiting their ok (64)
   --rate R                 open loop: R messages per second from all senders together (0: closed)
   --text-size BYTES        message text size, timestamp stamp included (default 64)
   --duration SECONDS       measured interval (default 10)
@@ -124,6 +132,11 @@ Options (--name VALUE or --name=VALUE):
   --per-address N          connections per source address 127.0.0.x before using the next one
                            (default: a third of the ephemeral port range)
   --max-addresses K        source addresses to use at most, 127.0.0.1 .. 127.0.0.K (default 250)
+  --events E               history: events to add to the channels (default 1000000)
+  --no-fill                history: add nothing, time pages on what the channels hold already
+                           (e.g. after restarting the server on the same --data file)
+  --readers R              history: connections reading pages, one request each (default 1)
+  --data FILE              history: the server's --data file, to report the database's size
   --server-pid PID         read the server's CPU time and RSS from /proc/PID; repeat it for
                            several server processes (their figures are summed)
   --channel-prefix NAME    channel names: NAME, or NAME0..NAME(M-1) (default bench)
@@ -134,7 +147,9 @@ Options (--name VALUE or --name=VALUE):
 Figures: deliveries/s (message events received by all clients), messages/s sent and acked,
 latency from send to delivery (p50/p99/max, timestamp carried in the text), losses (expected
 deliveries vs received, and holes in each sender's sequence), the tool's own CPU time and, with
---server-pid, the server's CPU time per 1000 deliveries and RSS per connection.
+--server-pid, the server's CPU time per 1000 deliveries and RSS per connection. history: events/s
+while filling, `history` request-to-reply latency p50/p90/p99/max, what the pages held, and the
+database's size with --data.
 Exit status: 0 done, 1 the run failed (server unreachable, clients lost), 2 bad arguments.
 )";
 }
@@ -182,6 +197,10 @@ Options parse_options(int argc, const char* const* argv) {
          [&](auto& n, auto& v) {
              options.server_pids.push_back(static_cast<int>(parse_count(n, v, 1, 1u << 30)));
          }},
+        {"--events",
+         [&](auto& n, auto& v) { options.events = parse_count(n, v, 1, 1'000'000'000); }},
+        {"--readers", [&](auto& n, auto& v) { options.readers = parse_count(n, v, 1, 64); }},
+        {"--data", [&](auto&, auto& v) { options.data_file = v; }},
         {"--channel-prefix", [&](auto&, auto& v) { options.channel_prefix = v; }},
         {"--nick-prefix", [&](auto&, auto& v) { options.nick_prefix = v; }},
     };
@@ -198,6 +217,11 @@ Options parse_options(int argc, const char* const* argv) {
         }
         if (arg == "--json") {
             options.json = true;
+            continue;
+        }
+        if (arg == "--no-fill") {
+            options.no_fill = true;
+            given.insert(arg);
             continue;
         }
         if (arg.rfind("--", 0) != 0) {
@@ -221,7 +245,8 @@ Options parse_options(int argc, const char* const* argv) {
         given.insert(name);
     }
 
-    if (!scenario_text) throw UsageError("no scenario given (fanout, rooms, idle or connect)");
+    if (!scenario_text)
+        throw UsageError("no scenario given (fanout, rooms, idle, connect or history)");
     options.scenario = parse_scenario(*scenario_text);
     const auto set = [&](const char* name) { return given.count(name) != 0; };
 
@@ -231,9 +256,23 @@ Options parse_options(int argc, const char* const* argv) {
         if (!set("--senders")) options.senders = options.clients;
     }
     if (options.scenario == Scenario::connect && !set("--warmup")) options.warmup_s = 1;
+    const bool history = options.scenario == Scenario::history;
+    if (history) {
+        if (!set("--clients")) options.clients = 4;
+        if (!set("--window")) options.window = 64;
+        for (const char* other : {"--senders", "--rate", "--threads", "--concurrency"})
+            if (set(other))
+                throw UsageError(std::string("history: ") + other +
+                                 " does not apply (--clients fill, --readers read)");
+        if (options.raw) throw UsageError("history needs Parley's protocol: no --raw");
+        if (options.urls.size() != 1) throw UsageError("history loads one server: one --url");
+    }
+    for (const char* own : {"--events", "--no-fill", "--readers", "--data"})
+        if (!history && set(own))
+            throw UsageError(std::string(own) + " is for the history scenario");
     if (!set("--senders")) options.senders = std::min(options.senders, options.clients);
-    if (options.scenario == Scenario::idle || options.scenario == Scenario::connect) {
-        if (set("--senders") || set("--rate") || set("--window"))
+    if (options.scenario == Scenario::idle || options.scenario == Scenario::connect || history) {
+        if (!history && (set("--senders") || set("--rate") || set("--window")))
             throw UsageError(std::string(scenario_name(options.scenario)) +
                              " sends no messages: --senders, --rate and --window do not apply");
         options.senders = 0;
@@ -246,7 +285,8 @@ Options parse_options(int argc, const char* const* argv) {
     if (options.senders > options.clients)
         throw UsageError("--senders (" + std::to_string(options.senders) +
                          ") cannot exceed --clients (" + std::to_string(options.clients) + ")");
-    if (options.channels > options.clients) throw UsageError("--channels cannot exceed --clients");
+    if (!history && options.channels > options.clients)
+        throw UsageError("--channels cannot exceed --clients");
     if (options.raw && options.channels > 1)
         throw UsageError("--raw has no channels: a peer server broadcasts to every client");
     if (!valid_name(options.channel_prefix, 48) || options.channel_prefix[0] == '_' ||

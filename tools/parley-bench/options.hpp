@@ -7,7 +7,7 @@
 
 namespace bench {
 
-enum class Scenario { fanout, rooms, idle, connect };
+enum class Scenario { fanout, rooms, idle, connect, history };
 
 struct Options {
     Scenario scenario = Scenario::fanout;
@@ -34,6 +34,13 @@ struct Options {
     std::uint32_t concurrency = 32;  // connect scenario: connections cycling at once
     std::uint32_t per_address = 0;   // connections per source address; 0 = from the port range
     std::uint32_t max_addresses = 250;
+
+    // history: fill the channels with this many events (unless no_fill), then time pages from
+    // `readers` connections; data_file is the server's --data, for the database's size.
+    std::uint64_t events = 1000000;
+    bool no_fill = false;
+    std::uint32_t readers = 1;
+    std::string data_file;
 
     std::vector<int> server_pids;  // their CPU and RSS are summed
     std::string channel_prefix = "bench";

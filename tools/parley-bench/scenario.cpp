@@ -7,6 +7,7 @@
 #include <memory>
 #include <thread>
 
+#include "history.hpp"
 #include "results.hpp"
 #include "run_plan.hpp"
 #include "system_limits.hpp"
@@ -233,6 +234,7 @@ int run_connect(const Options& options, WorkerPool& pool, RunControl& control, R
 }  // namespace
 
 int run_scenario(const Options& options) {
+    if (options.scenario == Scenario::history) return run_history(options);
     const RunPlan plan = make_run_plan(options);
     const std::uint64_t file_limit = raise_open_file_limit();
     const std::uint64_t sockets =

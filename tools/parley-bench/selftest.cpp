@@ -1,8 +1,12 @@
 // Self-checks of parley-bench's building blocks, run by CTest. No sockets, no server.
 #include <cstdio>
 #include <cstring>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
+
+#include "history.hpp"
 
 #include "json_scan.hpp"
 #include "latency_histogram.hpp"
@@ -222,6 +226,90 @@ void test_options() {
     CHECK(usage_error({"fanout", "extra", "args"}));
 }
 
+void test_history_options() {
+    const auto history = parse({"history"});
+    CHECK(history.events == 1000000 && !history.no_fill && history.readers == 1);
+    CHECK(history.clients == 4 && history.window == 64 && history.channels == 1);
+    const auto again = parse({"history", "--no-fill", "--readers", "2", "--data", "/x/p.db"});
+    CHECK(again.no_fill && again.readers == 2 && again.data_file == "/x/p.db");
+    CHECK(parse({"history", "--channels", "8"}).channels == 8);  // more channels than clients
+    CHECK(usage_error({"history", "--raw"}));
+    CHECK(usage_error({"history", "--rate", "5"}));
+    CHECK(usage_error({"history", "--events", "0"}));
+    CHECK(usage_error({"fanout", "--no-fill"}));
+    CHECK(usage_error({"rooms", "--events", "5"}));
+}
+
+// Plays the server for a fill client: every command succeeds. Its edits and deletions must go to
+// its own live messages, its reactions to live ones and never twice the same, and the mix must
+// be mostly says with every kind of change present.
+void test_fill_mix() {
+    bench::FillMix mix({"room"}, 64, 42);
+    std::string json;
+    std::uint64_t seq = 0;
+    std::set<std::uint64_t> mine, deleted;
+    std::set<std::pair<std::string, std::string>> given;  // (target, emoji)
+    std::map<std::string, int> kinds;
+    bool targets_ok = true, shapes_ok = true;
+    for (std::uint64_t id = 1; id <= 4000; ++id) {
+        const bench::PendingOp op = mix.next(json, id);
+        std::string_view type, channel, target, text, emoji, reply_to, id_text;
+        shapes_ok &= bench::visit_json_fields(json, [&](std::string_view key, std::string_view v) {
+            if (key == "type") type = v;
+            if (key == "channel") channel = v;
+            if (key == "seq") target = v;
+            if (key == "text") text = v;
+            if (key == "emoji") emoji = v;
+            if (key == "reply_to") reply_to = v;
+            if (key == "id") id_text = v;
+        });
+        ++kinds[std::string(type)];
+        shapes_ok &= channel == "room" && id_text == std::to_string(id);
+        shapes_ok &= (type == "say" || type == "edit") == (text.size() == 64);
+        shapes_ok &= (type == "react" || type == "unreact") == !emoji.empty();
+        shapes_ok &= (type == "say") == target.empty();
+        const std::uint64_t number = std::stoull(std::string(type == "say" ? "0" : target));
+        if (type == "edit" || type == "delete")
+            targets_ok &= mine.count(number) == 1 && deleted.count(number) == 0;
+        if (type == "react")
+            targets_ok &= deleted.count(number) == 0 &&
+                          given.insert({std::string(target), std::string(emoji)}).second;
+        if (type == "unreact")
+            targets_ok &= given.erase({std::string(target), std::string(emoji)}) == 1;
+        if (!reply_to.empty()) targets_ok &= deleted.count(std::stoull(std::string(reply_to))) == 0;
+        ++seq;
+        if (type == "say") {
+            mine.insert(seq);
+            mix.on_message(0, seq);
+        }
+        if (type == "delete") {
+            deleted.insert(number);
+            mix.on_deleted(0, number);
+        }
+        mix.on_ok(op, seq);
+    }
+    CHECK(shapes_ok);
+    CHECK(targets_ok);
+    CHECK(kinds["say"] > 2000 && kinds["say"] < 2800);
+    CHECK(kinds["react"] > 700 && kinds["edit"] > 150 && kinds["unreact"] > 80);
+    CHECK(kinds["delete"] > 60);
+}
+
+void test_history_page_scan() {
+    bench::PageStats stats;
+    CHECK(bench::scan_history_page(
+        R"({"channel":"c","id":3,"messages":[{"seq":4,"text":"a b","from":"x"},)"
+        R"({"seq":9,"edited_ts":5,"text":"]}","reactions":{"👍":["x","y"]},"reply_to":4},)"
+        R"({"seq":12,"deleted":true}],"type":"history"})",
+        stats));
+    CHECK(stats.messages == 3 && stats.with_reactions == 1 && stats.edited == 1);
+    CHECK(stats.deleted == 1 && stats.replies == 1 && stats.highest_seq == 12);
+    bench::PageStats empty;
+    CHECK(bench::scan_history_page(R"({"type":"history","messages":[]})", empty));
+    CHECK(empty.messages == 0);
+    CHECK(!bench::scan_history_page(R"({"type":"error","code":"busy"})", empty));
+}
+
 void test_handshake() {
     const auto target = bench::parse_ws_url("ws://127.0.0.1:8080/ws");
     CHECK(target.path == "/ws" && target.host_header == "127.0.0.1:8080");
@@ -254,6 +342,9 @@ int main() {
     test_histogram();
     test_options();
     test_handshake();
+    test_history_options();
+    test_fill_mix();
+    test_history_page_scan();
     std::printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

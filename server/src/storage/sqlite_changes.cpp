@@ -16,9 +16,12 @@ SqliteChanges::SqliteChanges(sqlite3* db)
                    "UPDATE messages SET body = '', deleted = 1, reactions = '' "
                    "WHERE channel = ?1 AND seq = ?2"),
       // The edits' texts are the message's too: a deletion erases them, keeping their seqs.
+      // Every other change of the target has an empty body already, so no `kind` is asked
+      // for: with one, SQLite (no ANALYZE statistics) walked the channel's whole change log by
+      // its primary key, 70 ms a delete at 400,000 changes, instead of this index lookup.
       erase_edits_(db,
-                   "UPDATE message_changes SET body = '' "
-                   "WHERE channel = ?1 AND target = ?2 AND kind = ?3"),
+                   "UPDATE message_changes INDEXED BY message_changes_by_target SET body = '' "
+                   "WHERE channel = ?1 AND target = ?2"),
       set_reactions_(db, "UPDATE messages SET reactions = ?3 WHERE channel = ?1 AND seq = ?2"),
       prune_(db, "DELETE FROM message_changes WHERE channel = ?1 AND seq <= ?2") {}
 
@@ -71,10 +74,7 @@ Refusal SqliteChanges::apply(model::ChatMessage& event, bool may_delete_any,
             break;
         case EventType::deleted:
             set_deleted_.bind(1, event.channel).bind(2, event.target).run();
-            erase_edits_.bind(1, event.channel)
-                .bind(2, event.target)
-                .bind(3, static_cast<std::int64_t>(EventType::edited))
-                .run();
+            erase_edits_.bind(1, event.channel).bind(2, event.target).run();
             break;
         case EventType::reaction:
             set_reactions_.bind(1, event.channel)
