@@ -64,13 +64,20 @@ Expected<config::Options> parse(std::vector<std::string> args, std::vector<std::
 }
 
 TEST(ApiKeyOptions, FlagsRepeatAndTheEnvironmentListsSeveral) {
-    auto options = parse({"--api-key", "deploy:" + deploy, "--api-key", "ci:" + ci},
-                         {"PARLEY_API_KEYS=cron:0123456789abcdef-cron,bots:0123456789abcdef-bots"});
+    const std::string environment =
+        "PARLEY_API_KEYS=cron:0123456789abcdef-cron,bots:0123456789abcdef-bots";
+    auto from_environment = parse({}, {environment});
+    ASSERT_TRUE(from_environment) << from_environment.error().message;
+    auth::ApiKeys listed(from_environment->api_keys);
+    EXPECT_EQ(listed.name_of("0123456789abcdef-cron"), "cron");
+    EXPECT_EQ(listed.name_of("0123456789abcdef-bots"), "bots");
+    // Flags on the command line replace the environment's list, as every flag overrides its
+    // variable.
+    auto options = parse({"--api-key", "deploy:" + deploy, "--api-key", "ci:" + ci}, {environment});
     ASSERT_TRUE(options) << options.error().message;
-    EXPECT_EQ(options->api_keys.size(), 4u);
+    EXPECT_EQ(options->api_keys.size(), 2u);
     auth::ApiKeys keys(options->api_keys);
-    EXPECT_EQ(keys.name_of("0123456789abcdef-cron"), "cron");
-    EXPECT_EQ(keys.name_of("0123456789abcdef-bots"), "bots");
+    EXPECT_EQ(keys.name_of("0123456789abcdef-cron"), std::nullopt);
     EXPECT_EQ(keys.name_of(deploy), "deploy");
     EXPECT_EQ(keys.name_of(ci), "ci");
     EXPECT_EQ(options->idempotency_window, std::chrono::hours(24));
