@@ -1,4 +1,5 @@
 #include "storage/redis_webhook_outbox.hpp"
+#include "storage/event_type.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -29,20 +30,6 @@ end
 return 0
 )lua");
     return script;
-}
-
-const char* type_name(model::EventType type) {
-    switch (type) {
-        case model::EventType::edited:
-            return "edited";
-        case model::EventType::deleted:
-            return "deleted";
-        case model::EventType::reaction:
-            return "reaction";
-        case model::EventType::message:
-            break;
-    }
-    return "message";
 }
 
 std::int64_t integer_of(const std::string& text) {
@@ -101,7 +88,7 @@ void add_webhook_outbox_args(const model::ChatMessage& event, std::size_t max_pe
     keys.emplace_back(redis::keys::webhooks);
     args.push_back(body.substr(0, at + 6));  // up to and with "seq":
     args.push_back(body.substr(at + stand_in.size()));
-    args.emplace_back(type_name(event.type));
+    args.emplace_back(event_type_name(event.type));
     args.push_back(event.channel);
     args.push_back(std::to_string(max_pending));
 }

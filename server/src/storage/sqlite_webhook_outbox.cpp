@@ -1,4 +1,5 @@
 #include "storage/sqlite_webhook_outbox.hpp"
+#include "storage/event_type.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -13,20 +14,6 @@ namespace parley::storage {
 namespace {
 
 constexpr auto relaxed = std::memory_order_relaxed;
-
-const char* type_name(model::EventType type) {
-    switch (type) {
-        case model::EventType::edited:
-            return "edited";
-        case model::EventType::deleted:
-            return "deleted";
-        case model::EventType::reaction:
-            return "reaction";
-        case model::EventType::message:
-            break;
-    }
-    return "message";
-}
 
 }  // namespace
 
@@ -45,7 +32,7 @@ void SqliteOutboxWriter::add(const model::ChatMessage& event) {
     if (endpoints_.empty()) return;
     insert_event_->bind(1, event.channel)
         .bind(2, event.seq)
-        .bind(3, std::string_view(type_name(event.type)))
+        .bind(3, std::string_view(event_type_name(event.type)))
         .bind(4, protocol::encode_message(event))
         .bind(5, model::now_millis());
     insert_event_->step();
