@@ -7,15 +7,10 @@
 
 #include "history_run.hpp"
 #include "process_stats.hpp"
+#include "results.hpp"
 
 namespace bench {
 namespace {
-
-std::string milliseconds(std::int64_t ns) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.2f ms", static_cast<double>(ns) / 1e6);
-    return text;
-}
 
 double share(std::uint64_t part, std::uint64_t whole) {
     return whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0;

@@ -5,13 +5,14 @@
 #include <vector>
 
 namespace bench {
-namespace {
 
 std::string milliseconds(std::int64_t ns) {
     char text[32];
     std::snprintf(text, sizeof text, "%.2f ms", static_cast<double>(ns) / 1e6);
     return text;
 }
+
+namespace {
 
 double per_second(std::uint64_t count, double seconds) {
     return seconds > 0 ? static_cast<double>(count) / seconds : 0;

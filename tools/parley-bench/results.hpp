@@ -51,4 +51,7 @@ struct Results {
 void print_report(const Options& options, const Results& results);
 void print_json(const Options& options, const Results& results);
 
+// A latency in nanoseconds as the reports print it: "1.23 ms".
+std::string milliseconds(std::int64_t ns);
+
 }  // namespace bench
