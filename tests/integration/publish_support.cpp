@@ -72,4 +72,17 @@ std::unique_ptr<Client> resumed(std::uint16_t port, const std::string& nick, con
     throw std::runtime_error("could not resume " + nick + ": " + welcome.dump());
 }
 
+json next_in(Client& client, const std::string& channel) {
+    return client.next_where([&](const json& f) {
+        return f.value("type", "") == "message" && f.value("channel", "") == channel;
+    });
+}
+
+void presence_of(Client& client, const std::string& change, const std::string& nick) {
+    client.next_where([&](const json& f) {
+        return f.value("type", "") == "presence" &&
+               f.value(change, json::array()).dump().find('"' + nick + '"') != std::string::npos;
+    });
+}
+
 }  // namespace parley::test

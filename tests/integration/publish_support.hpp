@@ -46,4 +46,9 @@ json dm_keyed(Client& client, const std::string& to, const std::string& text,
 // retried while the connection that just closed still holds the nick.
 std::unique_ptr<Client> resumed(std::uint16_t port, const std::string& nick, const json& resume);
 
+// The next `message` `client` sees in `channel` (its own included).
+json next_in(Client& client, const std::string& channel);
+// Waits until `client` is told that `nick` joined or left (`change`).
+void presence_of(Client& client, const std::string& change, const std::string& nick);
+
 }  // namespace parley::test

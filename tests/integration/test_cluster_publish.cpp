@@ -7,19 +7,6 @@
 namespace parley::test {
 namespace {
 
-json next_in(Client& client, const std::string& channel) {
-    return client.next_where([&](const json& f) {
-        return f.value("type", "") == "message" && f.value("channel", "") == channel;
-    });
-}
-
-void presence_of(Client& client, const std::string& change, const std::string& nick) {
-    client.next_where([&](const json& f) {
-        return f.value("type", "") == "presence" &&
-               f.value(change, json::array()).dump().find('"' + nick + '"') != std::string::npos;
-    });
-}
-
 TEST(ClusterPublish, ARepeatOnAnotherNodeAnswers200WithTheFirstSeq) {
     RedisProcess redis;
     auto a = start_node(redis, "alpha", api_key_args());

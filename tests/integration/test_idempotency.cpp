@@ -14,21 +14,6 @@ std::int64_t seq_of(const json& reply) {
     return reply.value("seq", std::int64_t{-1});
 }
 
-// The next `message` `client` sees in `channel` (its own included).
-json next_in(Client& client, const std::string& channel) {
-    return client.next_where([&](const json& f) {
-        return f.value("type", "") == "message" && f.value("channel", "") == channel;
-    });
-}
-
-// Waits until `client` is told that `nick` joined or left (`change`).
-void presence_of(Client& client, const std::string& change, const std::string& nick) {
-    client.next_where([&](const json& f) {
-        return f.value("type", "") == "presence" &&
-               f.value(change, json::array()).dump().find('"' + nick + '"') != std::string::npos;
-    });
-}
-
 TEST(Idempotency, ASayResentWithItsKeyIsOneMessageWithOneSeq) {
     ServerProcess server;
     Client ann(server.port()), bob(server.port());
