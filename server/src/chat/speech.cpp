@@ -12,7 +12,8 @@ void Speech::unless_muted(const ParticipantPtr& p, const protocol::RequestId& id
                           const std::string& channel,
                           std::function<void(const AuthorityPtr&)> then) {
     // The member's channel was read when it joined: this is nearly always from memory.
-    authority_.get(channel, [=, this](Expected<AuthorityPtr> authority, bool busy) {
+    authority_.get(channel, [=, this, then = std::move(then)](Expected<AuthorityPtr> authority,
+                                                              bool busy) {
         if (!authority) {
             if (busy) return replies_.busy(p, id);
             return replies_.fail(p, id, ErrorCode::unavailable, "the channel could not be read");
@@ -70,13 +71,16 @@ void Speech::speak(const ParticipantPtr& p, const protocol::RequestId& id,
     if (!holder) return;  // gone meanwhile
     event.author = holder->identity;
     event.idempotency = model::idempotency_key(event.author, event.idempotency);
-    unless_muted(p, id, channel, [=, this](const AuthorityPtr& authority) {
-        bool may_delete_any = event.type == model::EventType::deleted &&
-                              rank_in(*authority, identity_of(*p)) >= Rank::op;
-        auto stored = event;
-        stored.to_webhooks = options_.to_webhooks(stored.channel, authority->is_private);
-        store(p, id, std::move(stored), may_delete_any);
-    });
+    // The event moves into the callback, which runs once: the channel's name is copied first,
+    // as the callback may take the event before unless_muted() reads the name.
+    auto name = channel;
+    unless_muted(p, id, name,
+                 [=, this, event = std::move(event)](const AuthorityPtr& authority) mutable {
+                     bool may_delete_any = event.type == model::EventType::deleted &&
+                                           rank_in(*authority, identity_of(*p)) >= Rank::op;
+                     event.to_webhooks = options_.to_webhooks(event.channel, authority->is_private);
+                     store(p, id, std::move(event), may_delete_any);
+                 });
 }
 
 void Speech::store(const ParticipantPtr& p, const protocol::RequestId& id, model::ChatMessage event,
