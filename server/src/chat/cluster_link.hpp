@@ -64,6 +64,10 @@ class ClusterListener {
     virtual void on_cluster_presence(const std::string& node, const std::string& channel,
                                      const std::string& nick, bool present) = 0;
     virtual void on_cluster_typing(const std::string& channel, const std::string& nick) = 0;
+    // A persistent user's read marker moved (storage::UserState), on some node, this one
+    // included: `place` is a channel, or with `conversation` the other user's nick.
+    virtual void on_cluster_read(const std::string& user, const std::string& place,
+                                 bool conversation, std::int64_t seq) = 0;
     // A node stopped its heartbeat: its members have left.
     virtual void on_node_gone(const std::string& node) = 0;
     // A change to a channel's authority, stored by some node (this one included).

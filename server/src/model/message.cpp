@@ -32,3 +32,31 @@ std::string idempotency_key(const std::string& sender, const std::string& key) {
 }
 
 }  // namespace parley::model
+
+namespace parley::model {
+
+namespace {
+bool is_nick_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+}
+}  // namespace
+
+std::vector<std::string> mentioned_keys(std::string_view text) {
+    constexpr std::size_t max_nick_chars = 32;
+    std::vector<std::string> keys;
+    for (std::size_t at = text.find('@'); at != std::string_view::npos && keys.size() < max_mentions_per_message;
+         at = text.find('@', at + 1)) {
+        // "a@b" is an address, not a mention: the @ must start a word.
+        if (at > 0 && (is_nick_char(text[at - 1]) || text[at - 1] == '@')) continue;
+        auto end = at + 1;
+        while (end < text.size() && is_nick_char(text[end])) ++end;
+        auto length = end - at - 1;
+        if (length == 0 || length > max_nick_chars) continue;
+        auto key = nick_key(std::string(text.substr(at + 1, length)));
+        if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
+    }
+    return keys;
+}
+
+}  // namespace parley::model

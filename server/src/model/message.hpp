@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -55,6 +56,8 @@ struct DirectMessage {
     std::string to;
     std::string text;
     std::int64_t ts = 0;
+    // Its place in the conversation between its two identities: 1, 2, 3, ... Assigned by storage.
+    std::int64_t seq = 0;
     // The connection that sent it, which is not sent its own message back. Never stored.
     std::string sender_session = {};
     // Who sent it and who it was for, beyond their nicks (see identity_of): a user's recent
@@ -80,6 +83,12 @@ std::string account_identity(const std::string& nick);
 std::string guest_identity(const std::string& nick, const std::string& resume_id);
 
 std::int64_t now_millis();
+
+// The nick keys a text mentions: each `@nick` that stands as a whole word (no word character
+// right before the @, the nick running to a character no nick has), once each, at most
+// max_mentions_per_message of them.
+inline constexpr std::size_t max_mentions_per_message = 20;
+std::vector<std::string> mentioned_keys(std::string_view text);
 
 // Nicks are unique case-insensitively: this is the key they are compared by.
 std::string nick_key(const std::string& nick);

@@ -101,6 +101,10 @@ void WebSocketSession::handle_frame(std::string_view text) {
                                std::is_same_v<T, protocol::Delete> ||
                                std::is_same_v<T, protocol::React>)
                 hub.change(self, id, command);
+            else if constexpr (std::is_same_v<T, protocol::ConversationQuery>)
+                hub.conversation(self, id, c);
+            else if constexpr (std::is_same_v<T, protocol::MarkRead>)
+                hub.mark_read(self, id, c);
         },
         command);
 }

@@ -53,6 +53,21 @@ struct HistoryQuery {
     std::optional<std::int64_t> before;
     int limit = 50;
 };
+// A page of the asker's own conversation with a user (`history` with `with`): before a seq, or
+// with `since` what came after it.
+struct ConversationQuery {
+    std::string with;
+    std::optional<std::int64_t> before;
+    std::optional<std::int64_t> since;
+    int limit = 50;
+};
+// Moves a persistent user's read marker in a channel, or with `conversation` in the conversation
+// with the nick `place`.
+struct MarkRead {
+    std::string place;
+    bool conversation = false;
+    std::int64_t seq = 0;
+};
 struct Who {
     std::string channel;
 };
@@ -121,7 +136,7 @@ struct React {
 
 using Command = std::variant<Hello, Join, Leave, Say, Dm, HistoryQuery, Who, ListChannels, Typing,
                              Ping, Register, ChangePassword, CreateChannel, SetRole, SetTopic,
-                             Invite, Moderate, Edit, Delete, React>;
+                             Invite, Moderate, Edit, Delete, React, ConversationQuery, MarkRead>;
 
 inline constexpr std::size_t max_topic_chars = 300;
 inline constexpr std::size_t max_reason_chars = 300;
@@ -157,6 +172,10 @@ inline constexpr std::size_t max_idempotency_key_chars = 64;
 // The body's fields, checked as `say`'s are; `from` follows the nick syntax.
 Expected<Publish, Error> decode_publish(const nlohmann::json& body, const DecodeLimits& limits);
 
+// mark_read, and history with `with`; nothing when neither.
+std::optional<Expected<Command, Error>> decode_read_state(const std::string& type,
+                                                          const nlohmann::json& object,
+                                                          const DecodeLimits& limits);
 // edit, delete, react and unreact; nothing when `type` is none of them.
 std::optional<Expected<Command, Error>> decode_lifecycle(const std::string& type,
                                                          const nlohmann::json& object,

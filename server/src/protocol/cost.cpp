@@ -10,7 +10,10 @@ double command_cost(const Command& command) {
     return std::visit(
         [](const auto& c) -> double {
             using T = std::decay_t<decltype(c)>;
-            if constexpr (std::is_same_v<T, HistoryQuery>) return 4;
+            if constexpr (std::is_same_v<T, HistoryQuery> || std::is_same_v<T, ConversationQuery>)
+                return 4;
+            // A write to storage, seen by the user's other connections.
+            if constexpr (std::is_same_v<T, MarkRead>) return 2;
             if constexpr (std::is_same_v<T, ListChannels>) return 10;
             if constexpr (std::is_same_v<T, Who>) return 2;
             // Each runs Argon2id: a tenth of a second and 64 MiB of a hashing thread.

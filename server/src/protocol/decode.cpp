@@ -63,6 +63,7 @@ Expected<Command, Error> decode_body(const std::string& type, const json& object
         if (!key) return std::move(key).error();
         return Command{Dm{*std::move(to), *std::move(text), *std::move(key)}};
     }
+    if (auto command = decode_read_state(type, object, limits)) return *std::move(command);
     if (type == "history") {
         auto channel = read_channel(object);
         if (!channel) return std::move(channel).error();

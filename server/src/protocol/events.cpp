@@ -71,6 +71,12 @@ json dm_json(const model::DirectMessage& message) {
                 {"ts", message.ts}};
 }
 
+json dm_with_seq(const model::DirectMessage& message) {
+    auto object = dm_json(message);
+    if (message.seq > 0) object["seq"] = message.seq;
+    return object;
+}
+
 json messages_json(const std::vector<model::ChatMessage>& messages) {
     json list = json::array();
     for (const auto& message : messages) list.push_back(message_json(message));
@@ -89,9 +95,27 @@ std::string encode_welcome(const RequestId& id, const Welcome& welcome) {
                         {"max_text_chars", welcome.limits.max_text_chars},
                         {"rate_per_sec", welcome.limits.rate_per_sec},
                         {"burst", welcome.limits.burst}};
-    json dms = json::array();
-    for (const auto& dm : welcome.dms) dms.push_back(dm_json(dm));
-    object["dms"] = std::move(dms);
+    if (welcome.kept) {
+        json channels = json::array();
+        for (const auto& c : welcome.kept->channels)
+            channels.push_back({{"channel", c.channel},
+                                {"last_seq", c.last_seq},
+                                {"read_seq", c.read_seq},
+                                {"unread", c.unread},
+                                {"mentions", c.mentions}});
+        json conversations = json::array();
+        for (const auto& c : welcome.kept->conversations)
+            conversations.push_back({{"with", c.with},
+                                     {"last_seq", c.last_seq},
+                                     {"read_seq", c.read_seq},
+                                     {"unread", c.unread}});
+        object["channels"] = std::move(channels);
+        object["conversations"] = std::move(conversations);
+    } else {
+        json dms = json::array();
+        for (const auto& dm : welcome.dms) dms.push_back(dm_with_seq(dm));
+        object["dms"] = std::move(dms);
+    }
     object["account"] = welcome.account;
     object["admin"] = welcome.admin;
     if (!welcome.resume.empty()) object["resume"] = welcome.resume;
@@ -182,7 +206,26 @@ std::string encode_message(const model::ChatMessage& message) {
 }
 
 std::string encode_dm(const model::DirectMessage& message) {
-    return dump(dm_json(message));
+    return dump(dm_with_seq(message));
+}
+
+std::string encode_conversation(const RequestId& id, const std::string& with,
+                                const std::vector<model::DirectMessage>& messages, bool gap) {
+    json object = reply("history", id);
+    object["with"] = with;
+    json list = json::array();
+    for (const auto& message : messages) {
+        auto entry = dm_with_seq(message);
+        entry.erase("type");
+        list.push_back(std::move(entry));
+    }
+    object["messages"] = std::move(list);
+    if (gap) object["gap"] = true;
+    return dump(object);
+}
+
+std::string encode_read(const std::string& place, bool conversation, std::int64_t seq) {
+    return dump(json{{"type", "read"}, {conversation ? "with" : "channel", place}, {"seq", seq}});
 }
 
 std::string encode_presence(const std::string& channel, const std::vector<std::string>& joined,

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/message.hpp"
+#include "model/read_state.hpp"
 #include "protocol/command.hpp"
 
 namespace parley::protocol {
@@ -24,7 +25,9 @@ struct Welcome {
     std::string session;
     std::string node;
     ClientLimits limits;
-    std::vector<model::DirectMessage> dms;  // recent direct messages to or from this user
+    std::vector<model::DirectMessage> dms;  // a guest's recent direct messages to or from it
+    // A persistent user's kept channels and conversations, instead of `dms`.
+    std::optional<model::UserSnapshot> kept;
     std::string resume;                     // a guest's resume id; empty for an account
     bool account = false;                   // an account (password or token), not a guest
     bool admin = false;                     // one of the server's admins
@@ -69,6 +72,11 @@ std::string encode_who(const RequestId& id, const std::string& channel, std::siz
 std::string encode_channel_list(const std::vector<ChannelSummary>& channels);
 std::string encode_channels(const RequestId& id, const std::string& channel_list);
 std::string encode_pong(const RequestId& id);
+// A page of the asker's conversation with `with`.
+std::string encode_conversation(const RequestId& id, const std::string& with,
+                                const std::vector<model::DirectMessage>& messages, bool gap);
+// A read marker moved: in a channel, or with `conversation` in the conversation with `place`.
+std::string encode_read(const std::string& place, bool conversation, std::int64_t seq);
 
 std::string encode_message(const model::ChatMessage& message);
 std::string encode_dm(const model::DirectMessage& message);
