@@ -51,7 +51,7 @@ TEST(BusEvent, ChangesAndRepliesKeepTheirFields) {
 }
 
 TEST(BusEvent, ADmCarriesTheRecipientRedisNamesAndTheSendingSession) {
-    model::DirectMessage m{"bob", "ann", "psst", 5, "s-7"};
+    model::DirectMessage m{"bob", "ann", "psst", 5, 0, "s-7"};
     auto [prefix, suffix] = bus::dm_event_parts(m);
     auto event = bus::decode(prefix + "\"Ann\"" + suffix);
     ASSERT_TRUE(event);
