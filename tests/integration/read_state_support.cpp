@@ -30,8 +30,8 @@ std::vector<std::string> kept_names(const json& welcome) {
 }
 
 json mark_read(Client& client, const std::string& place, std::int64_t seq, bool conversation) {
-    return request(client,
-                   {{"type", "mark_read"}, {conversation ? "with" : "channel", place}, {"seq", seq}});
+    return request(
+        client, {{"type", "mark_read"}, {conversation ? "with" : "channel", place}, {"seq", seq}});
 }
 
 json conversation_page(Client& client, const std::string& with, json extra) {

@@ -15,7 +15,8 @@ TEST(Conversations, DmsToAnOfflineAccountWaitNumberedAndSurviveARestart) {
     signed_up(server->port(), "ann").reset();  // ann exists, and is gone
     auto bob = signed_up(server->port(), "bob");
     for (int i = 1; i <= 3; ++i) {
-        auto ok = dm_keyed(*bob, "ann", "while you slept " + std::to_string(i), "", std::to_string(i));
+        auto ok =
+            dm_keyed(*bob, "ann", "while you slept " + std::to_string(i), "", std::to_string(i));
         EXPECT_EQ(ok["type"], "ok") << ok.dump();
         EXPECT_EQ(ok["seq"], i);
     }
@@ -94,7 +95,8 @@ TEST(Conversations, AConversationMarkReachesTheUsersConnectionsAndClearsItsCount
     auto ann = signed_up(server.port(), "ann");
     auto bob = signed_up(server.port(), "bob");
     auto phone = log_in_again(server.port(), "bob");
-    for (int i = 1; i <= 3; ++i) dm_keyed(*ann, "bob", "m" + std::to_string(i), "", std::to_string(i));
+    for (int i = 1; i <= 3; ++i)
+        dm_keyed(*ann, "bob", "m" + std::to_string(i), "", std::to_string(i));
     EXPECT_EQ(mark_read(*phone.client, "ann", 2, true)["type"], "ok");
     json expected{{"type", "read"}, {"with", "ann"}, {"seq", 2}};
     EXPECT_EQ(bob->next_of_type("read"), expected);

@@ -55,14 +55,13 @@ TEST(ReadState, WelcomeCountsUnreadMessagesAndMentionsExactly) {
     carl->join("room");
     ann.reset();
 
-    say_keyed(*bob, "room", "hello @ann", "", "1");          // 2: mention
-    say_keyed(*bob, "room", "mail ann@example.org", "", "2");  // 3: not a mention
-    say_keyed(*carl, "room", "@ANN, look", "", "3");          // 4: mention, from a guest
-    say_keyed(*bob, "room", "@annie is someone else", "", "4");  // 5
+    say_keyed(*bob, "room", "hello @ann", "", "1");                // 2: mention
+    say_keyed(*bob, "room", "mail ann@example.org", "", "2");      // 3: not a mention
+    say_keyed(*carl, "room", "@ANN, look", "", "3");               // 4: mention, from a guest
+    say_keyed(*bob, "room", "@annie is someone else", "", "4");    // 5
     auto deleted = say_keyed(*bob, "room", "oops @ann", "", "5");  // 6: deleted below
     EXPECT_EQ(request(*bob, {{"type", "delete"}, {"channel", "room"}, {"seq", 6}})["type"], "ok");
-    EXPECT_EQ(publish(server.port(), "room", {{"from", "deploy"}, {"text", "shipped @ann"}})
-                  .status,
+    EXPECT_EQ(publish(server.port(), "room", {{"from", "deploy"}, {"text", "shipped @ann"}}).status,
               201);  // 8: a bot's message counts too
 
     auto login = log_in_again(server.port(), "ann");
@@ -92,9 +91,10 @@ TEST(ReadState, CountsStopAt999) {
     ann->join("busy");
     ann.reset();
     for (int i = 0; i < 1002; ++i)
-        ASSERT_EQ(publish(server.port(), "busy", {{"from", "bot"}, {"text", "@ann " + std::to_string(i)}})
-                      .status,
-                  201);
+        ASSERT_EQ(
+            publish(server.port(), "busy", {{"from", "bot"}, {"text", "@ann " + std::to_string(i)}})
+                .status,
+            201);
     auto busy = kept(log_in_again(server.port(), "ann").welcome, "busy");
     EXPECT_EQ(busy["last_seq"], 1002);
     EXPECT_EQ(busy["unread"], 999);
@@ -105,7 +105,8 @@ TEST(ReadState, MarkersOnlyMoveForwardAndBadMarksAreRefused) {
     ServerProcess server;
     auto ann = signed_up(server.port(), "ann");
     ann->join("room");
-    for (int i = 1; i <= 5; ++i) say_keyed(*ann, "room", "m" + std::to_string(i), "", std::to_string(i));
+    for (int i = 1; i <= 5; ++i)
+        say_keyed(*ann, "room", "m" + std::to_string(i), "", std::to_string(i));
 
     EXPECT_EQ(mark_read(*ann, "room", 4)["type"], "ok");
     EXPECT_EQ(ann->next_of_type("read"), (json{{"type", "read"}, {"channel", "room"}, {"seq", 4}}));
@@ -121,8 +122,8 @@ TEST(ReadState, MarkersOnlyMoveForwardAndBadMarksAreRefused) {
               "bad_request");
     EXPECT_EQ(code_of(request(*ann, {{"type", "mark_read"}, {"channel", "room"}, {"seq", "5"}})),
               "bad_request");
-    EXPECT_EQ(code_of(request(*ann, {{"type", "mark_read"}, {"channel", "room"}, {"with", "bob"},
-                                     {"seq", 1}})),
+    EXPECT_EQ(code_of(request(
+                  *ann, {{"type", "mark_read"}, {"channel", "room"}, {"with", "bob"}, {"seq", 1}})),
               "bad_request");
     EXPECT_EQ(code_of(request(*ann, {{"type", "mark_read"}, {"seq", 1}})), "bad_request");
     EXPECT_EQ(code_of(mark_read(*ann, "no spaces", 1)), "channel_invalid");

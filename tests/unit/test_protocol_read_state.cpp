@@ -26,12 +26,12 @@ TEST(DecodeReadState, MarkReadNamesAChannelOrAConversationAndASeq) {
     EXPECT_TRUE(mark.conversation);
     EXPECT_EQ(mark.seq, 0);
 
-    for (auto bad : {R"({"type":"mark_read","channel":"room"})",
-                     R"({"type":"mark_read","channel":"room","seq":-1})",
-                     R"({"type":"mark_read","channel":"room","seq":1.5})",
-                     R"({"type":"mark_read","channel":"room","seq":"3"})",
-                     R"({"type":"mark_read","seq":3})",
-                     R"({"type":"mark_read","channel":"room","with":"bob","seq":3})"})
+    for (auto bad :
+         {R"({"type":"mark_read","channel":"room"})",
+          R"({"type":"mark_read","channel":"room","seq":-1})",
+          R"({"type":"mark_read","channel":"room","seq":1.5})",
+          R"({"type":"mark_read","channel":"room","seq":"3"})", R"({"type":"mark_read","seq":3})",
+          R"({"type":"mark_read","channel":"room","with":"bob","seq":3})"})
         EXPECT_EQ(error_of(bad), ErrorCode::bad_request) << bad;
     EXPECT_EQ(error_of(R"({"type":"mark_read","channel":"#room","seq":3})"),
               ErrorCode::channel_invalid);
@@ -44,7 +44,8 @@ TEST(DecodeReadState, HistoryWithAUserIsAConversationQuery) {
     EXPECT_FALSE(query.before);
     EXPECT_FALSE(query.since);
     EXPECT_EQ(query.limit, 50);
-    query = command_of<ConversationQuery>(R"({"type":"history","with":"bob","before":9,"limit":5})");
+    query =
+        command_of<ConversationQuery>(R"({"type":"history","with":"bob","before":9,"limit":5})");
     EXPECT_EQ(query.before, 9);
     EXPECT_EQ(query.limit, 5);
     query = command_of<ConversationQuery>(R"({"type":"history","with":"bob","since":0})");
@@ -79,17 +80,15 @@ TEST(EncodeReadState, ReadEventsDmsAndConversationPages) {
     EXPECT_EQ(json::parse(encode_dm(dm))["seq"], 3);
     dm.seq = 0;  // stored before conversations were numbered
     EXPECT_FALSE(json::parse(encode_dm(dm)).contains("seq"));
-    auto page = json::parse(encode_conversation(RequestId{"7"}, "bob", {{"ann", "bob", "hi", 10, 1}},
-                                                true));
+    auto page = json::parse(
+        encode_conversation(RequestId{"7"}, "bob", {{"ann", "bob", "hi", 10, 1}}, true));
     EXPECT_EQ(page["type"], "history");
     EXPECT_EQ(page["id"], 7);
     EXPECT_EQ(page["with"], "bob");
     EXPECT_EQ(page["gap"], true);
-    EXPECT_EQ(page["messages"], (json::array({{{"from", "ann"},
-                                               {"to", "bob"},
-                                               {"text", "hi"},
-                                               {"ts", 10},
-                                               {"seq", 1}}})));
+    EXPECT_EQ(
+        page["messages"],
+        (json::array({{{"from", "ann"}, {"to", "bob"}, {"text", "hi"}, {"ts", 10}, {"seq", 1}}})));
 }
 
 TEST(EncodeReadState, APersistentUsersWelcomeListsChannelsAndConversationsNotDms) {
@@ -105,8 +104,7 @@ TEST(EncodeReadState, APersistentUsersWelcomeListsChannelsAndConversationsNotDms
                                                  {"unread", 3},
                                                  {"mentions", 1}}})));
     EXPECT_EQ(object["conversations"],
-              (json::array(
-                  {{{"with", "bob"}, {"last_seq", 2}, {"read_seq", 1}, {"unread", 1}}})));
+              (json::array({{{"with", "bob"}, {"last_seq", 2}, {"read_seq", 1}, {"unread", 1}}})));
     welcome.kept.reset();
     object = json::parse(encode_welcome(std::nullopt, welcome));
     EXPECT_EQ(object["dms"], json::array());
