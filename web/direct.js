@@ -7,7 +7,7 @@
 import { app, isActive, ui } from './app-context.js';
 import { describeError } from './format.js';
 import { sameNick } from './parley-changes.js';
-import { countArrival, markIfReading } from './read-state.js';
+import { countArrival, markIfReading, recountShown } from './read-state.js';
 import { fillViewport, isNearBottom, scrollToBottom } from './scrolling.js';
 
 const PAGE = 50;
@@ -45,6 +45,7 @@ async function fetchMissing(target, render) {
   view.append(newer);
   for (const message of newer) countArrival(target, message);
   if (!catchUp && (page.messages.length < PAGE || page.messages[0]?.seq <= 1)) view.markStart();
+  recountShown(target);
   target.loaded = true;
   target.stale = false;
   if (isActive(target)) {

@@ -9,7 +9,7 @@ import { renderMembers } from './members.js';
 import { fillViewport, isNearBottom, scrollToBottom } from './scrolling.js';
 import { onInvited, onKicked, onRefusedRejoin, onRole, onTopic } from './authority.js';
 import { composerMode, endComposerMode } from './message-actions.js';
-import { countArrival, markIfReading, onRead, startMarks } from './read-state.js';
+import { countArrival, markIfReading, onRead, recountShown, startMarks } from './read-state.js';
 import { noteDelivery, seenNow } from './direct.js';
 
 const TYPING_SHOWN_MS = 5000;
@@ -77,7 +77,10 @@ function onJoined(joined) {
     // Joined from this page, not listed by welcome: its history is not unread (the server set the
     // marker at the newest seq). Listed: what the server did not count yet is counted now.
     if (!joined.rejoin && !channel.listed) startMarks(channel, app.client.lastSeq(channel.name));
-    else for (const message of joined.history) countArrival(channel, message);
+    else {
+      for (const message of joined.history) countArrival(channel, message);
+      recountShown(channel);
+    }
     channel.listed = true;
   } else if (joined.rejoin && !isActive(channel)) channel.unread += added;
 

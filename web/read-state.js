@@ -85,6 +85,16 @@ export function countArrival(target, message) {
   return true;
 }
 
+// Once every message after the marker is shown, the count is taken from them: exact even when
+// the marker moved (on another page) before they were loaded here.
+export function recountShown(target) {
+  if (!target.view.showsAllAfter(target.readSeq)) return;
+  const after = target.view.tally(target.readSeq, Infinity, app.me);
+  target.unread = after.messages;
+  target.mentions = target.kind === 'dm' ? after.messages : after.mentioning;
+  settle(target);
+}
+
 // The newest seq this page has shown of a conversation: what a mark_read may name.
 function newestSeen(target) {
   if (target.kind === 'channel') return target.joined ? (app.client?.lastSeq(target.name) ?? 0) : 0;
