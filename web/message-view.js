@@ -260,8 +260,10 @@ function lastMessageElement(list) {
   return null;
 }
 
+// A dm's seq counts within one pair of identities: a later guest under the same nick starts again
+// at 1 in the same view, so dms are told apart by what they are, not by seq.
 function messageKey(message) {
-  if (message.seq !== undefined) return `seq:${message.seq}`;
+  if (message.seq !== undefined && message.to === undefined) return `seq:${message.seq}`;
   return `dm:${message.from}:${message.ts}:${message.text}`;
 }
 
