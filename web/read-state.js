@@ -12,15 +12,16 @@ import { isNearBottom } from './scrolling.js';
 import { conversation, joinChannel, renderSidebar } from './conversations.js';
 import { loadConversation } from './direct.js';
 
-// Reading to the bottom while messages stream in sends one mark_read per pause, not one per message.
-const MARK_DELAY_MS = 300;
+// Reading to the bottom while messages stream in sends at most one mark_read per this window (the
+// first at once, the newest marker at the window's end), not one per message.
+const MARK_WINDOW_MS = 300;
 
 // Fields every conversation gets (conversations.js): the marker as this page knows it (readSeq),
 // the highest seq the server has confirmed or reported (serverRead), the highest one sent
 // (sentRead), the newest seq the unread count already includes (countedTo), and whether the
 // server's list holds it (listed).
 export function readFields() {
-  return { readSeq: 0, serverRead: 0, sentRead: 0, countedTo: 0, mentions: 0, markTimer: null, listed: false };
+  return { readSeq: 0, serverRead: 0, sentRead: 0, countedTo: 0, mentions: 0, markTimer: null, lastMarkAt: 0, listed: false };
 }
 
 // Every `welcome` of a persistent user: the server's figures for each listed channel and
@@ -148,12 +149,29 @@ export function markIfReading(target) {
 }
 
 function scheduleSend(target) {
-  if (target.markTimer) return;
+  if (target.markTimer) return; // the window's end sends the newest marker
+  const waitMs = target.lastMarkAt + MARK_WINDOW_MS - Date.now();
+  if (waitMs <= 0) {
+    target.lastMarkAt = Date.now();
+    sendMark(target);
+    return;
+  }
   target.markTimer = setTimeout(() => {
     target.markTimer = null;
+    target.lastMarkAt = Date.now();
     sendMark(target);
-  }, MARK_DELAY_MS);
+  }, waitMs);
 }
+
+// A page closed (or reloaded) right after reading still tells the server.
+addEventListener('pagehide', () => {
+  for (const target of app.conversations.values()) {
+    if (!target.markTimer) continue;
+    clearTimeout(target.markTimer);
+    target.markTimer = null;
+    sendMark(target);
+  }
+});
 
 // Never a seq at or below what the server has or was sent; a send lost with the connection is
 // repeated after the next welcome (applyMarks).
