@@ -33,6 +33,9 @@ export const app = {
   me: null,
   account: false, // logged in to an account (welcome.account), not a guest
   admin: false, // one of the server's admins (welcome.admin)
+  // An account or token user whose channels, read markers and conversations the server keeps
+  // (welcome.channels is present): read-state.js. Guests count unread per tab.
+  persistent: false,
   limits: null,
   welcomedOnce: false,
   replayIsNews: false, // DMs repeated by a welcome after a reconnect were missed, so unread

@@ -77,6 +77,7 @@ export function onInvited({ channel: name, by }) {
 function markGone(channel, sentence, gone) {
   channel.gone = gone;
   channel.joined = false;
+  channel.listed = false; // off an account's list: joined again, its marker starts afresh
   channel.members = null;
   channel.memberCount = null;
   channel.typing.clear();

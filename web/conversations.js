@@ -9,10 +9,13 @@ import { renderMembers } from './members.js';
 import { renderTyping } from './incoming.js';
 import { closeDrawers } from './layout.js';
 import { fillViewport, scrollToBottom } from './scrolling.js';
+import { findDm, markIfReading, readFields } from './read-state.js';
+import { loadConversation } from './direct.js';
 
 export function conversation(kind, name) {
   const key = `${kind === 'channel' ? 'c' : 'd'}:${name}`;
-  let found = app.conversations.get(key);
+  // A nick is one person in any case: a dm from "Bob" belongs with the one to "bob".
+  let found = app.conversations.get(key) ?? (kind === 'dm' ? findDm(name) : null);
   if (!found) {
     const title = kind === 'channel' ? `#${name}` : `your conversation with ${name}`;
     found = {
@@ -36,9 +39,15 @@ export function conversation(kind, name) {
       roles: new Map(), // account key (nick in lower case) → 'owner' | 'op'
       muted: false, // we may read but not write there
       gone: null, // { by, reason, ban } once we were kicked or banned
+      // A kept conversation (read-state.js, direct.js): loaded from the server, behind it.
+      loaded: false,
+      stale: false,
+      loading: null,
+      ...readFields(),
     };
     app.conversations.set(key, found);
-    if (kind === 'dm') found.view.markStart();
+    // A guest's dms exist only from this stay's start; an account's are paged from the server.
+    if (kind === 'dm' && !app.persistent) found.view.markStart();
   }
   return found;
 }
@@ -50,8 +59,11 @@ export function select(key) {
   if (previous) previous.view.scrollTop = scroller.scrollTop;
   app.activeKey = key;
   const hadUnread = next.unread > 0;
-  next.unread = 0;
-  next.mentioned = false;
+  // An account's badge goes when the server's marker moves (markIfReading, below).
+  if (!app.persistent) {
+    next.unread = 0;
+    next.mentioned = false;
+  }
   storage.set(`active.${app.me}`, key);
   history.replaceState(null, '', next.kind === 'channel' ? `#${next.name}` : location.pathname);
 
@@ -70,6 +82,8 @@ export function select(key) {
   renderTyping();
   closeDrawers();
   fillViewport(next);
+  if (markIfReading(next)) renderSidebar();
+  if (next.kind === 'dm') loadConversation(next, renderSidebar);
 }
 
 export function joinChannel(name, { select: andSelect = true } = {}) {
@@ -134,6 +148,7 @@ export function removeConversation(key) {
 
 // Channels to join again after a reload: not those we were kicked out of.
 export function saveChannels() {
+  if (app.persistent) return; // the server keeps an account's list
   const channels = [...app.conversations.values()].filter((c) => c.kind === 'channel' && !c.gone);
   storage.set(
     `channels.${app.me}`,

@@ -86,6 +86,12 @@ export function mentions(text, nick) {
   return new RegExp(`(^|[^A-Za-z0-9_-])@?${escapeRegExp(nick)}(?![A-Za-z0-9_-])`, 'i').test(text);
 }
 
+// A mention as the server counts it for an account's unread mentions: `@nick` standing as a word
+// (no nick character or @ right before the @, no nick character right after the nick).
+export function mentionsAt(text, nick) {
+  return new RegExp(`(^|[^A-Za-z0-9_@-])@${escapeRegExp(nick)}(?![A-Za-z0-9_-])`, 'i').test(text ?? '');
+}
+
 function escapeRegExp(s) {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -4,11 +4,13 @@
 
 import { $, app, channelOf, isActive, ui } from './app-context.js';
 import { describeError, typingSentence } from './format.js';
-import { conversation, refreshChannel, renderSidebar } from './conversations.js';
+import { conversation, refreshChannel, removeConversation, renderSidebar } from './conversations.js';
 import { renderMembers } from './members.js';
 import { fillViewport, isNearBottom, scrollToBottom } from './scrolling.js';
 import { onInvited, onKicked, onRefusedRejoin, onRole, onTopic } from './authority.js';
 import { composerMode, endComposerMode } from './message-actions.js';
+import { countArrival, markIfReading, onRead, recountShown, startMarks } from './read-state.js';
+import { noteDelivery, seenNow } from './direct.js';
 
 const TYPING_SHOWN_MS = 5000;
 
@@ -28,6 +30,14 @@ export function listenTo(client) {
   client.on('role', onRole);
   client.on('invited', onInvited);
   client.on('kicked', onKicked);
+  client.on('read', (frame) => onRead(frame, renderSidebar));
+  // An account's channel left on another page (or lost while away): gone from this one too.
+  client.on('unlisted', ({ channel: name }) => {
+    const channel = channelOf(name);
+    if (!channel) return;
+    removeConversation(channel.key);
+    ui.notices.show(`You are no longer in #${name} (left on another device, or removed).`, 'info');
+  });
   client.on('error', (err) => {
     if (!app.welcomedOnce) return; // the sign-in form shows those
     if (err.code === 'nick_taken') {
@@ -63,7 +73,16 @@ function onJoined(joined) {
   // A re-join's history mixes messages and the changes made while we were away, in seq order.
   const added = view.append(joined.history);
   if (!joined.rejoin && (joined.history.length === 0 || joined.history[0].seq <= 1)) view.markStart();
-  if (joined.rejoin && !isActive(channel)) channel.unread += added;
+  if (app.persistent) {
+    // Joined from this page, not listed by welcome: its history is not unread (the server set the
+    // marker at the newest seq). Listed: what the server did not count yet is counted now.
+    if (!joined.rejoin && !channel.listed) startMarks(channel, app.client.lastSeq(channel.name));
+    else {
+      for (const message of joined.history) countArrival(channel, message);
+      recountShown(channel);
+    }
+    channel.listed = true;
+  } else if (joined.rejoin && !isActive(channel)) channel.unread += added;
 
   channel.memberCount = joined.member_count ?? null;
   channel.members = joined.members ? new Set(joined.members) : null;
@@ -71,6 +90,7 @@ function onJoined(joined) {
   if (isActive(channel)) {
     if (atBottom || !joined.rejoin) scrollToBottom();
     fillViewport(channel);
+    if (markIfReading(channel)) renderSidebar();
   }
 }
 
@@ -106,6 +126,8 @@ function onDm(dm) {
   // DMs replayed by the very first welcome are old news, not unread.
   const quiet = own || (dm.fromHistory && !app.replayIsNews);
   deliver(chat, dm, (entry) => entry.text === dm.text, { quiet });
+  if (own) noteDelivery(chat, dm);
+  else seenNow(dm.from);
   if (!isActive(chat)) renderSidebar();
 }
 
@@ -121,6 +143,12 @@ function deliver(target, message, matchesPending, { quiet = false } = {}) {
   if (isActive(target)) {
     if (followBottom || message.from === app.me) scrollToBottom();
     else $('jump-latest').hidden = false;
+  }
+  if (app.persistent) {
+    // Counted against the server's marker; read at once when the reader is at the bottom.
+    const counted = countArrival(target, message);
+    if (markIfReading(target) || counted) renderSidebar();
+    return;
   }
   if ((!isActive(target) || document.hidden) && !quiet && message.from !== app.me) {
     target.unread += 1;
@@ -154,6 +182,7 @@ function onPresence(presence) {
     (nick) => nick !== app.me && !rejoined.has(nick) && (!known || known.has(nick)),
   );
   for (const nick of joinedNicks) known?.add(nick);
+  for (const nick of presence.joined ?? []) seenNow(nick);
   for (const nick of leftNicks) {
     known?.delete(nick);
     channel.typing.delete(nick);

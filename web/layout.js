@@ -4,6 +4,7 @@
 import { $, active, app, ui } from './app-context.js';
 import { CHANNEL_PATTERN } from './format.js';
 import { joinChannel, renderSidebar, select } from './conversations.js';
+import { markIfReading } from './read-state.js';
 
 const drawers = {
   sidebar: { panel: 'sidebar', opener: 'open-sidebar' },
@@ -53,13 +54,17 @@ document.addEventListener('keydown', (event) => {
   }
 });
 
-// Coming back to the tab: what arrived meanwhile in the open conversation is now read.
+// Coming back to the tab: what arrived meanwhile in the open conversation is now read (for an
+// account, when the reader is at its bottom: the server's marker moves, on every page).
 document.addEventListener('visibilitychange', () => {
   const current = active();
-  if (!document.hidden && current) {
-    current.unread = 0;
-    renderSidebar();
+  if (document.hidden || !current) return;
+  if (app.persistent) {
+    if (markIfReading(current)) renderSidebar();
+    return;
   }
+  current.unread = 0;
+  renderSidebar();
 });
 
 export function channelFromHash() {

@@ -2,8 +2,8 @@
 // into the scroll area. Keeping one list per conversation means switching is instant and the
 // scroll position of each is kept.
 
-import { dayKey, formatDay, formatFullTime, formatTime, mentions, renderText } from './format.js';
-import { CHANGE_TYPES, applyChange, messageState } from './parley-changes.js';
+import { dayKey, formatDay, formatFullTime, formatTime, mentions, mentionsAt, renderText } from './format.js';
+import { CHANGE_TYPES, applyChange, messageState, sameNick } from './parley-changes.js';
 import { fillQuote, renderMessageParts } from './message-parts.js';
 
 // Messages of one author closer together than this share one header.
@@ -17,6 +17,8 @@ export class MessageView {
     this.changeable = kind === 'channel';
     this.states = new Map(); // seq -> the message's current state (parley-changes.js)
     this.items = new Map(); // seq -> its element
+    this.dms = new Map(); // seq -> { from, text } of a dm with a seq (dm views)
+    this.newestSeq = null; // the highest seq appended: a message's or a change's
     this.list = document.createElement('ol');
     this.list.className = 'message-list';
     this.seen = new Set();
@@ -35,6 +37,7 @@ export class MessageView {
   append(messages) {
     let added = 0;
     for (const message of messages) {
+      if (message.seq !== undefined) this.newestSeq = Math.max(this.newestSeq ?? 0, message.seq);
       if (CHANGE_TYPES.has(message.type)) {
         this.applyChange(message);
         continue;
@@ -80,6 +83,24 @@ export class MessageView {
     this._renderParts(this.items.get(event.target), state);
     if (event.type !== 'reaction') this._refreshQuotesOf(event.target);
     return true;
+  }
+
+  // Of the messages shown whose seq is in (after, upTo], the ones from others that are not deleted
+  // (what the server counts as unread), and how many of those mention `me` as @me.
+  tally(after, upTo, me) {
+    let messages = 0;
+    let mentioning = 0;
+    for (const [seq, entry] of this.changeable ? this.states : this.dms) {
+      if (seq <= after || seq > upTo || entry.deleted || sameNick(entry.from, me)) continue;
+      messages += 1;
+      if (mentionsAt(entry.text, me)) mentioning += 1;
+    }
+    return { messages, mentioning };
+  }
+
+  // Whether every message after `seq` is shown (so a count of them is exact).
+  showsAllAfter(seq) {
+    return this.reachedStart || (this.oldestSeq !== null && this.oldestSeq <= seq + 1);
   }
 
   // The newest message of `nick` that may still be edited, or null.
@@ -132,7 +153,9 @@ export class MessageView {
     this.seen.clear();
     this.states.clear();
     this.items.clear();
+    this.dms.clear();
     this.oldestSeq = null;
+    this.newestSeq = null;
     this.reachedStart = false;
     this.startMarker = null;
     this.addNote('You were away long enough to miss some messages. Scroll up to read older ones.');
@@ -209,6 +232,7 @@ export class MessageView {
       }
       return item;
     }
+    if (message.seq !== undefined) this.dms.set(message.seq, { from: message.from, text: message.text ?? '' });
     const body = document.createElement('div');
     body.className = 'text';
     body.append(renderText(message.text, { mention: message.from === this.me ? null : this.me }));
@@ -236,8 +260,10 @@ function lastMessageElement(list) {
   return null;
 }
 
+// A dm's seq counts within one pair of identities: a later guest under the same nick starts again
+// at 1 in the same view, so dms are told apart by what they are, not by seq.
 function messageKey(message) {
-  if (message.seq !== undefined) return `seq:${message.seq}`;
+  if (message.seq !== undefined && message.to === undefined) return `seq:${message.seq}`;
   return `dm:${message.from}:${message.ts}:${message.text}`;
 }
 

@@ -91,6 +91,31 @@ export const channelMethods = {
     await Promise.all(joins);
   },
 
+  // An account's (or token user's) welcome lists the channels the server keeps for it. One we had
+  // joined that is not listed was left on another page, or we were removed while away: joining it
+  // again would put it back on the list, so it is forgotten instead and reported as `unlisted`.
+  // A join that never got through (lastSeq null) is still wanted.
+  _keptByServer(welcome, channels) {
+    if (!Array.isArray(welcome.channels)) return channels;
+    const listed = new Set(welcome.channels.map((entry) => entry.channel));
+    return channels.filter(([name, state]) => {
+      if (listed.has(name) || state.lastSeq === null) return true;
+      this._forgetChannel(name, new ParleyError('left', `No longer in #${name}`));
+      this._emit('unlisted', { channel: name });
+      return false;
+    });
+  },
+
+  // Moves the user's read marker of a channel ({channel}) or a conversation ({with: nick}) forward
+  // to `seq`. Resolves with the `ok`; every connection of the user, this one too, then gets a
+  // `read` event (none when the marker was already there). Accounts and token users only.
+  markRead(target, seq) {
+    const frame = { type: 'mark_read', seq };
+    if (target.channel !== undefined) frame.channel = target.channel;
+    else frame.with = target.with;
+    return this._request(frame);
+  },
+
   async leave(channel) {
     const state = this._forgetChannel(channel, new ParleyError('left', `Left #${channel}`));
     if (this.state !== 'open' || !state) return { type: 'left', channel };

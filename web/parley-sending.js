@@ -108,6 +108,7 @@ export const sendingMethods = {
     // `dms` (the `ok` to the resend carries the first one's ts): it resolves without a second event.
     const sent = { type: 'dm', from: this.nick, to: entry.frame.to, text: entry.frame.text };
     sent.ts = reply.ts ?? Date.now();
+    if (reply.seq !== undefined) sent.seq = reply.seq; // its place in the conversation
     entry.resolve(sent);
     const key = dmKey(sent);
     if (this._seenDms.has(key)) return;
@@ -138,6 +139,18 @@ export const sendingMethods = {
       this._outbox.splice(this._outbox.indexOf(entry), 1);
       entry.reject(error);
     }
+  },
+
+  // A page of the conversation with `nick`, ascending: before `before` (the newest page without
+  // it), or after `since` (at most the server's since cap, the newest, with `gap: true` when more
+  // were there). Resolves with { messages, gap }.
+  async conversation(nick, { before, since, limit = 50 } = {}) {
+    const frame = { type: 'history', with: nick };
+    if (since !== undefined && since !== null) frame.since = since;
+    else frame.limit = limit;
+    if (before !== undefined && before !== null) frame.before = before;
+    const reply = await this._request(frame);
+    return { messages: reply.messages ?? [], gap: Boolean(reply.gap) };
   },
 
   _onDm(dm, fromHistory) {

@@ -183,7 +183,7 @@ export class ParleyClient {
     this._everWelcomed = true;
     this._startHeartbeat();
     // Channels the app joins from its welcome listener are joined there; re-join only the rest.
-    const toRejoin = [...this._channels];
+    const toRejoin = this._keptByServer(welcome, [...this._channels]);
     this._setState('open', { reconnected: isReconnect });
     this._emit('welcome', { ...welcome, reconnected: isReconnect });
     this._replayDms(welcome.dms ?? []);
@@ -377,7 +377,9 @@ export class ParleyClient {
       case 'topic':
       case 'role':
       case 'invited':
-        // Channel authority's events; the commands that cause them are answered with `ok`.
+      case 'read':
+        // Channel authority's events, and a read marker moved (by any page of the same user):
+        // the commands that cause them are answered with `ok`.
         this._emit(frame.type, frame);
         return;
       default:

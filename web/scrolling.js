@@ -3,6 +3,8 @@
 
 import { $, active, app, isActive, scroller, ui } from './app-context.js';
 import { describeError } from './format.js';
+import { markIfReading } from './read-state.js';
+import { renderSidebar } from './conversations.js';
 
 const HISTORY_PAGE = 50;
 // Within this distance of the bottom we follow new messages; further up the reader is busy.
@@ -25,20 +27,29 @@ $('jump-latest').addEventListener('click', () => {
 });
 
 scroller.addEventListener('scroll', () => {
-  if (isNearBottom()) $('jump-latest').hidden = true;
   const current = active();
+  if (isNearBottom()) {
+    $('jump-latest').hidden = true;
+    if (current && markIfReading(current)) renderSidebar();
+  }
   if (current && scroller.scrollTop < LOAD_OLDER_AT_PX) loadOlder(current);
 });
 
 // Resolves once the page is shown (at once when there is nothing to load or one is on its way).
 export async function loadOlder(target) {
   const { view } = target;
-  if (target.kind !== 'channel' || !target.joined || target.loadingOlder || view.reachedStart) return;
+  // A guest's dms are only this stay's; an account's are paged from the server like a channel.
+  const ready = target.kind === 'channel' ? target.joined : app.persistent && target.loaded;
+  if (!ready || target.loadingOlder || view.reachedStart) return;
   if (view.oldestSeq === null) return;
   target.loadingOlder = true;
   if (isActive(target)) $('history-status').hidden = false;
   try {
-    const page = await app.client.history(target.name, { before: view.oldestSeq, limit: HISTORY_PAGE });
+    const before = { before: view.oldestSeq, limit: HISTORY_PAGE };
+    const page =
+      target.kind === 'dm'
+        ? (await app.client.conversation(target.name, before)).messages
+        : await app.client.history(target.name, before);
     // Keep what the reader is looking at in place while the page grows above it.
     const heightBefore = scroller.scrollHeight;
     const topBefore = scroller.scrollTop;

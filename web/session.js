@@ -14,6 +14,7 @@ import { listenTo } from './incoming.js';
 import { renderHeader } from './header.js';
 import { renderMembers } from './members.js';
 import { channelFromHash } from './layout.js';
+import { takeKeptState } from './read-state.js';
 
 // After a reload the server may not have noticed yet that our previous tab is gone, so a
 // remembered guest nick that is "taken" is retried for a few seconds before we ask for another.
@@ -290,6 +291,8 @@ function onWelcome(welcome) {
   app.limits = welcome.limits ?? null;
   ui.composer.setLimit(app.limits?.max_text_chars);
   app.replayIsNews = welcome.reconnected;
+  app.persistent = app.account && Array.isArray(welcome.channels);
+  if (welcome.reconnected && app.persistent) takeKeptState(welcome);
   if (welcome.reconnected) return;
 
   app.welcomedOnce = true;
@@ -303,10 +306,18 @@ function onWelcome(welcome) {
   $('login').hidden = true;
   $('app').hidden = false;
 
-  const wanted = storage.get(`channels.${app.me}`, ['general']);
+  // An account's channels are the server's list; an empty one (a new account, or from before the
+  // server kept lists) starts from what this browser remembered, or #general, once.
+  let wanted = storage.get(`channels.${app.me}`, ['general']);
+  if (app.persistent) {
+    const listed = welcome.channels.map((entry) => entry.channel);
+    if (listed.length) wanted = listed;
+    storage.set(`channels.${app.me}`, []);
+  }
   const fromLink = channelFromHash();
   if (fromLink && !wanted.includes(fromLink)) wanted.push(fromLink);
   for (const name of wanted) joinChannel(name, { select: false });
+  if (app.persistent) takeKeptState(welcome);
   const remembered = storage.get(`active.${app.me}`, null);
   // A dm conversation comes back with welcome's replay, just after this; open it now.
   if (!fromLink && remembered?.startsWith('d:')) conversation('dm', remembered.slice(2));
