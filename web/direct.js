@@ -1,8 +1,8 @@
 // Direct messages kept by the server (accounts and token users): a conversation is loaded from
 // the server when it is opened (`history` with `with`) and caught up with `since` after a
 // reconnect; scrolling.js pages back through it like a channel. Also, for everyone, a dm sent to
-// someone not seen online shows "delivered when they come online" until they are seen (the
-// server keeps it for an account that is offline and delivers it at their next login).
+// someone offline (the server's `ok` says `waiting`) shows "delivered when they come online"
+// until they are seen (the server keeps it for an account and delivers it at their next login).
 
 import { app, isActive, ui } from './app-context.js';
 import { describeError } from './format.js';
@@ -56,19 +56,9 @@ async function fetchMissing(target, render) {
   render();
 }
 
-// Whether `nick` is among the members of a channel this page is in: the only sign of someone
-// being online that the protocol gives (a dm's `ok` does not say whether it was delivered).
-function seenOnline(nick) {
-  for (const target of app.conversations.values()) {
-    if (target.kind !== 'channel' || target.gone || !target.members) continue;
-    for (const member of target.members) if (sameNick(member, nick)) return true;
-  }
-  return false;
-}
-
-// Our dm, stored by the server: waiting for its recipient when they are not seen online.
+// Our dm, kept by the server for a recipient who is offline (its `ok` said `waiting`).
 export function noteDelivery(target, dm) {
-  if (dm.seq === undefined || seenOnline(target.name)) return;
+  if (dm.seq === undefined || !dm.waiting) return;
   const item = target.view.list.querySelector(`.msg[data-seq="${dm.seq}"]`);
   if (!item || item.querySelector('.send-status')) return;
   const status = document.createElement('span');

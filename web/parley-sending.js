@@ -109,6 +109,7 @@ export const sendingMethods = {
     const sent = { type: 'dm', from: this.nick, to: entry.frame.to, text: entry.frame.text };
     sent.ts = reply.ts ?? Date.now();
     if (reply.seq !== undefined) sent.seq = reply.seq; // its place in the conversation
+    if (reply.waiting) sent.waiting = true; // the recipient is offline: kept for their next login
     entry.resolve(sent);
     const key = dmKey(sent);
     if (this._seenDms.has(key)) return;

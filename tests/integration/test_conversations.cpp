@@ -19,6 +19,7 @@ TEST(Conversations, DmsToAnOfflineAccountWaitNumberedAndSurviveARestart) {
             dm_keyed(*bob, "ann", "while you slept " + std::to_string(i), "", std::to_string(i));
         EXPECT_EQ(ok["type"], "ok") << ok.dump();
         EXPECT_EQ(ok["seq"], i);
+        EXPECT_EQ(ok["waiting"], true) << "ann is offline: it waits for her";
     }
     // Nobody by that name: refused as before, nothing kept.
     EXPECT_EQ(code_of(dm_keyed(*bob, "nobody", "hello?", "", "4")), "no_such_user");
@@ -41,6 +42,7 @@ TEST(Conversations, DmsToAnOfflineAccountWaitNumberedAndSurviveARestart) {
     EXPECT_EQ(conversation_with(bob_again.welcome, "ann")["last_seq"], 3);
     auto ok = dm_keyed(*ann.client, "bob", "good morning", "", "5");
     EXPECT_EQ(ok["seq"], 4);
+    EXPECT_FALSE(ok.contains("waiting")) << "bob is here";
     auto live = bob_again.client->next_of_type("dm");
     EXPECT_EQ(live["seq"], 4);
     EXPECT_EQ(live["text"], "good morning");

@@ -43,7 +43,8 @@ void DirectMessages::send(const ParticipantPtr& p, const protocol::RequestId& id
         }
         if (r.repeated) {
             // A resend of a dm stored already: the first one's seq and time, nothing delivered.
-            if (id) replies_.send(p, protocol::encode_ok(id, seq_of(r.message), r.message.ts));
+            if (id)
+                replies_.send(p, protocol::encode_dm_ok(id, seq_of(r.message), r.message.ts, false));
             return;
         }
         if (!r.committed) {
@@ -53,7 +54,9 @@ void DirectMessages::send(const ParticipantPtr& p, const protocol::RequestId& id
         }
         if (!cluster_) deliver(r.message, p->session_id());
         metrics_.dms_total.fetch_add(1, std::memory_order_relaxed);
-        if (id) replies_.send(p, protocol::encode_ok(id, seq_of(r.message), r.message.ts));
+        if (id)
+            replies_.send(p,
+                          protocol::encode_dm_ok(id, seq_of(r.message), r.message.ts, r.waiting));
     };
     if (!history_.append_dm(std::move(message), std::move(done))) replies_.busy(p, id);
 }

@@ -152,6 +152,15 @@ std::string encode_ok(const RequestId& id, std::optional<std::int64_t> seq,
     return dump(object);
 }
 
+std::string encode_dm_ok(const RequestId& id, std::optional<std::int64_t> seq, std::int64_t ts,
+                         bool waiting) {
+    json object = reply("ok", id);
+    if (seq) object["seq"] = *seq;
+    object["ts"] = ts;
+    if (waiting) object["waiting"] = true;
+    return dump(object);
+}
+
 std::string encode_error(const RequestId& id, ErrorCode code, const std::string& message) {
     json object = reply("error", id);
     object["code"] = to_string(code);

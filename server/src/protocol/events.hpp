@@ -60,6 +60,10 @@ std::string encode_left(const RequestId& id, const std::string& channel);
 // `seq` answers a say; `ts` answers a dm, so the sender can show it with the time others see.
 std::string encode_ok(const RequestId& id, std::optional<std::int64_t> seq,
                       std::optional<std::int64_t> ts = std::nullopt);
+// A dm's `ok`: its seq in the conversation, its ts, and `waiting` when the recipient was connected
+// nowhere and will find it at its next login.
+std::string encode_dm_ok(const RequestId& id, std::optional<std::int64_t> seq, std::int64_t ts,
+                         bool waiting);
 std::string encode_error(const RequestId& id, ErrorCode code, const std::string& message);
 std::string encode_history(const RequestId& id, const std::string& channel,
                            const std::vector<model::ChatMessage>& messages);

@@ -43,6 +43,8 @@ struct DmAppendResult {
     model::DirectMessage message;
     bool no_such_user = false;  // the recipient is connected nowhere (checked in a cluster)
     bool repeated = false;      // its idempotency key was used already: message.ts is the first's
+    // The recipient was connected nowhere: the dm is kept for its next login.
+    bool waiting = false;
 };
 
 // Where history lives. Every call is non-blocking: it queues the work and returns false when the

@@ -254,6 +254,7 @@ bool SqliteHistory::commit_appends(std::deque<Op>& batch) {
                     m.to = user->nick;
                     m.to_identity = user->identity;
                     m.recipient_away = false;
+                    dm->waiting = true;
                 }
                 s.conversations.store(m);
                 if (!m.idempotency.empty()) s.keys.remember(scope, m.idempotency, {m.seq, m.ts});
@@ -308,7 +309,8 @@ void SqliteHistory::process(std::deque<Op>& batch) {
             bool away = dm->message.recipient_away && !dm->repeated;
             run_callback(dm->done,
                          DmAppendResult{committed && !dm->repeated && !away, std::move(dm->message),
-                                        committed && away, committed && dm->repeated});
+                                        committed && away, committed && dm->repeated,
+                                        committed && dm->waiting});
         } else if (auto* dms = std::get_if<DmReadOp>(&op)) {
             read_dms(*dms);
         }

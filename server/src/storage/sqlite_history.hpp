@@ -71,6 +71,7 @@ class SqliteHistory final : public History {
         model::DirectMessage message;
         std::function<void(DmAppendResult)> done;
         bool repeated = false;  // set by the writer: its idempotency key was used already
+        bool waiting = false;   // set by the writer: kept for a persistent user who is away
     };
     // Read by the writer, in order with the appends: the hub needs a user's `welcome.dms` to
     // hold exactly the dms whose callbacks ran before it (the others reach the user live), and
