@@ -58,8 +58,7 @@ class SqliteUserStateTest : public ::testing::Test {
 
     Place place{true};
     metrics::Metrics metrics;
-    SqliteHistory history{SqliteOptions{.path = place.path(), .fsync_each_commit = false},
-                          metrics};
+    SqliteHistory history{SqliteOptions{.path = place.path(), .fsync_each_commit = false}, metrics};
     SqliteUserState state{history.file(), 100};
 };
 
@@ -92,8 +91,8 @@ TEST_F(SqliteUserStateTest, TheListIsBoundedAndInJoinOrder) {
     ASSERT_EQ(kept.size(), 2u);
     EXPECT_EQ(kept[0].channel, "b");
     EXPECT_EQ(kept[1].channel, "a");
-    ASSERT_TRUE(answer<Expected<void>>(
-        [&](auto done) { return state.drop_channel("ann", "b", done); }));
+    ASSERT_TRUE(
+        answer<Expected<void>>([&](auto done) { return state.drop_channel("ann", "b", done); }));
     EXPECT_EQ(keep("z", 2), Kept::kept);
 }
 

@@ -44,7 +44,8 @@ void DirectMessages::send(const ParticipantPtr& p, const protocol::RequestId& id
         if (r.repeated) {
             // A resend of a dm stored already: the first one's seq and time, nothing delivered.
             if (id)
-                replies_.send(p, protocol::encode_dm_ok(id, seq_of(r.message), r.message.ts, false));
+                replies_.send(p,
+                              protocol::encode_dm_ok(id, seq_of(r.message), r.message.ts, false));
             return;
         }
         if (!r.committed) {
