@@ -91,6 +91,15 @@ redis.call('HSET', KEYS[3], seq, cjson.encode(
    b = tonumber(ARGV[11])}))
 if ARGV[10] ~= '0' then redis.call('SET', KEYS[4], seq .. ':' .. ARGV[4], 'PX', ARGV[10]) end
 trim(KEYS[3], seq, tonumber(ARGV[1]))
+-- The users it mentions who keep the channel get its seq, for their welcome's mentions.
+local mentioned = tonumber(ARGV[14] or '0')
+for i = 1, mentioned do
+  local marks, at = ARGV[13 + 2 * i], ARGV[14 + 2 * i]
+  if redis.call('HEXISTS', marks, ARGV[12]) == 1 then
+    redis.call('ZADD', at, seq, seq)
+    redis.call('ZREMRANGEBYRANK', at, 0, -tonumber(ARGV[13]) - 1)
+  end
+end
 redis.call('PUBLISH', ARGV[7], ARGV[5] .. seq .. ARGV[6])
 to_webhooks(seq)
 return seq

@@ -25,7 +25,10 @@
 namespace parley::storage::redis_scripts {
 
 // KEYS: seq, log, state, idempotency key. ARGV: maxlen, from, text, ts, event prefix, event
-// suffix, bus channel, author, reply_to, idempotency window in ms (0: no key), bot (1/0).
+// suffix, bus channel, author, reply_to, idempotency window in ms (0: no key), bot (1/0), the
+// channel, most mentions kept per user and channel, how many users the text mentions, then for
+// each the user's marks and its mentions of the channel (redis/keys.hpp): a user who keeps the
+// channel gets the seq in its mentions.
 // Returns the seq; "no_such_message" for a reply to a message that is not live; or
 // "repeated:<seq>:<ts>" when the idempotency key was used within the window (nothing stored).
 const redis::Script& append();
