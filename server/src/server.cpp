@@ -20,6 +20,7 @@
 #include "storage/sqlite.hpp"
 #include "storage/sqlite_directory.hpp"
 #include "storage/sqlite_history.hpp"
+#include "storage/sqlite_user_state.hpp"
 #include "storage/sqlite_webhook_outbox.hpp"
 
 namespace parley {
@@ -135,6 +136,8 @@ Server::Server(config::Options options) : options_(std::move(options)) {
             redis_commands_, redis_bus_,
             cluster::ClusterOptions{node_id, options_.cluster_node_ttl}, metrics_);
         directory_ = std::make_unique<storage::RedisDirectory>(redis_commands_, *endpoint);
+        // Cluster read state arrives with RedisUserState.
+        throw StartupError("cluster mode: read state is not built yet");
         if (!options_.webhooks.empty())
             webhook_outbox = std::make_unique<storage::RedisWebhookOutbox>(
                 redis_commands_, options_.webhooks, node_id, options_.cluster_node_ttl, metrics_);
@@ -154,6 +157,8 @@ Server::Server(config::Options options) : options_(std::move(options)) {
                     metrics_);
             directory_ =
                 std::make_unique<storage::SqliteDirectory>(sqlite->file(), options_.storage_queue);
+            user_state_ =
+                std::make_unique<storage::SqliteUserState>(sqlite->file(), options_.storage_queue);
             history_ = std::move(sqlite);
         } catch (const storage::StorageError& e) {
             throw StartupError(e.what());
@@ -218,10 +223,10 @@ Server::Server(config::Options options) : options_(std::move(options)) {
                                      .first_retry = options_.webhook_retry_min},
             std::move(webhook_outbox), metrics_);
     }
-    hub_ = std::make_unique<chat::Hub>(
-        io_.get_executor(), hub_options,
-        chat::Hub::Services{*history_, *directory_, *hasher_, *failed_logins_, metrics_},
-        cluster_.get());
+    hub_ = std::make_unique<chat::Hub>(io_.get_executor(), hub_options,
+                                       chat::Hub::Services{*history_, *directory_, *user_state_,
+                                                           *hasher_, *failed_logins_, metrics_},
+                                       cluster_.get());
     registry_ = std::make_unique<net::SessionRegistry>(asio::make_strand(io_));
 
     std::error_code ec;
@@ -275,6 +280,7 @@ Server::~Server() {
     if (webhooks_) webhooks_->stop();
     if (history_) history_->stop();
     if (directory_) directory_->stop();
+    if (user_state_) user_state_->stop();
     hasher_.reset();  // finishes what is queued; its callbacks reach into the hub too
     // Io threads are joined: free the Redis connections now, before the hub their callbacks
     // reach into is destroyed.

@@ -17,6 +17,7 @@
 #include "net/session_registry.hpp"
 #include "storage/directory.hpp"
 #include "storage/history.hpp"
+#include "storage/user_state.hpp"
 #include "webhook/webhooks.hpp"
 
 namespace parley {
@@ -49,6 +50,7 @@ class Server {
     std::unique_ptr<cluster::RedisCluster> cluster_;
     std::unique_ptr<storage::History> history_;
     std::unique_ptr<storage::Directory> directory_;
+    std::unique_ptr<storage::UserState> user_state_;
     std::unique_ptr<webhook::Webhooks> webhooks_;  // null without --webhook
     std::unique_ptr<auth::PasswordHasher> hasher_;
     std::unique_ptr<auth::FailureLimiter> failed_logins_;

@@ -205,6 +205,9 @@ void Authority::store(const ParticipantPtr& p, const protocol::RequestId& id,
             cache_.changed(channel, change);
         else
             carry_out(channel, change);
+        // Once, from the node that stored it: the channel leaves the target's kept list.
+        if (change.action == Action::kick || change.action == Action::ban)
+            read_state_.forget(model::nick_key(change.target), channel);
         if (id) replies_.send(p, protocol::encode_ok(id, std::nullopt));
     };
     if (!directory_.change_channel(channel, change, stored)) replies_.busy(p, id);

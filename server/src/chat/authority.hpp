@@ -8,6 +8,7 @@
 #include "chat/hub_options.hpp"
 #include "chat/membership.hpp"
 #include "chat/nick_registry.hpp"
+#include "chat/read_state.hpp"
 #include "chat/replies.hpp"
 #include "chat/rules.hpp"
 #include "storage/directory.hpp"
@@ -22,13 +23,14 @@ class Authority {
   public:
     Authority(const HubOptions& options, storage::Directory& directory, AuthorityCache& cache,
               NickRegistry& nicks, ChannelDirectory& channels, Membership& membership,
-              const Replies& replies, ClusterLink* cluster)
+              ReadState& read_state, const Replies& replies, ClusterLink* cluster)
         : options_(options),
           directory_(directory),
           cache_(cache),
           nicks_(nicks),
           channels_(channels),
           membership_(membership),
+          read_state_(read_state),
           replies_(replies),
           cluster_(cluster) {}
 
@@ -65,6 +67,7 @@ class Authority {
     NickRegistry& nicks_;
     ChannelDirectory& channels_;
     Membership& membership_;
+    ReadState& read_state_;
     const Replies& replies_;
     ClusterLink* cluster_;
 };

@@ -7,6 +7,7 @@
 #include "chat/fan_out.hpp"
 #include "chat/nick_registry.hpp"
 #include "chat/presence_batcher.hpp"
+#include "chat/read_state.hpp"
 
 namespace parley::chat {
 
@@ -17,7 +18,7 @@ class ClusterBridge final : public ClusterListener {
   public:
     ClusterBridge(ChannelDirectory& channels, NickRegistry& nicks, FanOut& fan_out,
                   PresenceBatcher& presence, DirectMessages& dms, Authority& authority,
-                  AuthorityCache& authority_cache, ClusterLink* cluster)
+                  AuthorityCache& authority_cache, ReadState& read_state, ClusterLink* cluster)
         : channels_(channels),
           nicks_(nicks),
           fan_out_(fan_out),
@@ -25,6 +26,7 @@ class ClusterBridge final : public ClusterListener {
           dms_(dms),
           authority_(authority),
           authority_cache_(authority_cache),
+          read_state_(read_state),
           cluster_(cluster) {}
 
     void on_cluster_message(model::ChatMessage message) override;
@@ -32,6 +34,10 @@ class ClusterBridge final : public ClusterListener {
     void on_cluster_presence(const std::string& node, const std::string& channel,
                              const std::string& nick, bool present) override;
     void on_cluster_typing(const std::string& channel, const std::string& nick) override;
+    void on_cluster_read(const std::string& user, const std::string& place, bool conversation,
+                         std::int64_t seq) override {
+        read_state_.deliver(user, place, conversation, seq);
+    }
     void on_node_gone(const std::string& node) override;
     void on_authority_change(const std::string& channel,
                              const model::AuthorityChange& change) override;
@@ -46,6 +52,7 @@ class ClusterBridge final : public ClusterListener {
     DirectMessages& dms_;
     Authority& authority_;
     AuthorityCache& authority_cache_;
+    ReadState& read_state_;
     ClusterLink* cluster_;
 };
 

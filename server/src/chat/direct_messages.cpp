@@ -4,6 +4,16 @@ namespace parley::chat {
 
 using protocol::ErrorCode;
 
+namespace {
+
+// Dms stored before conversations were numbered have no seq.
+std::optional<std::int64_t> seq_of(const model::DirectMessage& message) {
+    if (message.seq > 0) return message.seq;
+    return std::nullopt;
+}
+
+}  // namespace
+
 void DirectMessages::send(const ParticipantPtr& p, const protocol::RequestId& id,
                           const std::string& from, const protocol::Dm& dm) {
     auto sender = nicks_.holder(model::nick_key(from));
@@ -12,19 +22,15 @@ void DirectMessages::send(const ParticipantPtr& p, const protocol::RequestId& id
     // and knows its identity.
     NickRegistry::Holder recipient{dm.to, {}};
     if (!cluster_) {
-        auto holder = nicks_.holder(model::nick_key(dm.to));
-        if (!holder && dm.key.empty()) {
-            replies_.fail(p, id, ErrorCode::no_such_user, dm.to + " is not connected");
-            return;
-        }
-        // With a key, storage answers: a resend of a dm stored while the recipient was here is
-        // not a failure because it has gone since.
-        if (holder) recipient = *holder;
+        // Connected nowhere: storage keeps it for a persistent user (an account, or a token
+        // user seen here) and answers no_such_user for anyone else.
+        if (auto holder = nicks_.holder(model::nick_key(dm.to))) recipient = *holder;
     }
     model::DirectMessage message{from,
                                  recipient.nick,
                                  dm.text,
                                  model::now_millis(),
+                                 0,
                                  std::string(p->session_id()),
                                  sender->identity,
                                  recipient.identity,
@@ -32,12 +38,12 @@ void DirectMessages::send(const ParticipantPtr& p, const protocol::RequestId& id
                                  !cluster_ && recipient.identity.empty()};
     auto done = [this, p, id, to = dm.to](storage::DmAppendResult r) {
         if (r.no_such_user) {
-            replies_.fail(p, id, ErrorCode::no_such_user, to + " is not connected");
+            replies_.fail(p, id, ErrorCode::no_such_user, to + " is neither connected nor known");
             return;
         }
         if (r.repeated) {
-            // A resend of a dm stored already: the first one's time, and nothing delivered.
-            if (id) replies_.send(p, protocol::encode_ok(id, std::nullopt, r.message.ts));
+            // A resend of a dm stored already: the first one's seq and time, nothing delivered.
+            if (id) replies_.send(p, protocol::encode_ok(id, seq_of(r.message), r.message.ts));
             return;
         }
         if (!r.committed) {
@@ -47,7 +53,7 @@ void DirectMessages::send(const ParticipantPtr& p, const protocol::RequestId& id
         }
         if (!cluster_) deliver(r.message, p->session_id());
         metrics_.dms_total.fetch_add(1, std::memory_order_relaxed);
-        if (id) replies_.send(p, protocol::encode_ok(id, std::nullopt, r.message.ts));
+        if (id) replies_.send(p, protocol::encode_ok(id, seq_of(r.message), r.message.ts));
     };
     if (!history_.append_dm(std::move(message), std::move(done))) replies_.busy(p, id);
 }

@@ -11,8 +11,9 @@ Hub::Hub(boost::asio::any_io_executor executor, HubOptions options, Services ser
       history_(services.history),
       cluster_(cluster),
       replies_(services.metrics),
+      read_state_(options_, nicks_, services.user_state, cluster, replies_),
       identification_(
-          options_, nicks_,
+          options_, nicks_, read_state_,
           {services.history, services.directory, services.hasher, services.failed_logins}, cluster,
           replies_),
       channels_(services.metrics),
@@ -20,15 +21,15 @@ Hub::Hub(boost::asio::any_io_executor executor, HubOptions options, Services ser
       presence_(executor, options_.presence_window, options_.presence_limit),
       fan_out_(channels_, services.history, services.metrics, options_),
       membership_(options_, channels_, fan_out_, presence_, services.history, services.directory,
-                  authority_cache_, cluster, replies_),
+                  authority_cache_, read_state_, cluster, replies_),
       speech_(executor, options_, channels_, authority_cache_, nicks_, fan_out_, services.history,
               cluster, replies_, services.metrics),
       reads_(options_, channels_, authority_cache_, services.history, replies_),
       authority_(options_, services.directory, authority_cache_, nicks_, channels_, membership_,
-                 replies_, cluster),
+                 read_state_, replies_, cluster),
       dms_(nicks_, services.history, cluster, replies_, services.metrics),
-      bridge_(channels_, nicks_, fan_out_, presence_, dms_, authority_, authority_cache_, cluster) {
-}
+      bridge_(channels_, nicks_, fan_out_, presence_, dms_, authority_, authority_cache_,
+              read_state_, cluster) {}
 
 std::string Hub::identified_nick(const ParticipantPtr& p, const protocol::RequestId& id) {
     auto nick = p->nick();
@@ -92,6 +93,16 @@ void Hub::dm(const ParticipantPtr& p, const protocol::RequestId& id, const proto
 void Hub::history(const ParticipantPtr& p, const protocol::RequestId& id,
                   const protocol::HistoryQuery& query) {
     if (!identified_nick(p, id).empty()) reads_.page(p, id, query);
+}
+
+void Hub::conversation(const ParticipantPtr& p, const protocol::RequestId& id,
+                       const protocol::ConversationQuery& query) {
+    if (!identified_nick(p, id).empty()) read_state_.conversation(p, id, query);
+}
+
+void Hub::mark_read(const ParticipantPtr& p, const protocol::RequestId& id,
+                    const protocol::MarkRead& mark) {
+    if (!identified_nick(p, id).empty()) read_state_.mark_read(p, id, mark);
 }
 
 void Hub::who(const ParticipantPtr& p, const protocol::RequestId& id, const protocol::Who& who) {

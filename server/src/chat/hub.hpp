@@ -17,18 +17,21 @@
 #include "chat/nick_registry.hpp"
 #include "chat/participant.hpp"
 #include "chat/presence_batcher.hpp"
+#include "chat/read_state.hpp"
 #include "chat/replies.hpp"
 #include "chat/rules.hpp"
 #include "chat/speech.hpp"
 #include "metrics/metrics.hpp"
 #include "protocol/command.hpp"
 #include "storage/history.hpp"
+#include "storage/user_state.hpp"
 
 namespace parley::chat {
 
 // The shared meeting place, and the one door to it: each command of a connection comes in here
 // and goes to the part that owns what it touches. The parts, each with its own state and lock:
 //   NickRegistry      who holds which nick here, through which connections
+//   ReadState         what persistent users keep: channels, read markers, conversations
 //   Identification    hello, register and welcome: guests, accounts, passwords, tokens
 //   ChannelDirectory  the channels with members here (each a Channel with its Sequencer)
 //   AuthorityCache    channels' owners, roles, privacy, bans and mutes, as stored
@@ -59,6 +62,7 @@ class Hub {
     struct Services {
         storage::History& history;
         storage::Directory& directory;
+        storage::UserState& user_state;
         auth::PasswordHasher& hasher;
         auth::FailureLimiter& failed_logins;
         metrics::Metrics& metrics;
@@ -91,6 +95,11 @@ class Hub {
     void publish(model::ChatMessage message, Speech::Answer done) {
         speech_.publish(std::move(message), std::move(done));
     }
+    // A page of the asker's conversation with someone.
+    void conversation(const ParticipantPtr& p, const protocol::RequestId& id,
+                      const protocol::ConversationQuery& query);
+    void mark_read(const ParticipantPtr& p, const protocol::RequestId& id,
+                   const protocol::MarkRead& mark);
     // edit, delete, react and unreact.
     void change(const ParticipantPtr& p, const protocol::RequestId& id,
                 const protocol::Command& command);
@@ -123,6 +132,7 @@ class Hub {
     ClusterLink* cluster_;
     Replies replies_;
     NickRegistry nicks_;
+    ReadState read_state_;
     Identification identification_;
     ChannelDirectory channels_;
     AuthorityCache authority_cache_;

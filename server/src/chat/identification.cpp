@@ -294,21 +294,31 @@ void Identification::admit(const ParticipantPtr& p, const protocol::RequestId& i
     }
     // Welcome after the recent direct messages are read; a dm committed before that read is in
     // `welcome.dms`, one committed after it is delivered live, never both.
-    auto send_welcome = [=, this](std::vector<model::DirectMessage> dms) {
+    auto send_welcome = [=, this](std::vector<model::DirectMessage> dms,
+                                  std::optional<model::UserSnapshot> kept) {
         nicks_.welcome(p, key, [&] {
-            protocol::Welcome welcome{nick,
-                                      std::string(p->session_id()),
-                                      options_.node,
-                                      options_.limits,
-                                      std::move(dms),
-                                      resume_id,
-                                      standing.account,
+            protocol::Welcome welcome{nick,           std::string(p->session_id()),
+                                      options_.node,  options_.limits,
+                                      std::move(dms), std::move(kept),
+                                      resume_id,      standing.account,
                                       standing.admin};
             replies_.send(p, protocol::encode_welcome(id, welcome));
         });
     };
-    if (!services_.history.recent_dms(nick, identity, options_.welcome_dms, send_welcome))
-        send_welcome({});
+    auto with_dms = [=, this] {
+        auto dms = [send_welcome](std::vector<model::DirectMessage> dms) {
+            send_welcome(std::move(dms), std::nullopt);
+        };
+        if (!services_.history.recent_dms(nick, identity, options_.welcome_dms, dms)) dms({});
+    };
+    // A persistent user's conversations carry seqs: a dm committed around the read is told
+    // apart by its seq, so this read need not be ordered with the dms.
+    if (!account) return with_dms();
+    auto kept = [=](std::optional<model::UserSnapshot> kept) {
+        if (kept) return send_welcome({}, std::move(kept));
+        with_dms();  // the store failed: what a guest would see, rather than nothing
+    };
+    if (!read_state_.load(nick, kept)) with_dms();
 }
 
 void Identification::release(const ParticipantPtr& p, const std::string& key) {

@@ -7,6 +7,7 @@
 #include "chat/cluster_link.hpp"
 #include "chat/hub_options.hpp"
 #include "chat/nick_registry.hpp"
+#include "chat/read_state.hpp"
 #include "chat/replies.hpp"
 #include "storage/directory.hpp"
 #include "storage/history.hpp"
@@ -16,8 +17,9 @@ namespace parley::chat {
 // Who a connection is. A guest's `hello` claims a free nick that no account owns; an account
 // proves its nick with a password (checked against its Argon2id hash on the hashing pool) or a
 // token; `register` creates an account and identifies the connection in one step. The nick is
-// claimed here, and in a cluster everywhere, then `welcome` goes out with the user's recent
-// direct messages; a disconnect gives the nick back.
+// claimed here, and in a cluster everywhere, then `welcome` goes out: for a guest with its
+// recent direct messages, for a persistent user with its channels and conversations (ReadState);
+// a disconnect gives the nick back.
 class Identification {
   public:
     struct Services {
@@ -26,10 +28,11 @@ class Identification {
         auth::PasswordHasher& hasher;
         auth::FailureLimiter& failed_logins;  // per address and per account
     };
-    Identification(const HubOptions& options, NickRegistry& nicks, Services services,
-                   ClusterLink* cluster, const Replies& replies)
+    Identification(const HubOptions& options, NickRegistry& nicks, ReadState& read_state,
+                   Services services, ClusterLink* cluster, const Replies& replies)
         : options_(options),
           nicks_(nicks),
+          read_state_(read_state),
           services_(services),
           cluster_(cluster),
           replies_(replies) {}
@@ -73,6 +76,7 @@ class Identification {
 
     const HubOptions& options_;
     NickRegistry& nicks_;
+    ReadState& read_state_;
     Services services_;
     ClusterLink* cluster_;
     const Replies& replies_;

@@ -71,6 +71,15 @@ void Membership::enter(Pending pending, const std::string& name, const std::stri
                           "left " + name + " before the join completed");
         return;
     }
+    read_state_.keep(pending.p, name, [=, this](std::optional<protocol::Error> refused) {
+        if (!refused) return settle(pending, name, nick, since);
+        HubAccess::state(*pending.p).release_join(name, pending.ticket);
+        replies_.fail(pending.p, pending.id, refused->code, refused->message);
+    });
+}
+
+void Membership::settle(Pending pending, const std::string& name, const std::string& nick,
+                        std::optional<std::int64_t> since) {
     for (;;) {
         pending.channel = channels_.get_or_create(name);
         std::lock_guard lock(pending.channel->mutex);
@@ -212,6 +221,8 @@ void Membership::leave(const ParticipantPtr& p, const protocol::RequestId& id,
         return;
     }
     drop(p, leave.channel);
+    if (HubAccess::state(*p).standing().account)
+        read_state_.forget(HubAccess::state(*p).key(), leave.channel);
     replies_.send(p, protocol::encode_left(id, leave.channel));
 }
 

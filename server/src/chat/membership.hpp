@@ -10,6 +10,7 @@
 #include "chat/fan_out.hpp"
 #include "chat/hub_options.hpp"
 #include "chat/presence_batcher.hpp"
+#include "chat/read_state.hpp"
 #include "chat/replies.hpp"
 #include "chat/rules.hpp"
 #include "storage/directory.hpp"
@@ -27,7 +28,8 @@ class Membership {
   public:
     Membership(const HubOptions& options, ChannelDirectory& channels, FanOut& fan_out,
                PresenceBatcher& presence, storage::History& history, storage::Directory& directory,
-               AuthorityCache& authority, ClusterLink* cluster, const Replies& replies)
+               AuthorityCache& authority, ReadState& read_state, ClusterLink* cluster,
+               const Replies& replies)
         : options_(options),
           channels_(channels),
           fan_out_(fan_out),
@@ -35,6 +37,7 @@ class Membership {
           history_(history),
           directory_(directory),
           authority_(authority),
+          read_state_(read_state),
           cluster_(cluster),
           replies_(replies) {}
 
@@ -54,9 +57,12 @@ class Membership {
         AuthorityPtr authority;  // who may do what there, for `joined`
         bool page = false;       // its history is a page (messages only), not a since replay
     };
-    // Past the authority check: the member goes in pending, and its history is read.
+    // Past the authority check: a persistent user keeps the channel (ReadState), then settle().
     void enter(Pending pending, const std::string& name, const std::string& nick,
                std::optional<std::int64_t> since);
+    // The member goes in pending, and its history is read.
+    void settle(Pending pending, const std::string& name, const std::string& nick,
+                std::optional<std::int64_t> since);
     // What `joined` says of the channel's authority, as `who` sees it.
     static void describe(protocol::Joined& joined, const model::ChannelAuthority& authority,
                          const Identity& who);
@@ -75,6 +81,7 @@ class Membership {
     storage::History& history_;
     storage::Directory& directory_;
     AuthorityCache& authority_;
+    ReadState& read_state_;
     ClusterLink* cluster_;
     const Replies& replies_;
 };

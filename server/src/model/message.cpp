@@ -45,7 +45,8 @@ bool is_nick_char(char c) {
 std::vector<std::string> mentioned_keys(std::string_view text) {
     constexpr std::size_t max_nick_chars = 32;
     std::vector<std::string> keys;
-    for (std::size_t at = text.find('@'); at != std::string_view::npos && keys.size() < max_mentions_per_message;
+    for (std::size_t at = text.find('@');
+         at != std::string_view::npos && keys.size() < max_mentions_per_message;
          at = text.find('@', at + 1)) {
         // "a@b" is an address, not a mention: the @ must start a word.
         if (at > 0 && (is_nick_char(text[at - 1]) || text[at - 1] == '@')) continue;

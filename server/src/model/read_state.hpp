@@ -14,8 +14,8 @@ struct ChannelMark {
     std::string channel;
     std::int64_t last_seq = 0;  // the channel's newest seq
     std::int64_t read_seq = 0;  // the user's read marker
-    int unread = 0;    // live `message` events after the marker from others (capped)
-    int mentions = 0;  // of those, the ones that mention the user (capped)
+    int unread = 0;             // live `message` events after the marker from others (capped)
+    int mentions = 0;           // of those, the ones that mention the user (capped)
 };
 
 // One conversation of a user, as `welcome.conversations` shows it.
@@ -28,7 +28,7 @@ struct ConversationMark {
 };
 
 struct UserSnapshot {
-    std::vector<ChannelMark> channels;             // in the order they were joined
+    std::vector<ChannelMark> channels;            // in the order they were joined
     std::vector<ConversationMark> conversations;  // newest first
 };
 

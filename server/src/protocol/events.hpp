@@ -28,9 +28,9 @@ struct Welcome {
     std::vector<model::DirectMessage> dms;  // a guest's recent direct messages to or from it
     // A persistent user's kept channels and conversations, instead of `dms`.
     std::optional<model::UserSnapshot> kept;
-    std::string resume;                     // a guest's resume id; empty for an account
-    bool account = false;                   // an account (password or token), not a guest
-    bool admin = false;                     // one of the server's admins
+    std::string resume;    // a guest's resume id; empty for an account
+    bool account = false;  // an account (password or token), not a guest
+    bool admin = false;    // one of the server's admins
 };
 
 struct Joined {

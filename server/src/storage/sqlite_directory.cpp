@@ -3,39 +3,14 @@
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
+#include <future>
+
 #include "model/message.hpp"
+#include "storage/sqlite_worker.hpp"
 
 namespace parley::storage {
 
 namespace {
-
-// One statement, prepared for this call: the directory's work is rare, so no statement cache.
-template <class F>
-void each_row(Database& db, const char* sql, const std::vector<std::string>& bind, F&& row) {
-    Statement statement(db.handle(), sql);
-    for (std::size_t i = 0; i < bind.size(); ++i)
-        statement.bind(static_cast<int>(i + 1), std::string_view(bind[i]));
-    while (statement.step()) row(statement);
-}
-
-void exec(Database& db, const char* sql, const std::vector<std::string>& bind) {
-    each_row(db, sql, bind, [](const Statement&) {});
-}
-
-// Within one transaction: its changes all happen, or none (and the failure is answered).
-template <class F>
-Expected<void> in_transaction(Database& db, F&& work) {
-    try {
-        db.exec("BEGIN IMMEDIATE");
-        work();
-        db.exec("COMMIT");
-        return {};
-    } catch (const StorageError& e) {
-        sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-        spdlog::error("storage: directory write failed: {}", e.what());
-        return Failure{e.what()};
-    }
-}
 
 void set_person(Database& db, const std::string& channel, const std::string& key, const char* kind,
                 const std::string& value) {
@@ -78,46 +53,18 @@ model::ChannelAuthority read_channel(Database& db, const std::string& name) {
 }  // namespace
 
 SqliteDirectory::SqliteDirectory(const DatabaseFile& file, std::size_t queue_limit)
-    : queue_limit_(queue_limit), db_(std::make_unique<Database>(file)) {
-    db_->wait_for_locks();
-    thread_ = std::thread([this] { run(); });
-}
+    : worker_(file, queue_limit) {}
 
 SqliteDirectory::~SqliteDirectory() {
     stop();
 }
 
 bool SqliteDirectory::submit(std::function<void(Database&)> job) {
-    {
-        std::lock_guard lock(mutex_);
-        if (stopping_ || queue_.size() >= queue_limit_) return false;
-        queue_.push_back(std::move(job));
-    }
-    ready_.notify_one();
-    return true;
-}
-
-void SqliteDirectory::run() {
-    for (;;) {
-        std::function<void(Database&)> job;
-        {
-            std::unique_lock lock(mutex_);
-            ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty()) return;
-            job = std::move(queue_.front());
-            queue_.pop_front();
-        }
-        job(*db_);
-    }
+    return worker_.submit(std::move(job));
 }
 
 void SqliteDirectory::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    ready_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    worker_.stop();
 }
 
 bool SqliteDirectory::find_account(std::string key,
@@ -260,24 +207,29 @@ bool SqliteDirectory::change_channel(std::string name, model::AuthorityChange ch
 }
 
 Expected<std::string> SqliteDirectory::signing_key() {
-    // At start-up, before the thread has work: this connection is used from here only now.
-    std::string key;
-    auto made = in_transaction(*db_, [&] {
-        each_row(*db_, "SELECT value FROM settings WHERE name = 'signing_key'", {},
-                 [&](const Statement& row) { key = row.text(0); });
-        if (!key.empty()) return;
-        unsigned char bytes[32];
-        if (RAND_bytes(bytes, sizeof bytes) != 1)
-            throw StorageError("the system's random generator failed");
-        static constexpr char hex[] = "0123456789abcdef";
-        for (auto byte : bytes) {
-            key.push_back(hex[byte >> 4]);
-            key.push_back(hex[byte & 15]);
-        }
-        exec(*db_, "INSERT INTO settings(name, value) VALUES('signing_key', ?1)", {key});
+    // At start-up: waits for the worker to read (or make) the key.
+    std::promise<Expected<std::string>> answer;
+    auto queued = submit([&answer](Database& db) {
+        std::string key;
+        auto made = in_transaction(db, [&] {
+            each_row(db, "SELECT value FROM settings WHERE name = 'signing_key'", {},
+                     [&](const Statement& row) { key = row.text(0); });
+            if (!key.empty()) return;
+            unsigned char bytes[32];
+            if (RAND_bytes(bytes, sizeof bytes) != 1)
+                throw StorageError("the system's random generator failed");
+            static constexpr char hex[] = "0123456789abcdef";
+            for (auto byte : bytes) {
+                key.push_back(hex[byte >> 4]);
+                key.push_back(hex[byte & 15]);
+            }
+            exec(db, "INSERT INTO settings(name, value) VALUES('signing_key', ?1)", {key});
+        });
+        if (!made) return answer.set_value(std::move(made).error());
+        answer.set_value(std::move(key));
     });
-    if (!made) return std::move(made).error();
-    return key;
+    if (!queued) return Failure{"the directory is stopping"};
+    return answer.get_future().get();
 }
 
 }  // namespace parley::storage

@@ -1,22 +1,17 @@
 #pragma once
 
-#include <condition_variable>
-#include <deque>
 #include <functional>
-#include <memory>
-#include <mutex>
-#include <thread>
 
 #include "storage/directory.hpp"
-#include "storage/sqlite.hpp"
+#include "storage/sqlite_worker.hpp"
 
 namespace parley::storage {
 
 // Accounts and channel authority in the same SQLite file as the history, on a connection and a
 // thread of their own: they are small and rarely written, and must not wait in line with the
 // messages' group commits (nor make them wait). A write takes SQLite's lock for a moment, between
-// two of the history's commits. Work comes from a bounded queue; callbacks run on this thread,
-// in the order the calls were made.
+// two of the history's commits. Callbacks run on its SqliteWorker's thread, in the order the
+// calls were made.
 class SqliteDirectory final : public Directory {
   public:
     // `file` is the history's, already migrated. Throws StorageError.
@@ -40,15 +35,8 @@ class SqliteDirectory final : public Directory {
 
   private:
     bool submit(std::function<void(Database&)> job);
-    void run();
 
-    std::size_t queue_limit_;
-    std::unique_ptr<Database> db_;
-    std::mutex mutex_;
-    std::condition_variable ready_;
-    std::deque<std::function<void(Database&)>> queue_;
-    bool stopping_ = false;
-    std::thread thread_;
+    SqliteWorker worker_;
 };
 
 }  // namespace parley::storage

@@ -7,6 +7,7 @@
 
 #include "storage/sqlite.hpp"
 #include "storage/sqlite_changes.hpp"
+#include "storage/sqlite_conversations.hpp"
 #include "storage/sqlite_idempotency.hpp"
 #include "storage/sqlite_schema.hpp"
 #include "storage/sqlite_webhook_outbox.hpp"
@@ -30,13 +31,10 @@ struct SqliteHistory::Statements {
           save_last_seq(db,
                         "INSERT INTO channels(name, last_seq) VALUES(?1, ?2) "
                         "ON CONFLICT(name) DO UPDATE SET last_seq = excluded.last_seq"),
-          insert_dm(db,
-                    "INSERT INTO dms(sender, recipient, sender_key, recipient_key, body, ts, "
-                    "sender_identity, recipient_identity) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
           recent_dms(db,
-                     "SELECT sender, recipient, body, ts, id FROM dms WHERE sender_identity = ?1 "
-                     "UNION ALL "
-                     "SELECT sender, recipient, body, ts, id FROM dms "
+                     "SELECT sender, recipient, body, ts, id, seq FROM dms "
+                     "WHERE sender_identity = ?1 UNION ALL "
+                     "SELECT sender, recipient, body, ts, id, seq FROM dms "
                      "WHERE recipient_identity = ?1 AND sender_identity <> ?1 "
                      "ORDER BY 5 DESC LIMIT ?2"),
           prune_count(db, "DELETE FROM messages WHERE channel = ?1 AND seq <= ?2"),
@@ -50,14 +48,18 @@ struct SqliteHistory::Statements {
                             " WHERE channel = ?1 AND ts >= ?2)"),
           prune_dms_age(db, "DELETE FROM dms WHERE ts < ?1"),
           changes(db),
+          conversations(db),
+          mentions(db),
           keys(db, idempotency_window),
           webhooks(db, std::move(webhook_endpoints)) {}
 
     Statement begin, commit, rollback;
-    Statement insert_message, save_last_seq, insert_dm;
+    Statement insert_message, save_last_seq;
     Statement recent_dms;
     Statement prune_count, prune_age, prune_changes_age, prune_dms_age;
     SqliteChanges changes;
+    SqliteConversations conversations;
+    SqliteMentions mentions;
     SqliteIdempotency keys;
     SqliteOutboxWriter webhooks;
 };
@@ -232,6 +234,7 @@ bool SqliteHistory::commit_appends(std::deque<Op>& batch) {
                     .bind(7, message.reply_to)
                     .bind(8, std::int64_t{message.bot})
                     .run();
+                s.mentions.record(message);
                 if (!key.empty()) s.keys.remember(message.channel, key, {message.seq, message.ts});
             } else if (auto* dm = std::get_if<DmAppendOp>(&op)) {
                 auto& m = dm->message;
@@ -239,21 +242,21 @@ bool SqliteHistory::commit_appends(std::deque<Op>& batch) {
                 auto scope = "\x1f" + model::nick_key(m.to);
                 if (auto first = m.idempotency.empty() ? std::nullopt
                                                        : s.keys.find(scope, m.idempotency, m.ts)) {
+                    m.seq = first->seq;
                     m.ts = first->ts;
                     dm->repeated = true;
                     continue;
                 }
-                if (m.recipient_away) continue;  // answered no_such_user, nothing stored
-                if (!m.idempotency.empty()) s.keys.remember(scope, m.idempotency, {0, m.ts});
-                s.insert_dm.bind(1, m.from)
-                    .bind(2, m.to)
-                    .bind(3, model::nick_key(m.from))
-                    .bind(4, model::nick_key(m.to))
-                    .bind(5, m.text)
-                    .bind(6, m.ts)
-                    .bind(7, m.from_identity)
-                    .bind(8, m.to_identity)
-                    .run();
+                if (m.recipient_away) {
+                    // Connected nowhere: kept for a persistent user, refused for anyone else.
+                    auto user = s.conversations.persistent_user(model::nick_key(m.to));
+                    if (!user) continue;  // answered no_such_user, nothing stored
+                    m.to = user->nick;
+                    m.to_identity = user->identity;
+                    m.recipient_away = false;
+                }
+                s.conversations.store(m);
+                if (!m.idempotency.empty()) s.keys.remember(scope, m.idempotency, {m.seq, m.ts});
             }
         }
         // The webhooks' outbox, in the same commit as the events it holds (refused: nothing).
@@ -323,7 +326,8 @@ void SqliteHistory::read_dms(DmReadOp& read) {
     try {
         query.bind(1, read.identity).bind(2, read.limit);
         while (query.step())
-            found.push_back({query.text(0), query.text(1), query.text(2), query.integer(3)});
+            found.push_back(
+                {query.text(0), query.text(1), query.text(2), query.integer(3), query.integer(5)});
         query.reset();
     } catch (const StorageError& e) {
         query.reset();
@@ -344,6 +348,7 @@ void SqliteHistory::prune_if_due() {
             if (last > cap) {
                 s.prune_count.bind(1, channel).bind(2, last - cap).run();
                 s.changes.prune_through(channel, last - cap);
+                s.mentions.prune_through(channel, last - cap);
             }
         }
         touched_since_prune_.clear();
@@ -369,6 +374,7 @@ void SqliteHistory::prune_by_age(std::int64_t cutoff) {
         // Changes first: their cut-off is the oldest message kept.
         s.prune_changes_age.bind(1, channel).bind(2, cutoff).bind(3, last + 1).run();
         s.prune_age.bind(1, channel).bind(2, cutoff).bind(3, last + 1).run();
+        s.mentions.prune_before_oldest(channel, last + 1);
     }
     s.prune_dms_age.bind(1, cutoff).run();
 }

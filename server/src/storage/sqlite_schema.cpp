@@ -80,6 +80,30 @@ constexpr std::string_view migrations[] = {
         endpoint TEXT NOT NULL, event INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY(endpoint, event)) WITHOUT ROWID;
     )sql",
+    // 6: a user's chat follows them. Direct messages are numbered per pair of identities (`pair`,
+    // the two sorted); each side of a conversation has a row with its last seq and the owner's
+    // read marker. Persistent users are remembered (a dm to one waits while it is offline), with
+    // the channels they keep and their markers there; mentions are noted as messages are stored,
+    // so counting them never reads texts.
+    R"sql(
+    ALTER TABLE dms ADD COLUMN pair TEXT NOT NULL DEFAULT '';
+    ALTER TABLE dms ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX dms_by_pair ON dms(pair, seq);
+    CREATE TABLE conversations(
+        owner TEXT NOT NULL, peer TEXT NOT NULL, peer_key TEXT NOT NULL, peer_nick TEXT NOT NULL,
+        pair TEXT NOT NULL, last_seq INTEGER NOT NULL, read_seq INTEGER NOT NULL DEFAULT 0,
+        last_ts INTEGER NOT NULL, PRIMARY KEY(owner, peer)) WITHOUT ROWID;
+    CREATE INDEX conversations_by_time ON conversations(owner, last_ts);
+    CREATE TABLE users(key TEXT PRIMARY KEY, nick TEXT NOT NULL, seen INTEGER NOT NULL)
+        WITHOUT ROWID;
+    CREATE TABLE user_channels(
+        user TEXT NOT NULL, channel TEXT NOT NULL, read_seq INTEGER NOT NULL,
+        position INTEGER NOT NULL, PRIMARY KEY(user, channel)) WITHOUT ROWID;
+    CREATE TABLE mentions(
+        user TEXT NOT NULL, channel TEXT NOT NULL, seq INTEGER NOT NULL,
+        PRIMARY KEY(user, channel, seq)) WITHOUT ROWID;
+    CREATE INDEX mentions_by_channel ON mentions(channel, seq);
+    )sql",
 };
 static_assert(std::size(migrations) == schema_version);
 

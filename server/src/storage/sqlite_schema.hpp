@@ -8,7 +8,7 @@ namespace parley::storage {
 
 // The database's layout, as numbered steps: a database at any earlier version is brought to
 // this one at start-up, inside one transaction.
-inline constexpr int schema_version = 5;
+inline constexpr int schema_version = 6;
 
 // Migrates `db` (the file at `path`) to schema_version. Throws StorageError with a one-line
 // reason when it is not a Parley database, was written by a newer Parley, or is damaged; it is

@@ -14,10 +14,10 @@ namespace parley::storage {
 
 // What a mark_read did.
 enum class Marked {
-    moved,      // the marker is now at the seq asked for
-    unchanged,  // it was there already, or further on: markers never go back
-    beyond_end, // the seq is past the channel's (conversation's) last: nothing changed
-    not_kept,   // the channel is not in the user's list (no such conversation): nothing changed
+    moved,       // the marker is now at the seq asked for
+    unchanged,   // it was there already, or further on: markers never go back
+    beyond_end,  // the seq is past the channel's (conversation's) last: nothing changed
+    not_kept,    // the channel is not in the user's list (no such conversation): nothing changed
 };
 
 enum class Kept { kept, too_many };
@@ -47,7 +47,8 @@ class UserState {
     // Records the user (a dm to them is kept while they are offline from now on) and reads what
     // `welcome` shows: every kept channel, and the newest `max_conversations` conversations.
     virtual bool load(std::string user, std::string identity, std::string nick,
-                      int max_conversations, std::function<void(Expected<model::UserSnapshot>)> done) = 0;
+                      int max_conversations,
+                      std::function<void(Expected<model::UserSnapshot>)> done) = 0;
     // Adds the channel to the user's list, its marker at the channel's newest seq; a channel kept
     // already keeps its marker. `too_many` (nothing added) when the list has `max_channels`.
     virtual bool keep_channel(std::string user, std::string channel, std::size_t max_channels,
