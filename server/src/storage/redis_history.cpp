@@ -63,7 +63,7 @@ if to_identity ~= from_identity then record(to_identity, from_identity, ARGV[3])
 for i = 2, 3 do
   if i == 2 or KEYS[3] ~= KEYS[2] then
     redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[10], '*', 'f', ARGV[3], 'to', nick,
-               't', ARGV[4], 'ts', ts, 'fi', from_identity, 'ti', to_identity)
+               't', ARGV[4], 'ts', ts, 'fi', from_identity, 'ti', to_identity, 's', seq)
   end
 end
 redis.call('PUBLISH', ARGV[9], ARGV[6] .. cjson.encode(nick) .. ARGV[7] .. seq .. ARGV[8])
@@ -328,7 +328,8 @@ bool RedisHistory::recent_dms(std::string nick, std::string identity, int limit,
                     const auto* to = field(*it, "to");
                     const auto* text = field(*it, "t");
                     if (from && to && text)
-                        dms.push_back({*from, *to, *text, to_int(field(*it, "ts"))});
+                        dms.push_back(
+                            {*from, *to, *text, to_int(field(*it, "ts")), to_int(field(*it, "s"))});
                 }
             }
             done(std::move(dms));

@@ -182,24 +182,20 @@ bool RedisUserState::conversation(std::string identity, std::string with_key,
                                   std::string(redis::keys::conversation_seq_prefix),
                                   std::string(redis::keys::conversation_prefix)};
     bool is_since = since.has_value();
+    auto read = [done, is_since, position](Reply reply) {
+        if (!reply || reply->type != Type::array || reply->elements.size() != 2)
+            return done(Expected<ConversationPage>(unavailable(reply)));
+        ConversationPage page;
+        auto last = number(reply->elements[0]);
+        const auto& rows = reply->elements[1].elements;
+        for (auto it = rows.rbegin(); it != rows.rend(); ++it) page.messages.push_back(dm_of(*it));
+        // More than the cap after `since`, or messages after it no longer kept.
+        if (is_since && last > position)
+            page.gap = page.messages.empty() || page.messages.front().seq > position + 1;
+        done(std::move(page));
+    };
     return redis_->eval(scripts::page(), {redis::keys::conversations(identity)}, std::move(args),
-                        [done, is_since, position, limit](Reply reply) {
-                            if (!reply || reply->type != Type::array || reply->elements.size() != 3)
-                                return done(Expected<ConversationPage>(unavailable(reply)));
-                            ConversationPage page;
-                            auto last = number(reply->elements[0]);
-                            const auto& rows = reply->elements[1].elements;
-                            for (auto it = rows.rbegin(); it != rows.rend(); ++it)
-                                page.messages.push_back(dm_of(*it));
-                            if (is_since && last > 0) {
-                                auto oldest = number(reply->elements[2]);
-                                // As for a channel: a seq from the future, more than the cap after
-                                // it, or messages after it no longer kept.
-                                page.gap = position > last || last - position > limit ||
-                                           (oldest > position + 1 && position < last);
-                            }
-                            done(std::move(page));
-                        });
+                        std::move(read));
 }
 
 }  // namespace parley::storage

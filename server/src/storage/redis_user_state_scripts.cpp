@@ -47,7 +47,7 @@ local function channel_mark(channel, read)
         local own = false
         if string.lower(f.f or '') == ARGV[3] then
           local state = redis.call('HGET', ARGV[9] .. channel, seq)
-          own = not state or cjson.decode(state).a == ARGV[2] or cjson.decode(state).a == ''
+          own = state ~= false and cjson.decode(state).a == ARGV[2]
         end
         if not own then
           unread = unread + 1
@@ -164,18 +164,16 @@ const redis::Script& page() {
     static const redis::Script script(R"lua(
 local peer = redis.call('HGET', KEYS[1], 'k:' .. ARGV[1])
 local record = peer and redis.call('HGET', KEYS[1], 'p:' .. peer)
-if not record then return {0, {}, ''} end
+if not record then return {0, {}} end
 local pair = cjson.decode(record).c
 local stream = ARGV[6] .. pair
 local last = tonumber(redis.call('GET', ARGV[5] .. pair) or '0')
 local mode, position, limit = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local rows, oldest = {}, ''
+local rows = {}
 if mode == 'since' then
   if position < last then
     rows = redis.call('XREVRANGE', stream, '+', '(' .. position .. '-0', 'COUNT', limit)
   end
-  local first = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)
-  if first[1] then oldest = first[1][1] end
 elseif mode == 'before' then
   if position > 1 then
     rows = redis.call('XREVRANGE', stream, '(' .. position .. '-0', '-', 'COUNT', limit)
@@ -183,7 +181,7 @@ elseif mode == 'before' then
 else
   rows = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', limit)
 end
-return {last, rows, oldest}
+return {last, rows}
 )lua");
     return script;
 }

@@ -39,8 +39,7 @@ const redis::Script& mark_conversation();
 
 // KEYS: the identity's conversations. ARGV: peer nick key, mode (recent, before, since),
 // position, limit, conversation seq prefix, conversation prefix.
-// Returns {last seq, entries newest first, id of the oldest entry kept or ''}; last seq 0 when
-// there is no such conversation.
+// Returns {last seq, entries newest first}; last seq 0 when there is no such conversation.
 const redis::Script& page();
 
 }  // namespace parley::storage::user_state_scripts
