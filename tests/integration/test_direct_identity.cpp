@@ -2,6 +2,7 @@
 // same nick before (a guest who left, or a token for the nick in another case).
 #include <gtest/gtest.h>
 
+#include "accounts_support.hpp"
 #include "harness.hpp"
 #include "redis_process.hpp"
 
@@ -128,15 +129,21 @@ TEST(TokenDirectMessages, ATokenForTheNickInAnotherCaseReadsNoneOfThem) {
         Client other(server.port());
         auto welcome = hello_until_welcomed(other, "ANN");
         ASSERT_EQ(welcome["type"], "welcome") << welcome.dump();
-        EXPECT_EQ(welcome["dms"], json::array());
+        EXPECT_EQ(welcome["conversations"], json::array());
+        EXPECT_EQ(request(other, {{"type", "history"}, {"with", "bob"}})["messages"],
+                  json::array());
         EXPECT_FALSE(welcome.contains("resume")) << "accounts have no resume id";
     }
     // ann herself, back with her token once ANN has gone, has hers: an account needs no resume id.
     Client ann(server.port());
     auto hers = hello_until_welcomed(ann, "ann");
     ASSERT_EQ(hers["type"], "welcome") << hers.dump();
-    ASSERT_EQ(hers["dms"].size(), 1u);
-    EXPECT_EQ(hers["dms"][0]["text"], "for ann");
+    ASSERT_EQ(hers["conversations"].size(), 1u) << hers.dump();
+    EXPECT_EQ(hers["conversations"][0]["with"], "bob");
+    EXPECT_EQ(hers["conversations"][0]["unread"], 1);
+    auto page = request(ann, {{"type", "history"}, {"with", "bob"}});
+    ASSERT_EQ(page["messages"].size(), 1u);
+    EXPECT_EQ(page["messages"][0]["text"], "for ann");
 }
 
 }  // namespace

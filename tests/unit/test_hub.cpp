@@ -12,6 +12,7 @@
 #include "hub_doubles.hpp"
 #include "storage/sqlite_directory.hpp"
 #include "storage/sqlite_history.hpp"
+#include "storage/sqlite_user_state.hpp"
 
 namespace parley::chat {
 namespace {
@@ -27,7 +28,7 @@ class HubTest : public ::testing::Test {
         options.presence_window = 20ms;
         hub = std::make_unique<Hub>(
             io.get_executor(), options,
-            Hub::Services{history, directory, hasher, failed_logins, metrics});
+            Hub::Services{history, directory, user_state, hasher, failed_logins, metrics});
         thread = std::thread([this] { io.run(); });
     }
     ~HubTest() override {
@@ -48,6 +49,7 @@ class HubTest : public ::testing::Test {
     storage::SqliteHistory history{storage::SqliteOptions{.path = ":memory:", .read_threads = 2},
                                    metrics};
     storage::SqliteDirectory directory{history.file(), 1000};
+    storage::SqliteUserState user_state{history.file(), 1000};
     auth::PasswordHasher hasher{{1, 8}};
     auth::FailureLimiter failed_logins{10, std::chrono::minutes(1)};
     boost::asio::io_context io;

@@ -9,6 +9,8 @@
 #include "chat/hub.hpp"
 #include "chat/nick_registry.hpp"
 #include "hub_doubles.hpp"
+#include "storage/sqlite_history.hpp"
+#include "storage/sqlite_user_state.hpp"
 
 namespace parley::chat {
 namespace {
@@ -74,7 +76,7 @@ class HubParts : public ::testing::Test {
         options.presence_window = 5ms;
         hub = std::make_unique<Hub>(
             io.get_executor(), options,
-            Hub::Services{history, directory, hasher, failed_logins, metrics}, cluster);
+            Hub::Services{history, directory, user_state, hasher, failed_logins, metrics}, cluster);
         thread = std::thread([this] { io.run(); });
     }
     ~HubParts() override {
@@ -101,6 +103,9 @@ class HubParts : public ::testing::Test {
     metrics::Metrics metrics;
     FakeHistory history;
     FakeDirectory directory;
+    // Persistent users' state in a real database of its own (the history here is scripted).
+    storage::SqliteHistory state_file{storage::SqliteOptions{":memory:"}, metrics};
+    storage::SqliteUserState user_state{state_file.file(), 1000};
     auth::PasswordHasher hasher{{1, 8}};
     auth::FailureLimiter failed_logins{10, std::chrono::minutes(1)};
     boost::asio::io_context io;

@@ -127,7 +127,7 @@ TEST_P(SqliteHistoryTest, ADirectMessageReadSeesTheOnesSubmittedBeforeIt) {
     std::mutex mutex;
     std::promise<std::vector<model::DirectMessage>> found;
     for (int i = 0; i < 3; ++i)
-        history->append_dm({"ann", "bob", "dm" + std::to_string(i), i, "s", "t:ann", "t:bob"},
+        history->append_dm({"ann", "bob", "dm" + std::to_string(i), i, 0, "s", "t:ann", "t:bob"},
                            [&, i](DmAppendResult) {
                                std::lock_guard lock(mutex);
                                order.push_back(i);
@@ -146,8 +146,8 @@ TEST_P(SqliteHistoryTest, ADirectMessageReadSeesTheOnesSubmittedBeforeIt) {
 
 TEST_P(SqliteHistoryTest, DirectMessagesAreReadByIdentityNotByNick) {
     // bob's first stay, a later guest called BOB, and ann who wrote to both.
-    history->append_dm({"ann", "bob", "to the first", 1, "s", "t:ann", "g:bob:1"}, {});
-    history->append_dm({"BOB", "ann", "from the second", 2, "s", "g:bob:2", "t:ann"}, {});
+    history->append_dm({"ann", "bob", "to the first", 1, 0, "s", "t:ann", "g:bob:1"}, {});
+    history->append_dm({"BOB", "ann", "from the second", 2, 0, "s", "g:bob:2", "t:ann"}, {});
     auto read = [&](const std::string& identity) {
         std::promise<std::vector<model::DirectMessage>> found;
         history->recent_dms("bob", identity, 10,

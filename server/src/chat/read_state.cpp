@@ -20,8 +20,8 @@ bool ReadState::load(const std::string& nick,
     return store_.load(key, model::account_identity(nick), nick, welcome_conversations,
                        [key, done](Expected<model::UserSnapshot> snapshot) {
                            if (!snapshot) {
-                               spdlog::warn("read state: {}'s channels could not be read: {}",
-                                            key, snapshot.error().message);
+                               spdlog::warn("read state: {}'s channels could not be read: {}", key,
+                                            snapshot.error().message);
                                return done(std::nullopt);
                            }
                            done(std::move(*snapshot));
@@ -33,11 +33,13 @@ void ReadState::keep(const ParticipantPtr& p, const std::string& channel,
     if (!persistent(p)) return then(std::nullopt);
     auto max = options_.max_channels_per_session;
     auto kept = [then, max](Expected<storage::Kept> kept) {
-        if (!kept) return then(protocol::Error{ErrorCode::unavailable, "the join could not be stored, try again"});
+        if (!kept)
+            return then(
+                protocol::Error{ErrorCode::unavailable, "the join could not be stored, try again"});
         if (*kept == storage::Kept::too_many)
-            return then(protocol::Error{ErrorCode::too_many_channels,
-                                        "you keep " + std::to_string(max) +
-                                            " channels already; leave one first"});
+            return then(protocol::Error{
+                ErrorCode::too_many_channels,
+                "you keep " + std::to_string(max) + " channels already; leave one first"});
         then(std::nullopt);
     };
     if (!store_.keep_channel(HubAccess::state(*p).key(), channel, max, kept))
@@ -70,13 +72,11 @@ void ReadState::mark_read(const ParticipantPtr& p, const protocol::RequestId& id
                 marked(p, id, result->marked, with, true, mark.seq);
             });
     } else {
-        queued = store_.mark_channel(key, mark.place, mark.seq,
-                                     [=, this](Expected<storage::Marked> result) {
-                                         if (!result)
-                                             return replies_.fail(p, id, ErrorCode::unavailable,
-                                                                  "try again");
-                                         marked(p, id, *result, mark.place, false, mark.seq);
-                                     });
+        queued = store_.mark_channel(
+            key, mark.place, mark.seq, [=, this](Expected<storage::Marked> result) {
+                if (!result) return replies_.fail(p, id, ErrorCode::unavailable, "try again");
+                marked(p, id, *result, mark.place, false, mark.seq);
+            });
     }
     if (!queued) replies_.busy(p, id);
 }

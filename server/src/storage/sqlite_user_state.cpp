@@ -76,13 +76,13 @@ struct Found {
 std::optional<Found> find_conversation(Database& db, const std::string& identity,
                                        const std::string& with_key) {
     std::optional<Found> found;
-    each_row(db,
-             "SELECT pair, peer, peer_nick, last_seq, read_seq FROM conversations "
-             "WHERE owner = ?1 AND peer_key = ?2 ORDER BY last_ts DESC LIMIT 1",
-             {identity, with_key}, [&](const Statement& row) {
-                 found = Found{row.text(0), row.text(1), row.text(2), row.integer(3),
-                               row.integer(4)};
-             });
+    each_row(
+        db,
+        "SELECT pair, peer, peer_nick, last_seq, read_seq FROM conversations "
+        "WHERE owner = ?1 AND peer_key = ?2 ORDER BY last_ts DESC LIMIT 1",
+        {identity, with_key}, [&](const Statement& row) {
+            found = Found{row.text(0), row.text(1), row.text(2), row.integer(3), row.integer(4)};
+        });
     return found;
 }
 
@@ -123,8 +123,7 @@ bool SqliteUserState::load(std::string user, std::string identity, std::string n
     });
 }
 
-bool SqliteUserState::keep_channel(std::string user, std::string channel,
-                                   std::size_t max_channels,
+bool SqliteUserState::keep_channel(std::string user, std::string channel, std::size_t max_channels,
                                    std::function<void(Expected<Kept>)> done) {
     return worker_.submit([=, done = std::move(done)](Database& db) {
         Kept kept = Kept::kept;
@@ -178,8 +177,7 @@ bool SqliteUserState::mark_channel(std::string user, std::string channel, std::i
                          marked = judge(seq, row.integer(0), row.integer(1));
                      });
             if (marked == Marked::moved)
-                exec(db,
-                     "UPDATE user_channels SET read_seq = ?3 WHERE user = ?1 AND channel = ?2",
+                exec(db, "UPDATE user_channels SET read_seq = ?3 WHERE user = ?1 AND channel = ?2",
                      {user, channel, std::to_string(seq)});
         });
         if (!written) return run_callback(done, Expected<Marked>(written.error()));
@@ -197,8 +195,7 @@ bool SqliteUserState::mark_conversation(std::string, std::string identity, std::
             if (!found) return;
             result = {judge(seq, found->read_seq, found->last_seq), found->peer_nick};
             if (result.marked == Marked::moved)
-                exec(db,
-                     "UPDATE conversations SET read_seq = ?3 WHERE owner = ?1 AND peer = ?2",
+                exec(db, "UPDATE conversations SET read_seq = ?3 WHERE owner = ?1 AND peer = ?2",
                      {identity, found->peer, std::to_string(seq)});
         });
         if (!written) return run_callback(done, Expected<ConversationMarked>(written.error()));
@@ -220,8 +217,8 @@ bool SqliteUserState::conversation(std::string identity, std::string with_key,
                                    "WHERE pair = ?1 AND seq > ?2 ORDER BY seq DESC LIMIT ?3"
                                  : "SELECT sender, recipient, body, ts, seq FROM dms "
                                    "WHERE pair = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3";
-                auto position = since ? *since
-                                      : before.value_or(std::numeric_limits<std::int64_t>::max());
+                auto position =
+                    since ? *since : before.value_or(std::numeric_limits<std::int64_t>::max());
                 each_row(db, sql,
                          {found->pair, std::to_string(position),
                           std::to_string(limit + (since ? 1 : 0))},
