@@ -63,6 +63,15 @@ inline std::string marks(const std::string& key) {
 inline std::string mentions(const std::string& key, const std::string& channel) {
     return "parley:mentions:" + key + ":" + channel;
 }
+// Sorted set: the seqs of the user's own messages in the channel, after its marker.
+inline std::string own(const std::string& key, const std::string& channel) {
+    return "parley:own:" + key + ":" + channel;
+}
+// Bitmap: bit <seq> is set while that seq is a live message of the channel (not a change, not
+// deleted), so a range of them is counted without reading the stream.
+inline std::string live(const std::string& channel) {
+    return "parley:live:" + channel;
+}
 // Direct messages as conversations, keyed by identity (scripts build the names from these
 // prefixes). Per pair of identities (the two in byte order, a tab between): a counter, the last
 // seq, and a stream of its messages, entry id `<seq>-0`, fields f, to, t, ts, fi (sender's

@@ -167,7 +167,13 @@ bool RedisHistory::append(model::ChatMessage message, std::function<void(AppendR
         message.idempotency.empty() ? "0" : std::to_string(options_.idempotency_window.count()),
         message.bot ? "1" : "0",
         message.channel,
-        std::to_string(model::max_unread_count)};
+        std::to_string(model::max_unread_count),
+        redis::keys::live(message.channel)};
+    // A persistent user's own messages do not count as unread for it.
+    auto sender = model::nick_key(message.from);
+    bool persistent = message.author == model::account_identity(message.from);
+    args.push_back(persistent ? redis::keys::marks(sender) : "");
+    args.push_back(persistent ? redis::keys::own(sender, message.channel) : "");
     auto mentioned = model::mentioned_keys(message.text);
     args.push_back(std::to_string(mentioned.size()));
     for (const auto& key : mentioned) {
@@ -199,7 +205,8 @@ bool RedisHistory::change(model::ChatMessage event, bool may_delete_any,
                                   std::move(prefix),
                                   std::move(suffix),
                                   std::string(redis::keys::bus),
-                                  std::to_string(model::max_reactions_per_message)};
+                                  std::to_string(model::max_reactions_per_message),
+                                  redis::keys::live(event.channel)};
     auto keys = channel_keys(event.channel);
     return store(redis_scripts::change(), std::move(keys), std::move(args), std::move(event),
                  std::move(done));

@@ -98,10 +98,11 @@ bool RedisUserState::load(std::string user, std::string identity, std::string ni
                                   std::to_string(model::max_unread_count),
                                   redis::keys::seq(""),
                                   redis::keys::log(""),
-                                  redis::keys::state(""),
+                                  redis::keys::live(""),
                                   redis::keys::mentions(user, ""),
                                   std::string(redis::keys::conversation_seq_prefix),
-                                  std::string(redis::keys::conversation_prefix)};
+                                  std::string(redis::keys::conversation_prefix),
+                                  redis::keys::own(user, "")};
     return redis_->eval(scripts::load(), std::move(keys), std::move(args), [done](Reply reply) {
         if (!reply || reply->type != Type::array || reply->elements.size() != 2)
             return done(Expected<model::UserSnapshot>(unavailable(reply)));
@@ -124,7 +125,8 @@ bool RedisUserState::keep_channel(std::string user, std::string channel, std::si
 bool RedisUserState::drop_channel(std::string user, std::string channel,
                                   std::function<void(Expected<void>)> done) {
     std::vector<std::string> keys{redis::keys::kept(user), redis::keys::marks(user),
-                                  redis::keys::mentions(user, channel)};
+                                  redis::keys::mentions(user, channel),
+                                  redis::keys::own(user, channel)};
     return redis_->eval(scripts::drop(), std::move(keys), {std::move(channel)},
                         [done](Reply reply) {
                             if (!reply || reply->type != Type::integer)
@@ -137,7 +139,8 @@ bool RedisUserState::mark_channel(std::string user, std::string channel, std::in
                                   std::function<void(Expected<Marked>)> done) {
     auto [prefix, suffix] = redis::bus::read_event_parts({user, "", false, seq});
     std::vector<std::string> keys{redis::keys::marks(user), redis::keys::seq(channel),
-                                  redis::keys::mentions(user, channel)};
+                                  redis::keys::mentions(user, channel),
+                                  redis::keys::own(user, channel)};
     std::vector<std::string> args{std::move(channel), std::to_string(seq),
                                   std::string(redis::keys::bus), std::move(prefix),
                                   std::move(suffix)};

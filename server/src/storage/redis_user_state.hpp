@@ -13,9 +13,10 @@ namespace parley::storage {
 // by identity. A marker that moved is published on the bus by the script that stored it, and
 // every node (this one included) tells the user's connections.
 //
-// What `welcome` reads stays bounded: per channel at most `max_unread_count + 1` stream entries
-// after the marker (when more are there the channel shows the cap), and the mentions the append
-// script recorded for the user while it kept the channel. Callbacks run on the connection's
+// What `welcome` reads stays bounded and reads no text: per channel a count of the live bits
+// after the marker (BITCOUNT), and the user's own messages and mentions that the append script
+// noted (at most `max_unread_count` each) while the user kept the channel; per conversation at
+// most `max_unread_count + 1` entries after the marker. Callbacks run on the connection's
 // strand in the order calls were made. While Redis cannot be reached every call answers at once
 // with a Failure.
 class RedisUserState final : public UserState {

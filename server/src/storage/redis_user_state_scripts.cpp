@@ -21,44 +21,29 @@ end
 
 namespace {
 
-// The unread count of a channel reads its stream newest first, down to the marker but no more
-// than a budget of entries: a deletion comes after its target, so it is seen first. A message
-// whose sender has the user's nick is the user's own when its state says the identity wrote it.
+// A channel's counts without reading its stream: the live bits after the marker (and after the
+// oldest entry the stream keeps), less the user's own messages still live; the mentions noted
+// for the user that are live and not its own.
 constexpr std::string_view channel_mark_lua = R"lua(
 local function channel_mark(channel, read)
   local head = tonumber(redis.call('GET', ARGV[7] .. channel) or '0')
-  local unread, mentions = 0, 0
+  local unread, mentions, cap = 0, 0, tonumber(ARGV[6])
   if head > read then
-    local mentioned = {}
-    for _, seq in ipairs(redis.call('ZRANGEBYSCORE', ARGV[10] .. channel, '(' .. read, '+inf')) do
-      mentioned[seq] = true
-    end
-    local deleted, budget, reached = {}, tonumber(ARGV[5]), false
-    local entries = redis.call('XREVRANGE', ARGV[8] .. channel, '+', '(' .. read .. '-0',
-                               'COUNT', budget)
-    for _, entry in ipairs(entries) do
-      local seq = string.match(entry[1], '^(%d+)')
-      if tonumber(seq) == read + 1 then reached = true end
-      local f, fields = {}, entry[2]
-      for i = 1, #fields, 2 do f[fields[i]] = fields[i + 1] end
-      if f.k == 'd' then
-        deleted[f.g] = true
-      elseif (not f.k or f.k == 'm') and not deleted[seq] then
-        local own = false
-        if string.lower(f.f or '') == ARGV[3] then
-          local state = redis.call('HGET', ARGV[9] .. channel, seq)
-          own = state ~= false and cjson.decode(state).a == ARGV[2]
-        end
-        if not own then
-          unread = unread + 1
-          if mentioned[seq] then mentions = mentions + 1 end
-        end
+    local lo, live = read, ARGV[9] .. channel
+    local first = redis.call('XRANGE', ARGV[8] .. channel, '-', '+', 'COUNT', 1)
+    if first[1] then lo = math.max(lo, tonumber(string.match(first[1][1], '^(%d+)')) - 1) end
+    unread = redis.call('BITCOUNT', live, lo + 1, head, 'BIT')
+    local own = {}
+    for _, seq in ipairs(redis.call('ZRANGEBYSCORE', ARGV[13] .. channel, '(' .. lo, '+inf')) do
+      if redis.call('GETBIT', live, seq) == 1 then
+        own[seq] = true
+        unread = unread - 1
       end
     end
-    -- More entries than the budget: at least that many unread, shown as the cap.
-    if #entries >= budget and not reached then unread = tonumber(ARGV[6]) end
+    for _, seq in ipairs(redis.call('ZRANGEBYSCORE', ARGV[10] .. channel, '(' .. lo, '+inf')) do
+      if not own[seq] and redis.call('GETBIT', live, seq) == 1 then mentions = mentions + 1 end
+    end
   end
-  local cap = tonumber(ARGV[6])
   return {channel, head, read, math.min(unread, cap), math.min(mentions, cap)}
 end
 )lua";
@@ -122,7 +107,7 @@ const redis::Script& drop() {
     static const redis::Script script(R"lua(
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
-redis.call('DEL', KEYS[3])
+redis.call('DEL', KEYS[3], KEYS[4])
 return 1
 )lua");
     return script;
@@ -137,6 +122,7 @@ if seq > tonumber(redis.call('GET', KEYS[2]) or '0') then return 'beyond_end' en
 if seq <= tonumber(read) then return 'unchanged' end
 redis.call('HSET', KEYS[1], ARGV[1], seq)
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', seq)
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', seq)
 redis.call('PUBLISH', ARGV[3], ARGV[4] .. cjson.encode(ARGV[1]) .. ARGV[5])
 return 'moved'
 )lua");

@@ -14,9 +14,9 @@ namespace parley::storage::user_state_scripts {
 extern const std::string_view pair_lua;
 
 // KEYS: user, kept, marks, conversations, conversation order (of the identity).
-// ARGV: nick, identity, user key, most conversations, most stream entries read per channel,
-// count cap, seq prefix, log prefix, state prefix, the user's mentions prefix, conversation seq
-// prefix, conversation prefix.
+// ARGV: nick, identity, user key, most conversations, most stream entries read per
+// conversation, count cap, seq prefix, log prefix, live prefix, the user's mentions prefix,
+// conversation seq prefix, conversation prefix, the user's own prefix.
 // Records the user (nick, id), then returns {channels, conversations}: each channel
 // {name, last seq, read seq, unread, mentions} in join order, each conversation {peer nick,
 // last seq, read seq, unread, last ts} newest first.
@@ -26,10 +26,11 @@ const redis::Script& load();
 // Returns 1 when kept (now or already), 0 when the list is full.
 const redis::Script& keep();
 
-// KEYS: kept, marks, the user's mentions of the channel. ARGV: channel.
+// KEYS: kept, marks, the user's mentions and own seqs of the channel. ARGV: channel.
 const redis::Script& drop();
 
-// KEYS: marks, the channel's seq, the user's mentions of the channel. ARGV: channel, seq, bus,
+// KEYS: marks, the channel's seq, the user's mentions and own seqs of the channel. ARGV: channel,
+// seq, bus,
 // event prefix, event suffix. Returns "moved", "unchanged", "beyond_end" or "not_kept".
 const redis::Script& mark_channel();
 
