@@ -16,6 +16,7 @@
 #include "net/tls_context.hpp"
 #include "storage/redis_directory.hpp"
 #include "storage/redis_history.hpp"
+#include "storage/redis_user_state.hpp"
 #include "storage/redis_webhook_outbox.hpp"
 #include "storage/sqlite.hpp"
 #include "storage/sqlite_directory.hpp"
@@ -136,8 +137,7 @@ Server::Server(config::Options options) : options_(std::move(options)) {
             redis_commands_, redis_bus_,
             cluster::ClusterOptions{node_id, options_.cluster_node_ttl}, metrics_);
         directory_ = std::make_unique<storage::RedisDirectory>(redis_commands_, *endpoint);
-        // Cluster read state arrives with RedisUserState.
-        throw StartupError("cluster mode: read state is not built yet");
+        user_state_ = std::make_unique<storage::RedisUserState>(redis_commands_);
         if (!options_.webhooks.empty())
             webhook_outbox = std::make_unique<storage::RedisWebhookOutbox>(
                 redis_commands_, options_.webhooks, node_id, options_.cluster_node_ttl, metrics_);

@@ -50,15 +50,47 @@ TEST(BusEvent, ChangesAndRepliesKeepTheirFields) {
     EXPECT_FALSE(bus::decode(R"({"k":"m","s":9,"c":"l","f":"a","t":"","ts":1,"y":"r","g":2})"));
 }
 
-TEST(BusEvent, ADmCarriesTheRecipientRedisNamesAndTheSendingSession) {
+TEST(BusEvent, ADmCarriesTheRecipientRedisNamesItsSeqAndTheSendingSession) {
     model::DirectMessage m{"bob", "ann", "psst", 5, 0, "s-7"};
-    auto [prefix, suffix] = bus::dm_event_parts(m);
-    auto event = bus::decode(prefix + "\"Ann\"" + suffix);
+    auto parts = bus::dm_event_parts(m);
+    auto event = bus::decode(parts.prefix + "\"Ann\"" + parts.middle + "4" + parts.suffix);
     ASSERT_TRUE(event);
     auto* dm = std::get_if<bus::Dm>(&*event);
     ASSERT_TRUE(dm);
     EXPECT_EQ(dm->message.to, "Ann");
+    EXPECT_EQ(dm->message.seq, 4);
+    EXPECT_EQ(dm->message.text, "psst");
     EXPECT_EQ(dm->message.sender_session, "s-7");
+    // A seq that is no seq is not trusted; none at all (an older node) reads as 0.
+    EXPECT_FALSE(bus::decode(parts.prefix + "\"Ann\"" + parts.middle + "0" + parts.suffix));
+    EXPECT_FALSE(bus::decode(parts.prefix + "\"Ann\"" + parts.middle + "\"4\"" + parts.suffix));
+    auto old = bus::decode(R"({"to":"Ann","k":"d","f":"bob","t":"x","ts":5,"o":"s-7"})");
+    ASSERT_TRUE(old);
+    EXPECT_EQ(std::get<bus::Dm>(*old).message.seq, 0);
+}
+
+TEST(BusEvent, AReadMarkerRoundTripsAndSplicesItsPlace) {
+    auto channel = bus::decode(bus::encode(bus::Read{"ann", "#a \"b\"", false, 12}));
+    ASSERT_TRUE(channel);
+    auto* read = std::get_if<bus::Read>(&*channel);
+    ASSERT_TRUE(read);
+    EXPECT_EQ(read->user, "ann");
+    EXPECT_EQ(read->place, "#a \"b\"");
+    EXPECT_FALSE(read->conversation);
+    EXPECT_EQ(read->seq, 12);
+    // A script splices the other user's nick in as a JSON string.
+    auto [prefix, suffix] = bus::read_event_parts(bus::Read{"ann", "", true, 3});
+    auto conversation = bus::decode(prefix + "\"Bob\"" + suffix);
+    ASSERT_TRUE(conversation);
+    EXPECT_EQ(std::get<bus::Read>(*conversation).place, "Bob");
+    EXPECT_TRUE(std::get<bus::Read>(*conversation).conversation);
+    EXPECT_EQ(std::get<bus::Read>(*conversation).seq, 3);
+    for (const char* payload :
+         {R"({"k":"r","u":"ann","p":"#a","c":false,"s":0})",
+          R"({"k":"r","u":"ann","p":"#a","c":0,"s":2})",
+          R"({"k":"r","u":"","p":"#a","c":false,"s":2})",
+          R"({"k":"r","u":"ann","p":"","c":true,"s":2})", R"({"k":"r","u":"ann","c":true,"s":2})"})
+        EXPECT_FALSE(bus::decode(payload)) << payload;
 }
 
 TEST(BusEvent, PresenceTypingAndNodeGoneRoundTrip) {

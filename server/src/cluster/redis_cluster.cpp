@@ -280,6 +280,8 @@ void RedisCluster::on_event(const std::string& payload) {
                     listener_->on_cluster_presence(e.node, e.channel, e.nick, e.present);
             } else if constexpr (std::is_same_v<T, redis::bus::Typing>) {
                 if (e.node != self) listener_->on_cluster_typing(e.channel, e.nick);
+            } else if constexpr (std::is_same_v<T, redis::bus::Read>) {
+                listener_->on_cluster_read(e.user, e.place, e.conversation, e.seq);
             } else if constexpr (std::is_same_v<T, redis::bus::Authority>) {
                 listener_->on_authority_change(e.channel, e.change);
             } else if constexpr (std::is_same_v<T, redis::bus::NodeGone>) {

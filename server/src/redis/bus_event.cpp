@@ -51,10 +51,17 @@ std::pair<std::string, std::string> message_event_parts(const model::ChatMessage
     return around_first_field("s", event);
 }
 
-std::pair<std::string, std::string> dm_event_parts(const model::DirectMessage& m) {
-    return around_first_field(
+DmEventParts dm_event_parts(const model::DirectMessage& m) {
+    // The seq goes second: {"to":<nick>,"s":<seq>,"k":"d",...}.
+    auto [prefix, rest] = around_first_field(
         "to",
         json{{"k", "d"}, {"f", m.from}, {"t", m.text}, {"ts", m.ts}, {"o", m.sender_session}});
+    return {std::move(prefix), ",\"s\":", std::move(rest)};
+}
+
+std::pair<std::string, std::string> read_event_parts(const Read& e) {
+    return around_first_field("p",
+                              json{{"k", "r"}, {"u", e.user}, {"c", e.conversation}, {"s", e.seq}});
 }
 
 std::string encode(const Presence& e) {
@@ -78,6 +85,11 @@ std::string encode(const Authority& e) {
                 {"v", e.change.value},
                 {"b", e.change.by}}
         .dump();
+}
+
+std::string encode(const Read& e) {
+    auto [prefix, suffix] = read_event_parts(e);
+    return prefix + json(e.place).dump() + suffix;
 }
 
 std::optional<Event> decode(std::string_view payload) {
@@ -110,8 +122,12 @@ std::optional<Event> decode(std::string_view payload) {
         Dm e;
         auto& m = e.message;
         if (read(object, "to", m.to) && read(object, "f", m.from) && read(object, "t", m.text) &&
-            read(object, "ts", m.ts) && read(object, "o", m.sender_session))
+            read(object, "ts", m.ts) && read(object, "o", m.sender_session)) {
+            // A node from before conversations sends no seq.
+            if (object.contains("s") && !(read(object, "s", m.seq) && m.seq > 0))
+                return std::nullopt;
             return e;
+        }
     } else if (kind == "p") {
         Presence e;
         if (read(object, "n", e.node) && read(object, "c", e.channel) &&
@@ -137,6 +153,12 @@ std::optional<Event> decode(std::string_view payload) {
                     return e;
                 }
         }
+    } else if (kind == "r") {
+        Read e;
+        if (read(object, "u", e.user) && read(object, "p", e.place) &&
+            read(object, "c", e.conversation) && read(object, "s", e.seq) && e.seq > 0 &&
+            !e.user.empty() && !e.place.empty())
+            return e;
     } else if (kind == "g") {
         NodeGone e;
         if (read(object, "n", e.node)) return e;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,16 +42,33 @@ struct Authority {
     model::AuthorityChange change;
 };
 
-using Event = std::variant<Message, Dm, Presence, Typing, NodeGone, Authority>;
+// A persistent user's read marker moved: published by the script that stored it. `place` is a
+// channel, or with `conversation` the other user's nick as last seen.
+struct Read {
+    std::string user;  // nick_key
+    std::string place;
+    bool conversation = false;
+    std::int64_t seq = 0;
+};
+
+using Event = std::variant<Message, Dm, Presence, Typing, NodeGone, Authority, Read>;
 
 // A message event as two halves around its seq: prefix + seq + suffix.
 std::pair<std::string, std::string> message_event_parts(const model::ChatMessage& message);
-// A dm event as two halves around the recipient's nick (a JSON string), which only Redis knows.
-std::pair<std::string, std::string> dm_event_parts(const model::DirectMessage& message);
+// A dm event in three parts around what only Redis knows: prefix + the recipient's nick (a JSON
+// string) + middle + the conversation's seq + suffix.
+struct DmEventParts {
+    std::string prefix, middle, suffix;
+};
+DmEventParts dm_event_parts(const model::DirectMessage& message);
+// A read event as two halves around its place (a JSON string), which for a conversation only
+// Redis knows: the other user's nick as last seen.
+std::pair<std::string, std::string> read_event_parts(const Read& event);
 std::string encode(const Presence& event);
 std::string encode(const Typing& event);
 std::string encode(const NodeGone& event);
 std::string encode(const Authority& event);
+std::string encode(const Read& event);
 
 // nullopt for anything malformed: a node never trusts the bus more than a client.
 std::optional<Event> decode(std::string_view payload);

@@ -44,6 +44,51 @@ inline std::string dms(const std::string& key) {
     return "parley:dms:" + key;
 }
 
+// A persistent user's state (storage/redis_user_state.hpp). Hash: nick (as last seen), id (its
+// identity) and j (how many channels it has kept, which orders them); written at every login, so
+// a dm to the user is kept while it is offline.
+inline std::string user(const std::string& key) {
+    return "parley:user:" + key;
+}
+// Sorted set: the channels the user keeps, scored in the order they were joined.
+inline std::string kept(const std::string& key) {
+    return "parley:kept:" + key;
+}
+// Hash: channel -> the user's read marker (a seq) in each kept channel.
+inline std::string marks(const std::string& key) {
+    return "parley:marks:" + key;
+}
+// Sorted set: the seqs of the channel's messages that mention the user (recorded by the append
+// script while the user keeps the channel), after its marker.
+inline std::string mentions(const std::string& key, const std::string& channel) {
+    return "parley:mentions:" + key + ":" + channel;
+}
+// Sorted set: the seqs of the user's own messages in the channel, after its marker.
+inline std::string own(const std::string& key, const std::string& channel) {
+    return "parley:own:" + key + ":" + channel;
+}
+// Bitmap: bit <seq> is set while that seq is a live message of the channel (not a change, not
+// deleted), so a range of them is counted without reading the stream.
+inline std::string live(const std::string& channel) {
+    return "parley:live:" + channel;
+}
+// Direct messages as conversations, keyed by identity (scripts build the names from these
+// prefixes). Per pair of identities (the two in byte order, a tab between): a counter, the last
+// seq, and a stream of its messages, entry id `<seq>-0`, fields f, to, t, ts, fi (sender's
+// identity). Per identity: a hash, `p:<peer identity>` -> its record as JSON (n peer's nick as
+// last seen, l last seq, r read seq, c the pair), and `k:<peer nick key>` -> the newest peer
+// identity with that nick; and a sorted set of peer identities by the last dm's ts.
+inline constexpr std::string_view conversation_seq_prefix = "parley:convseq:";
+inline constexpr std::string_view conversation_prefix = "parley:conv:";
+inline constexpr std::string_view conversations_prefix = "parley:convs:";
+inline constexpr std::string_view conversation_order_prefix = "parley:convorder:";
+inline std::string conversations(const std::string& identity) {
+    return std::string(conversations_prefix) + identity;
+}
+inline std::string conversation_order(const std::string& identity) {
+    return std::string(conversation_order_prefix) + identity;
+}
+
 // Hash: an account: nick, hash (Argon2id), created, tokens_after (Unix seconds).
 inline std::string account(const std::string& key) {
     return "parley:account:" + key;

@@ -91,6 +91,17 @@ redis.call('HSET', KEYS[3], seq, cjson.encode(
    b = tonumber(ARGV[11])}))
 if ARGV[10] ~= '0' then redis.call('SET', KEYS[4], seq .. ':' .. ARGV[4], 'PX', ARGV[10]) end
 trim(KEYS[3], seq, tonumber(ARGV[1]))
+-- For welcome's counts: the message is live (a bit per seq), its sender's own when the sender
+-- keeps the channel, and a mention for the users it mentions who keep the channel.
+redis.call('SETBIT', ARGV[14], seq, 1)
+local function note(marks, at)
+  if redis.call('HEXISTS', marks, ARGV[12]) == 1 then
+    redis.call('ZADD', at, seq, seq)
+    redis.call('ZREMRANGEBYRANK', at, 0, -tonumber(ARGV[13]) - 1)
+  end
+end
+if ARGV[15] ~= '' then note(ARGV[15], ARGV[16]) end
+for i = 1, tonumber(ARGV[17]) do note(ARGV[16 + 2 * i], ARGV[17 + 2 * i]) end
 redis.call('PUBLISH', ARGV[7], ARGV[5] .. seq .. ARGV[6])
 to_webhooks(seq)
 return seq
@@ -146,6 +157,7 @@ if kind == 'e' then
   state.t, state.et = ARGV[6], ts
   es[#es + 1] = seq
 elseif kind == 'd' then
+  redis.call('SETBIT', ARGV[15], target, 0)
   for _, edit in ipairs(es) do redis.call('HDEL', KEYS[3], 'e' .. edit) end
   -- A message from before the lifecycle has its text in its stream entry: that entry goes.
   if legacy then redis.call('XDEL', KEYS[2], target .. '-0') end

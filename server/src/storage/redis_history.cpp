@@ -5,39 +5,70 @@
 #include <algorithm>
 #include <charconv>
 
+#include "model/read_state.hpp"
 #include "redis/bus_event.hpp"
 #include "redis/keys.hpp"
 #include "storage/redis_channel_scripts.hpp"
+#include "storage/redis_user_state_scripts.hpp"
 #include "storage/redis_webhook_outbox.hpp"
 
 namespace parley::storage {
 
 namespace {
 
-// KEYS: recipient's nick hash, recipient's dms, sender's dms, idempotency key.
-// ARGV: node key prefix, this node, from, text, ts, event prefix, event suffix, bus, maxlen,
-// the sender's identity, idempotency window in ms (0: no key).
-// Stores and publishes only if the recipient holds its nick on a live node; returns its nick
-// as it chose to write it, or nil. The recipient's identity is the holder's, from its hash.
-// A key used within the window returns "repeated:0:<ts>" (nicks never hold a ':').
+// KEYS: recipient's nick hash, recipient's dms, sender's dms, idempotency key, recipient's
+// account, recipient's user record.
+// ARGV: node key prefix, this node, from, text, ts, event prefix, middle and suffix, bus,
+// maxlen, the sender's identity, idempotency window in ms (0: no key), conversation seq prefix,
+// conversation prefix, conversations prefix, conversation order prefix, an account identity's
+// prefix.
+// Stores and publishes if the recipient holds its nick on a live node (its identity is the
+// holder's, from its hash), or else is a persistent user (an account, or a user record written
+// at login: identity from its nick). Numbers the dm in the conversation of the two identities
+// and keeps it there and in both users' records. Returns {recipient's nick as it chose to write
+// it, seq, recipient's identity}, or nil. A key used within the window returns
+// "repeated:<seq>:<ts>".
 const redis::Script& dm_script() {
-    static const redis::Script script(std::string(redis::keys::nick_holders_lua) + R"lua(
-if ARGV[11] ~= '0' then
+    static const redis::Script script(std::string(redis::keys::nick_holders_lua) +
+                                      std::string(user_state_scripts::pair_lua) + R"lua(
+if ARGV[12] ~= '0' then
   local first = redis.call('GET', KEYS[4])
   if first then return 'repeated:' .. first end
 end
 local holders, nick = nick_holders(KEYS[1], ARGV[1], ARGV[2])
-if holders == 0 or not nick then return false end
-local to_identity = redis.call('HGET', KEYS[1], 'id') or ''
+local to_identity
+if holders > 0 and nick then
+  to_identity = redis.call('HGET', KEYS[1], 'id') or ''
+else
+  nick = redis.call('HGET', KEYS[5], 'nick') or redis.call('HGET', KEYS[6], 'nick')
+  if not nick then return false end
+  to_identity = ARGV[17] .. nick
+end
+local from_identity, ts = ARGV[11], ARGV[5]
+local pair = pair_of(from_identity, to_identity)
+local seq = redis.call('INCR', ARGV[13] .. pair)
+redis.call('XADD', ARGV[14] .. pair, 'MAXLEN', '~', ARGV[10], seq .. '-0', 'f', ARGV[3],
+           'to', nick, 't', ARGV[4], 'ts', ts, 'fi', from_identity)
+local function record(identity, peer, peer_nick)
+  local conversations, field = ARGV[15] .. identity, 'p:' .. peer
+  local old, read = redis.call('HGET', conversations, field), 0
+  if old then read = cjson.decode(old).r end
+  redis.call('HSET', conversations, field, cjson.encode({n = peer_nick, l = seq, r = read, c = pair}),
+             'k:' .. string.lower(peer_nick), peer)
+  redis.call('ZADD', ARGV[16] .. identity, ts, peer)
+end
+record(from_identity, to_identity, nick)
+if to_identity ~= from_identity then record(to_identity, from_identity, ARGV[3]) end
+-- The nicks' streams, which a guest's welcome.dms reads.
 for i = 2, 3 do
   if i == 2 or KEYS[3] ~= KEYS[2] then
-    redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[9], '*', 'f', ARGV[3], 'to', nick,
-               't', ARGV[4], 'ts', ARGV[5], 'fi', ARGV[10], 'ti', to_identity)
+    redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[10], '*', 'f', ARGV[3], 'to', nick,
+               't', ARGV[4], 'ts', ts, 'fi', from_identity, 'ti', to_identity, 's', seq)
   end
 end
-redis.call('PUBLISH', ARGV[8], ARGV[6] .. '"' .. nick .. '"' .. ARGV[7])
-if ARGV[11] ~= '0' then redis.call('SET', KEYS[4], '0:' .. ARGV[5], 'PX', ARGV[11]) end
-return nick
+redis.call('PUBLISH', ARGV[9], ARGV[6] .. cjson.encode(nick) .. ARGV[7] .. seq .. ARGV[8])
+if ARGV[12] ~= '0' then redis.call('SET', KEYS[4], seq .. ':' .. ts, 'PX', ARGV[12]) end
+return {nick, seq, to_identity}
 )lua");
     return script;
 }
@@ -83,6 +114,29 @@ std::int64_t to_int(const std::string* text) {
     return value;
 }
 
+DmAppendResult dm_result(const redis::Connection::Reply& reply, model::DirectMessage message) {
+    DmAppendResult result;
+    auto first = reply && reply->type == redis::Value::Type::string
+                     ? redis_scripts::repeated_of(reply->text)
+                     : std::nullopt;
+    if (first) {
+        result.repeated = true;
+        message.seq = first->first;
+        message.ts = first->second;
+    } else if (reply && reply->type == redis::Value::Type::array && reply->elements.size() == 3) {
+        result.committed = true;
+        message.to = reply->elements[0].text;
+        message.seq = reply->elements[1].integer;
+        message.to_identity = reply->elements[2].text;
+    } else if (reply && reply->type == redis::Value::Type::nil) {
+        result.no_such_user = true;
+    } else if (reply) {
+        spdlog::error("redis: storing a dm failed: {}", reply->text);
+    }
+    result.message = std::move(message);
+    return result;
+}
+
 }  // namespace
 
 RedisHistory::RedisHistory(std::shared_ptr<redis::Connection> redis, RedisHistoryOptions options,
@@ -111,7 +165,21 @@ bool RedisHistory::append(model::ChatMessage message, std::function<void(AppendR
         message.author,
         std::to_string(message.reply_to),
         message.idempotency.empty() ? "0" : std::to_string(options_.idempotency_window.count()),
-        message.bot ? "1" : "0"};
+        message.bot ? "1" : "0",
+        message.channel,
+        std::to_string(model::max_unread_count),
+        redis::keys::live(message.channel)};
+    // A persistent user's own messages do not count as unread for it.
+    auto sender = model::nick_key(message.from);
+    bool persistent = message.author == model::account_identity(message.from);
+    args.push_back(persistent ? redis::keys::marks(sender) : "");
+    args.push_back(persistent ? redis::keys::own(sender, message.channel) : "");
+    auto mentioned = model::mentioned_keys(message.text);
+    args.push_back(std::to_string(mentioned.size()));
+    for (const auto& key : mentioned) {
+        args.push_back(redis::keys::marks(key));
+        args.push_back(redis::keys::mentions(key, message.channel));
+    }
     return store(redis_scripts::append(), std::move(keys), std::move(args), std::move(message),
                  std::move(done));
 }
@@ -137,7 +205,8 @@ bool RedisHistory::change(model::ChatMessage event, bool may_delete_any,
                                   std::move(prefix),
                                   std::move(suffix),
                                   std::string(redis::keys::bus),
-                                  std::to_string(model::max_reactions_per_message)};
+                                  std::to_string(model::max_reactions_per_message),
+                                  redis::keys::live(event.channel)};
     auto keys = channel_keys(event.channel);
     return store(redis_scripts::change(), std::move(keys), std::move(args), std::move(event),
                  std::move(done));
@@ -178,43 +247,36 @@ bool RedisHistory::store(const redis::Script& script, std::vector<std::string> k
 
 bool RedisHistory::append_dm(model::DirectMessage message,
                              std::function<void(DmAppendResult)> done) {
-    auto [prefix, suffix] = redis::bus::dm_event_parts(message);
+    auto event = redis::bus::dm_event_parts(message);
     auto to_key = model::nick_key(message.to);
-    std::vector<std::string> keys{redis::keys::nick(to_key), redis::keys::dms(to_key),
+    std::vector<std::string> keys{redis::keys::nick(to_key),
+                                  redis::keys::dms(to_key),
                                   redis::keys::dms(model::nick_key(message.from)),
-                                  redis::keys::idempotency("\x1f" + to_key, message.idempotency)};
+                                  redis::keys::idempotency("\x1f" + to_key, message.idempotency),
+                                  redis::keys::account(to_key),
+                                  redis::keys::user(to_key)};
     std::vector<std::string> args{
         std::string(redis::keys::node_prefix),
         options_.node_id,
         message.from,
         message.text,
         std::to_string(message.ts),
-        std::move(prefix),
-        std::move(suffix),
+        std::move(event.prefix),
+        std::move(event.middle),
+        std::move(event.suffix),
         std::string(redis::keys::bus),
         std::to_string(options_.max_dms_per_user),
         message.from_identity,
-        message.idempotency.empty() ? "0" : std::to_string(options_.idempotency_window.count())};
+        message.idempotency.empty() ? "0" : std::to_string(options_.idempotency_window.count()),
+        std::string(redis::keys::conversation_seq_prefix),
+        std::string(redis::keys::conversation_prefix),
+        std::string(redis::keys::conversations_prefix),
+        std::string(redis::keys::conversation_order_prefix),
+        model::account_identity("")};
     return redis_->eval(dm_script(), std::move(keys), std::move(args),
                         [message = std::move(message),
                          done = std::move(done)](redis::Connection::Reply reply) mutable {
-                            DmAppendResult result;
-                            auto first = reply && reply->type == redis::Value::Type::string
-                                             ? redis_scripts::repeated_of(reply->text)
-                                             : std::nullopt;
-                            if (first) {
-                                result.repeated = true;
-                                message.ts = first->second;
-                            } else if (reply && reply->type == redis::Value::Type::string) {
-                                result.committed = true;
-                                message.to = reply->text;
-                            } else if (reply && reply->type == redis::Value::Type::nil) {
-                                result.no_such_user = true;
-                            } else if (reply) {
-                                spdlog::error("redis: storing a dm failed: {}", reply->text);
-                            }
-                            result.message = std::move(message);
-                            done(std::move(result));
+                            done(dm_result(reply, std::move(message)));
                         });
 }
 
@@ -273,7 +335,8 @@ bool RedisHistory::recent_dms(std::string nick, std::string identity, int limit,
                     const auto* to = field(*it, "to");
                     const auto* text = field(*it, "t");
                     if (from && to && text)
-                        dms.push_back({*from, *to, *text, to_int(field(*it, "ts"))});
+                        dms.push_back(
+                            {*from, *to, *text, to_int(field(*it, "ts")), to_int(field(*it, "s"))});
                 }
             }
             done(std::move(dms));
