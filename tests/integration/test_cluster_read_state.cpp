@@ -86,6 +86,7 @@ TEST(ClusterReadState, DmsToAnOfflineAccountThroughOneNodeWaitForItsLoginOnTheOt
                                  {"key", "k" + std::to_string(i)}});
         ASSERT_EQ(ok["type"], "ok") << ok;
         EXPECT_EQ(ok["seq"], i);
+        EXPECT_EQ(ok["waiting"], true) << "bob is connected to no node";
     }
     // A resend answers the first send's seq, and stores nothing.
     auto again = request(*ann, {{"type", "dm"}, {"to", "bob"}, {"text", "note 2"}, {"key", "k2"}});

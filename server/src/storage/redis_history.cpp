@@ -26,7 +26,7 @@ namespace {
 // holder's, from its hash), or else is a persistent user (an account, or a user record written
 // at login: identity from its nick). Numbers the dm in the conversation of the two identities
 // and keeps it there and in both users' records. Returns {recipient's nick as it chose to write
-// it, seq, recipient's identity}, or nil. A key used within the window returns
+// it, seq, recipient's identity, 1 when it waits for an offline recipient}, or nil. A key used within the window returns
 // "repeated:<seq>:<ts>".
 const redis::Script& dm_script() {
     static const redis::Script script(std::string(redis::keys::nick_holders_lua) +
@@ -36,13 +36,14 @@ if ARGV[12] ~= '0' then
   if first then return 'repeated:' .. first end
 end
 local holders, nick = nick_holders(KEYS[1], ARGV[1], ARGV[2])
-local to_identity
+local to_identity, waiting = nil, 0
 if holders > 0 and nick then
   to_identity = redis.call('HGET', KEYS[1], 'id') or ''
 else
   nick = redis.call('HGET', KEYS[5], 'nick') or redis.call('HGET', KEYS[6], 'nick')
   if not nick then return false end
   to_identity = ARGV[17] .. nick
+  waiting = 1
 end
 local from_identity, ts = ARGV[11], ARGV[5]
 local pair = pair_of(from_identity, to_identity)
@@ -68,7 +69,7 @@ for i = 2, 3 do
 end
 redis.call('PUBLISH', ARGV[9], ARGV[6] .. cjson.encode(nick) .. ARGV[7] .. seq .. ARGV[8])
 if ARGV[12] ~= '0' then redis.call('SET', KEYS[4], seq .. ':' .. ts, 'PX', ARGV[12]) end
-return {nick, seq, to_identity}
+return {nick, seq, to_identity, waiting}
 )lua");
     return script;
 }
@@ -123,8 +124,9 @@ DmAppendResult dm_result(const redis::Connection::Reply& reply, model::DirectMes
         result.repeated = true;
         message.seq = first->first;
         message.ts = first->second;
-    } else if (reply && reply->type == redis::Value::Type::array && reply->elements.size() == 3) {
+    } else if (reply && reply->type == redis::Value::Type::array && reply->elements.size() == 4) {
         result.committed = true;
+        result.waiting = reply->elements[3].integer == 1;
         message.to = reply->elements[0].text;
         message.seq = reply->elements[1].integer;
         message.to_identity = reply->elements[2].text;
