@@ -89,4 +89,27 @@ bool visit_json_fields(std::string_view text, Visit&& visit) {
     return false;
 }
 
+// Hands each element of a JSON array (raw, strings still quoted) to `visit`. Returns false if
+// `text` is not an array as far as this scan can tell.
+template <typename Visit>
+bool visit_json_array(std::string_view text, Visit&& visit) {
+    using namespace json_detail;
+    constexpr auto npos = std::string_view::npos;
+    std::size_t at = skip_space(text, 0);
+    if (at >= text.size() || text[at] != '[') return false;
+    at = skip_space(text, at + 1);
+    if (at < text.size() && text[at] == ']') return true;
+    while (at < text.size()) {
+        const std::size_t value_end = skip_value(text, at);
+        if (value_end == npos || value_end == at) return false;
+        visit(text.substr(at, value_end - at));
+        at = skip_space(text, value_end);
+        if (at >= text.size()) return false;
+        if (text[at] == ']') return true;
+        if (text[at] != ',') return false;
+        at = skip_space(text, at + 1);
+    }
+    return false;
+}
+
 }  // namespace bench

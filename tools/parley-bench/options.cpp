@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include "welcome.hpp"
 #include "ws_url.hpp"
 
 namespace bench {
@@ -57,7 +58,9 @@ Scenario parse_scenario(const std::string& text) {
     if (text == "idle") return Scenario::idle;
     if (text == "connect") return Scenario::connect;
     if (text == "history") return Scenario::history;
-    throw UsageError("unknown scenario '" + text + "' (fanout, rooms, idle, connect or history)");
+    if (text == "welcome") return Scenario::welcome;
+    throw UsageError("unknown scenario '" + text +
+                     "' (fanout, rooms, idle, connect, history or welcome)");
 }
 
 std::string run_tag() {
@@ -86,6 +89,8 @@ const char* scenario_name(Scenario scenario) {
             return "connect";
         case Scenario::history:
             return "history";
+        case Scenario::welcome:
+            return "welcome";
     }
     return "?";
 }
@@ -104,6 +109,9 @@ Scenarios:
   history  fill M channels with E events (says, edits, deletes, reactions) from N clients, W
            commands in flight each, then time `history` pages of 100 (one in four the newest,
            the rest at random depths) from R readers, closed loop
+  welcome  set up token users (--token) who keep M channels that N others fill and have C
+           conversations, then log in as them over and over, one fresh connection at a time,
+           timing hello to welcome and checking every figure of each welcome
 
 Options (--name VALUE or --name=VALUE):
   --scenario NAME          the scenario, instead of the first argument
@@ -112,9 +120,11 @@ Options (--name VALUE or --name=VALUE):
                            to the (c mod count)-th URL), e.g. the nodes of a cluster
   --raw                    no Parley protocol: no hello/join, senders send the bare text and every
                            text frame received counts as a delivery (for peer broadcast servers)
-  --clients N              clients to open (default 1000; history: fill clients, default 4)
+  --clients N              clients to open (default 1000; history: fill clients, default 4;
+                           welcome: others filling the user's channels at once, default 4)
   --channels M             channels the clients are spread over (fanout 1, rooms 10); history:
-                           channels every fill client fills in turn (default 1)
+                           channels every fill client fills in turn (default 1); welcome:
+                           channels each user keeps (default 100)
   --senders S              clients that send (fanout 20, rooms all clients)
   --window W               closed loop: messages each sender keeps in flight; a message is in
                            flight until the sender receives it back from the server (default 1);
@@ -136,7 +146,11 @@ Options (--name VALUE or --name=VALUE):
   --no-fill                history: add nothing, time pages on what the channels hold already
                            (e.g. after restarting the server on the same --data file)
   --readers R              history: connections reading pages, one request each (default 1)
-  --data FILE              history: the server's --data file, to report the database's size
+  --data FILE              history, welcome: the server's --data file, for the database's size
+  --token JWT              welcome: a token user to set up and log in as (parley token --secret S
+                           --user NICK); repeat it for several users, logged in in turn
+  --messages N             welcome: messages others send to each of the user's channels (20)
+  --conversations C        welcome: others who send the user 1-3 direct messages each (50)
   --server-pid PID         read the server's CPU time and RSS from /proc/PID; repeat it for
                            several server processes (their figures are summed)
   --channel-prefix NAME    channel names: NAME, or NAME0..NAME(M-1) (default bench)
@@ -149,7 +163,8 @@ latency from send to delivery (p50/p99/max, timestamp carried in the text), loss
 deliveries vs received, and holes in each sender's sequence), the tool's own CPU time and, with
 --server-pid, the server's CPU time per 1000 deliveries and RSS per connection. history: events/s
 while filling, `history` request-to-reply latency p50/p90/p99/max, what the pages held, and the
-database's size with --data.
+database's size with --data. welcome: hello-to-welcome latency p50/p90/p99/max, the welcome's
+size and, with --server-pid, the server's CPU time per login.
 Exit status: 0 done, 1 the run failed (server unreachable, clients lost), 2 bad arguments.
 )";
 }
@@ -201,6 +216,10 @@ Options parse_options(int argc, const char* const* argv) {
          [&](auto& n, auto& v) { options.events = parse_count(n, v, 1, 1'000'000'000); }},
         {"--readers", [&](auto& n, auto& v) { options.readers = parse_count(n, v, 1, 64); }},
         {"--data", [&](auto&, auto& v) { options.data_file = v; }},
+        {"--token", [&](auto&, auto& v) { options.tokens.push_back(v); }},
+        {"--messages", [&](auto& n, auto& v) { options.messages = parse_count(n, v, 1, 100000); }},
+        {"--conversations",
+         [&](auto& n, auto& v) { options.conversations = parse_count(n, v, 0, 100000); }},
         {"--channel-prefix", [&](auto&, auto& v) { options.channel_prefix = v; }},
         {"--nick-prefix", [&](auto&, auto& v) { options.nick_prefix = v; }},
     };
@@ -246,7 +265,7 @@ Options parse_options(int argc, const char* const* argv) {
     }
 
     if (!scenario_text)
-        throw UsageError("no scenario given (fanout, rooms, idle, connect or history)");
+        throw UsageError("no scenario given (fanout, rooms, idle, connect, history or welcome)");
     options.scenario = parse_scenario(*scenario_text);
     const auto set = [&](const char* name) { return given.count(name) != 0; };
 
@@ -267,12 +286,32 @@ Options parse_options(int argc, const char* const* argv) {
         if (options.raw) throw UsageError("history needs Parley's protocol: no --raw");
         if (options.urls.size() != 1) throw UsageError("history loads one server: one --url");
     }
-    for (const char* own : {"--events", "--no-fill", "--readers", "--data"})
+    const bool welcome = options.scenario == Scenario::welcome;
+    if (welcome) {
+        if (!set("--clients")) options.clients = 4;
+        if (!set("--channels")) options.channels = 100;
+        if (!set("--warmup")) options.warmup_s = 1;
+        if (options.tokens.empty())
+            throw UsageError("welcome needs --token (parley token --secret S --user NICK)");
+        for (const auto& token : options.tokens) token_subject(token);
+        for (const char* other : {"--senders", "--rate", "--window", "--threads", "--concurrency",
+                                  "--events", "--no-fill", "--readers"})
+            if (set(other)) throw UsageError(std::string("welcome: ") + other + " does not apply");
+        if (options.raw) throw UsageError("welcome needs Parley's protocol: no --raw");
+        if (options.urls.size() != 1) throw UsageError("welcome logs in to one server: one --url");
+    }
+    for (const char* own : {"--events", "--no-fill", "--readers"})
         if (!history && set(own))
             throw UsageError(std::string(own) + " is for the history scenario");
+    if (!history && !welcome && set("--data"))
+        throw UsageError("--data is for the history and welcome scenarios");
+    for (const char* own : {"--token", "--messages", "--conversations"})
+        if (!welcome && set(own))
+            throw UsageError(std::string(own) + " is for the welcome scenario");
     if (!set("--senders")) options.senders = std::min(options.senders, options.clients);
-    if (options.scenario == Scenario::idle || options.scenario == Scenario::connect || history) {
-        if (!history && (set("--senders") || set("--rate") || set("--window")))
+    if (options.scenario == Scenario::idle || options.scenario == Scenario::connect || history ||
+        welcome) {
+        if (!history && !welcome && (set("--senders") || set("--rate") || set("--window")))
             throw UsageError(std::string(scenario_name(options.scenario)) +
                              " sends no messages: --senders, --rate and --window do not apply");
         options.senders = 0;
@@ -285,7 +324,7 @@ Options parse_options(int argc, const char* const* argv) {
     if (options.senders > options.clients)
         throw UsageError("--senders (" + std::to_string(options.senders) +
                          ") cannot exceed --clients (" + std::to_string(options.clients) + ")");
-    if (!history && options.channels > options.clients)
+    if (!history && !welcome && options.channels > options.clients)
         throw UsageError("--channels cannot exceed --clients");
     if (options.raw && options.channels > 1)
         throw UsageError("--raw has no channels: a peer server broadcasts to every client");

@@ -7,7 +7,7 @@
 
 namespace bench {
 
-enum class Scenario { fanout, rooms, idle, connect, history };
+enum class Scenario { fanout, rooms, idle, connect, history, welcome };
 
 struct Options {
     Scenario scenario = Scenario::fanout;
@@ -41,6 +41,12 @@ struct Options {
     bool no_fill = false;
     std::uint32_t readers = 1;
     std::string data_file;
+
+    // welcome: the token users to log in as (`parley token`), what each is set up with, and
+    // (--clients) how many others fill its channels at once.
+    std::vector<std::string> tokens;
+    std::uint32_t messages = 20;       // from others, in each of the user's channels
+    std::uint32_t conversations = 50;  // others who send the user direct messages
 
     std::vector<int> server_pids;  // their CPU and RSS are summed
     std::string channel_prefix = "bench";

@@ -11,6 +11,7 @@
 #include "results.hpp"
 #include "run_plan.hpp"
 #include "system_limits.hpp"
+#include "welcome.hpp"
 #include "worker.hpp"
 
 namespace bench {
@@ -235,6 +236,7 @@ int run_connect(const Options& options, WorkerPool& pool, RunControl& control, R
 
 int run_scenario(const Options& options) {
     if (options.scenario == Scenario::history) return run_history(options);
+    if (options.scenario == Scenario::welcome) return run_welcome(options);
     const RunPlan plan = make_run_plan(options);
     const std::uint64_t file_limit = raise_open_file_limit();
     const std::uint64_t sockets =

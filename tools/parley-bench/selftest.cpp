@@ -11,25 +11,13 @@
 #include "json_scan.hpp"
 #include "latency_histogram.hpp"
 #include "options.hpp"
+#include "selftest_check.hpp"
 #include "text_stamp.hpp"
 #include "ws_frame.hpp"
 #include "ws_handshake.hpp"
 #include "ws_url.hpp"
 
 namespace {
-
-int passed = 0;
-int failed = 0;
-
-void check(bool ok, const char* what, int line) {
-    if (ok) {
-        ++passed;
-    } else {
-        ++failed;
-        std::printf("FAILED line %d: %s\n", line, what);
-    }
-}
-#define CHECK(expression) check((expression), #expression, __LINE__)
 
 // A server frame as a server would send it: unmasked.
 std::string server_frame(std::uint8_t first_byte, const std::string& payload) {
@@ -181,21 +169,6 @@ void test_histogram() {
     CHECK(near(histogram.percentile(0.0), 500));
 }
 
-bool usage_error(std::vector<const char*> args) {
-    args.insert(args.begin(), "parley-bench");
-    try {
-        bench::parse_options(static_cast<int>(args.size()), args.data());
-    } catch (const bench::UsageError&) {
-        return true;
-    }
-    return false;
-}
-
-bench::Options parse(std::vector<const char*> args) {
-    args.insert(args.begin(), "parley-bench");
-    return bench::parse_options(static_cast<int>(args.size()), args.data());
-}
-
 void test_options() {
     const auto fanout = parse({"fanout"});
     CHECK(fanout.clients == 1000 && fanout.senders == 20 && fanout.channels == 1);
@@ -345,6 +318,7 @@ int main() {
     test_history_options();
     test_fill_mix();
     test_history_page_scan();
+    test_welcome();
     std::printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
