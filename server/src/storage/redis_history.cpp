@@ -26,8 +26,8 @@ namespace {
 // holder's, from its hash), or else is a persistent user (an account, or a user record written
 // at login: identity from its nick). Numbers the dm in the conversation of the two identities
 // and keeps it there and in both users' records. Returns {recipient's nick as it chose to write
-// it, seq, recipient's identity, 1 when it waits for an offline recipient}, or nil. A key used within the window returns
-// "repeated:<seq>:<ts>".
+// it, seq, recipient's identity, 1 when it waits for an offline recipient}, or nil. A key used
+// within the window returns "repeated:<seq>:<ts>".
 const redis::Script& dm_script() {
     static const redis::Script script(std::string(redis::keys::nick_holders_lua) +
                                       std::string(user_state_scripts::pair_lua) + R"lua(
