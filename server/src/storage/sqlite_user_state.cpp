@@ -160,6 +160,17 @@ bool SqliteUserState::keep_channel(std::string user, std::string channel, std::s
                                    std::function<void(Expected<Kept>)> done) {
     return worker_.submit([=, done = std::move(done)](Database& db) {
         Kept kept = Kept::kept;
+        // A login re-joins every kept channel: those are answered by a read, which never waits
+        // for the messages' commits (this thread is the only writer of the list, so the answer
+        // holds until it writes).
+        bool listed = false;
+        try {
+            each_row(db, "SELECT 1 FROM user_channels WHERE user = ?1 AND channel = ?2",
+                     {user, channel}, [&](const Statement&) { listed = true; });
+        } catch (const StorageError& e) {
+            return run_callback(done, Expected<Kept>(Failure{e.what()}));
+        }
+        if (listed) return run_callback(done, Expected<Kept>(kept));
         auto written = in_transaction(db, [&] {
             bool already = false;
             std::int64_t count = 0, position = 0;
