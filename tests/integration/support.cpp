@@ -183,7 +183,10 @@ std::unique_ptr<ServerProcess> start_node(const RedisProcess& redis, const std::
         "--rate-per-sec", "1000000",   "--burst", "1000000", "--presence-window",  "20ms"};
     args.insert(args.end(), more.begin(), more.end());
     auto node = std::make_unique<ServerProcess>(args);
-    if (!node->wait_for_log("cluster: subscribed"))
+    // Both connections: the bus's subscription, and the one commands go through (a node whose
+    // commands connection is still connecting answers `unavailable`, as when Redis is down).
+    if (!node->wait_for_log("cluster: subscribed") ||
+        !node->wait_for_log("redis commands: connected"))
         throw std::runtime_error("node " + name + " did not reach Redis:\n" + node->logs());
     return node;
 }
