@@ -67,6 +67,14 @@ void check(const Command& command, const DecodeLimits& limits) {
         require(!react->emoji.empty() && react->emoji.size() <= max_emoji_bytes);
         for (unsigned char c : react->emoji) require(c > ' ' && c != 0x7F);
     }
+    if (const auto* mark = std::get_if<MarkRead>(&command)) {
+        require(mark->seq >= 0);
+        require(mark->conversation ? is_valid_nick(mark->place) : is_valid_channel(mark->place));
+    }
+    if (const auto* query = std::get_if<ConversationQuery>(&command)) {
+        require(is_valid_nick(query->with) && !(query->before && query->since));
+        require(query->limit >= 1 && query->limit <= limits.max_history_limit);
+    }
     if (const auto* reg = std::get_if<Register>(&command)) {
         require(is_valid_nick(reg->nick));
         require_password(reg->password);
