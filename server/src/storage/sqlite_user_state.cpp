@@ -108,19 +108,6 @@ Expected<void> remember(Database& db, const std::string& user, const std::string
     });
 }
 
-// A read transaction: one snapshot, which in WAL mode never waits for the writer.
-Expected<void> in_snapshot(Database& db, const std::function<void()>& work) {
-    try {
-        db.exec("BEGIN");
-        work();
-        db.exec("COMMIT");
-        return {};
-    } catch (const StorageError& e) {
-        sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-        return Failure{e.what()};
-    }
-}
-
 Marked judge(std::int64_t seq, std::int64_t read_seq, std::int64_t last_seq) {
     if (seq > last_seq) return Marked::beyond_end;
     return seq > read_seq ? Marked::moved : Marked::unchanged;

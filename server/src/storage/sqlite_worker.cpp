@@ -47,17 +47,31 @@ void SqliteWorker::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
-Expected<void> in_transaction(Database& db, const std::function<void()>& work) {
+namespace {
+
+// `work` between `begin` and COMMIT; rolled back, and its error returned, when a statement fails.
+Expected<void> within(Database& db, const char* begin, const std::function<void()>& work) {
     try {
-        db.exec("BEGIN IMMEDIATE");
+        db.exec(begin);
         work();
         db.exec("COMMIT");
         return {};
     } catch (const StorageError& e) {
         sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-        spdlog::error("storage: write failed: {}", e.what());
         return Failure{e.what()};
     }
+}
+
+}  // namespace
+
+Expected<void> in_transaction(Database& db, const std::function<void()>& work) {
+    auto done = within(db, "BEGIN IMMEDIATE", work);
+    if (!done) spdlog::error("storage: write failed: {}", done.error().message);
+    return done;
+}
+
+Expected<void> in_snapshot(Database& db, const std::function<void()>& work) {
+    return within(db, "BEGIN", work);
 }
 
 }  // namespace parley::storage

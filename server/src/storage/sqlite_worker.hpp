@@ -58,5 +58,7 @@ inline void exec(Database& db, const char* sql, const std::vector<std::string>& 
 
 // Within one transaction: its changes all happen, or none (and the failure is returned).
 Expected<void> in_transaction(Database& db, const std::function<void()>& work);
+// Within one read transaction: one snapshot, which in WAL mode never waits for the writer.
+Expected<void> in_snapshot(Database& db, const std::function<void()>& work);
 
 }  // namespace parley::storage
