@@ -110,6 +110,16 @@ TEST(ClusterReadState, DmsToAnOfflineAccountThroughOneNodeWaitForItsLoginOnTheOt
         EXPECT_EQ(history["messages"][i]["text"], "note " + std::to_string(i + 1));
         EXPECT_EQ(history["messages"][i]["from"], "ann");
     }
+    // A third account, on either node, reads none of it and cannot move its marker.
+    for (auto* node : {nodes.a.get(), nodes.b.get()}) {
+        auto carl = signed_up(node->port(), node == nodes.a.get() ? "carl" : "dave");
+        EXPECT_EQ(request(*carl, {{"type", "history"}, {"with", "ann"}})["messages"],
+                  json::array());
+        EXPECT_EQ(request(*carl, {{"type", "history"}, {"with", "bob"}})["messages"],
+                  json::array());
+        EXPECT_EQ(code_of(request(*carl, {{"type", "mark_read"}, {"with", "ann"}, {"seq", 1}})),
+                  "no_such_user");
+    }
     // Read through B; ann's connection on A hears nothing of bob's marker.
     EXPECT_EQ(mark_read(*bob, "ann", 2, true)["type"], "ok");
     EXPECT_EQ(bob->next_of_type("read"), (json{{"type", "read"}, {"with", "ann"}, {"seq", 2}}));
