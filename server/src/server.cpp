@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/strand.hpp>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -86,6 +85,7 @@ Server::Server(config::Options options) : options_(std::move(options)) {
         options_.history_readers =
             static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / 2));
     if (options_.node.empty()) options_.node = host_name();
+    io_ = std::make_unique<net::IoThreads>(options_.threads);
 
     for (const auto& line : config::describe(options_)) spdlog::info("config {}", line);
     spdlog::info("open files limit {}: up to {} WebSocket connections", open_files,
@@ -125,9 +125,9 @@ Server::Server(config::Options options) : options_(std::move(options)) {
         if (!endpoint) throw StartupError("--redis: " + endpoint.error().message);
         auto node_id = unique_node_id(options_.node);
         redis_commands_ = std::make_shared<redis::Connection>(
-            io_.get_executor(), *endpoint, "commands", options_.storage_queue, metrics_);
-        redis_bus_ =
-            std::make_shared<redis::Connection>(io_.get_executor(), *endpoint, "bus", 16, metrics_);
+            io_->main().get_executor(), *endpoint, "commands", options_.storage_queue, metrics_);
+        redis_bus_ = std::make_shared<redis::Connection>(io_->main().get_executor(), *endpoint,
+                                                         "bus", 16, metrics_);
         history_ = std::make_unique<storage::RedisHistory>(
             redis_commands_,
             storage::RedisHistoryOptions{options_.history_max_per_channel, 1000, node_id,
@@ -216,18 +216,19 @@ Server::Server(config::Options options) : options_(std::move(options)) {
         std::vector<webhook::Url> urls;
         for (const auto& url : options_.webhooks) urls.push_back(*webhook::parse_url(url));
         webhooks_ = std::make_unique<webhook::Webhooks>(
-            io_.get_executor(), std::move(urls),
+            io_->main().get_executor(), std::move(urls),
             webhook::DeliveryOptions{.secret = options_.webhook_secret,
                                      .timeout = options_.webhook_timeout,
                                      .max_age = options_.webhook_max_age,
                                      .first_retry = options_.webhook_retry_min},
             std::move(webhook_outbox), metrics_);
     }
-    hub_ = std::make_unique<chat::Hub>(io_.get_executor(), hub_options,
+    hub_options.lanes = io_->executors();
+    hub_ = std::make_unique<chat::Hub>(io_->main().get_executor(), hub_options,
                                        chat::Hub::Services{*history_, *directory_, *user_state_,
                                                            *hasher_, *failed_logins_, metrics_},
                                        cluster_.get());
-    registry_ = std::make_unique<net::SessionRegistry>(asio::make_strand(io_));
+    registry_ = std::make_unique<net::SessionRegistry>(io_->main().get_executor());
 
     std::error_code ec;
     auto web_root = std::filesystem::canonical(options_.web_root, ec);
@@ -267,7 +268,7 @@ Server::Server(config::Options options) : options_(std::move(options)) {
     if (address_error) throw StartupError("--host " + options_.host + " is not an IP address");
     try {
         listener_ = std::make_shared<net::Listener>(
-            io_, asio::ip::tcp::endpoint{address, options_.port}, *context_, tls_.get());
+            *io_, asio::ip::tcp::endpoint{address, options_.port}, *context_, tls_.get());
     } catch (const boost::system::system_error& e) {
         throw StartupError("cannot listen on " + options_.host + ":" +
                            std::to_string(options_.port) + ": " + e.code().message());
@@ -289,13 +290,13 @@ Server::~Server() {
 }
 
 int Server::run() {
-    asio::signal_set signals(io_, SIGINT, SIGTERM);
+    asio::signal_set signals(io_->main(), SIGINT, SIGTERM);
     std::function<void(boost::system::error_code, int)> on_signal =
         [&](boost::system::error_code ec, int signal) {
             if (ec) return;
             if (shutdown_started_) {
                 spdlog::warn("second signal {}: stopping now", signal);
-                io_.stop();
+                io_->stop();
                 return;
             }
             spdlog::info("signal {}: shutting down, grace {} ms", signal,
@@ -321,10 +322,7 @@ int Server::run() {
                 shown_host, endpoint.port(), s, shown_host, endpoint.port());
     spdlog::default_logger()->flush();
 
-    std::vector<std::thread> threads;
-    for (int i = 1; i < options_.threads; ++i) threads.emplace_back([this] { io_.run(); });
-    io_.run();
-    for (auto& thread : threads) thread.join();
+    io_->run();
 
     history_->stop();  // commits every accepted message before the process exits
     spdlog::info("stopped");
@@ -345,17 +343,19 @@ void Server::wait_for_sessions(std::chrono::steady_clock::time_point deadline) {
             spdlog::warn("shutdown grace over with {} sessions still open", left);
         registry_->stop_sweeping();
         if (!cluster_) {
-            io_.stop();
+            io_->stop();
             return;
         }
         // Tell the other nodes now (the sessions' nicks and memberships were released just
         // before, on the same connection) rather than have them wait for the heartbeat to lapse.
-        cluster_->leave([this] { io_.stop(); });
-        shutdown_timer_ = std::make_unique<asio::steady_timer>(io_, std::chrono::seconds(1));
-        shutdown_timer_->async_wait([this](boost::system::error_code) { io_.stop(); });
+        cluster_->leave([this] { io_->stop(); });
+        shutdown_timer_ =
+            std::make_unique<asio::steady_timer>(io_->main(), std::chrono::seconds(1));
+        shutdown_timer_->async_wait([this](boost::system::error_code) { io_->stop(); });
         return;
     }
-    shutdown_timer_ = std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(50));
+    shutdown_timer_ =
+        std::make_unique<asio::steady_timer>(io_->main(), std::chrono::milliseconds(50));
     shutdown_timer_->async_wait([this, deadline](boost::system::error_code ec) {
         if (!ec) wait_for_sessions(deadline);
     });

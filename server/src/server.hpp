@@ -1,6 +1,5 @@
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <memory>
 #include <stdexcept>
@@ -12,6 +11,7 @@
 #include "config/options.hpp"
 #include "metrics/metrics.hpp"
 #include "net/connection_limits.hpp"
+#include "net/io_threads.hpp"
 #include "net/listener.hpp"
 #include "net/server_context.hpp"
 #include "net/session_registry.hpp"
@@ -44,7 +44,7 @@ class Server {
     metrics::Metrics metrics_;  // first: everything else counts into it until destroyed
     // Before io_: sessions still queued in it when it is destroyed release their slots here.
     std::unique_ptr<net::ConnectionLimits> limits_;
-    boost::asio::io_context io_;
+    std::unique_ptr<net::IoThreads> io_;                 // one io_context per --threads
     std::shared_ptr<redis::Connection> redis_commands_;  // cluster mode only
     std::shared_ptr<redis::Connection> redis_bus_;
     std::unique_ptr<cluster::RedisCluster> cluster_;

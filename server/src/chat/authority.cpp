@@ -236,8 +236,8 @@ void Authority::carry_out(const std::string& channel, const model::AuthorityChan
                 channel, change.by, change.action == Action::ban, change.value));
             for (const auto& target : nicks_.connections(key)) {
                 if (!HubAccess::state(*target).release_channel(channel)) continue;
-                target->deliver(kicked);
                 membership_.drop(target, channel);
+                membership_.notify_after_messages(target, kicked);
             }
             break;
         }

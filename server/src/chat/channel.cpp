@@ -30,6 +30,7 @@ bool Channel::activate(const Participant* participant, std::uint64_t ticket,
     auto i = index_of(participant);
     members_[i].active = true;
     members_[i].history_through = history_through;
+    receivers_.clear();
     const auto& nick = members_[i].nick;
     bool was_present = present_anywhere(nick);
     ++active_nicks_[nick];
@@ -43,6 +44,7 @@ bool Channel::remove(const Participant* participant) {
     auto i = index_of(participant);
     if (i == members_.size()) return false;
     if (members_[i].active) {
+        receivers_.clear();
         auto it = active_nicks_.find(members_[i].nick);
         if (--it->second == 0) {
             auto nick = it->first;
@@ -58,6 +60,20 @@ bool Channel::remove(const Participant* participant) {
     }
     members_.pop_back();
     return true;
+}
+
+const std::vector<std::shared_ptr<const Channel::Receivers>>& Channel::receivers(
+    std::size_t lanes) {
+    if (receivers_.size() == lanes) return receivers_;
+    std::vector<Receivers> by_lane(lanes);
+    for (const auto& member : members_)
+        if (member.active)
+            by_lane[member.participant->lane() % lanes].push_back(
+                {member.participant, member.history_through});
+    receivers_.clear();
+    for (auto& list : by_lane)
+        receivers_.push_back(std::make_shared<const Receivers>(std::move(list)));
+    return receivers_;
 }
 
 const std::string* Channel::nick_of(const Participant* participant) const {

@@ -67,13 +67,17 @@ class Channel {
         for (const auto& member : members_)
             if (member.active) f(member.participant, member.nick);
     }
-    // Calls f(participant) for every active member that has not had message `seq` in its
-    // `joined` history.
-    template <class F>
-    void for_each_receiver(std::int64_t seq, F&& f) const {
-        for (const auto& member : members_)
-            if (member.active && member.history_through < seq) f(member.participant);
-    }
+    // The active members living on one io thread, each with the last seq its `joined` history
+    // held (it gets only later messages).
+    struct Receiver {
+        ParticipantPtr participant;
+        std::int64_t history_through;
+    };
+    using Receivers = std::vector<Receiver>;
+    // The active members by io thread (`lanes` of them), built once and shared with the
+    // fan-outs in flight until someone arrives, leaves or is activated: a message costs one
+    // reference per thread, not one per member.
+    const std::vector<std::shared_ptr<const Receivers>>& receivers(std::size_t lanes);
 
     // Presence on other nodes. Events that arrive while a snapshot is being read are replayed
     // over it, so the last word on each (node, nick) wins whichever answer came first.
@@ -88,6 +92,7 @@ class Channel {
     // Every member gets every message from now on (its seqs restarted).
     void forget_history_marks() {
         for (auto& member : members_) member.history_through = 0;
+        receivers_.clear();
     }
     bool has_presence_changes() const { return !presence_log_.empty(); }
     void drop_presence_changes();
@@ -133,6 +138,9 @@ class Channel {
     int snapshots_pending_ = 0;
     std::vector<RemoteEvent> events_during_snapshot_;
     std::shared_ptr<const std::string> member_list_;  // null: changed since last encoded
+    // Empty: changed since last built. Cleared rather than rebuilt on each change, so a member
+    // that left is not kept alive by it.
+    std::vector<std::shared_ptr<const Receivers>> receivers_;
 };
 
 template <class Deliver>

@@ -53,10 +53,12 @@ namespace parley::chat {
 //   3. a ChannelDirectory shard
 //   4. a channel's mutex
 //   5. the PresenceBatcher's mutex
-//   6. a session's send queue (inside Participant::deliver); storage's, the hashers' and Redis's
-//      queues; the AuthorityCache's and the channel listing's mutexes (leaves)
+//   6. a session's send queue (inside Participant::deliver); a FanOut lane's mailbox;
+//      storage's, the hashers' and Redis's queues; the AuthorityCache's and the channel
+//      listing's mutexes (leaves)
 // Storage calls back one operation at a time in the order they were made; committed messages
-// reach members through each channel's Sequencer, which releases them in `seq` order.
+// reach members through each channel's Sequencer, which releases them in `seq` order, and
+// through FanOut to the io thread each member lives on (Participant::lane).
 class Hub {
   public:
     struct Services {

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <cstddef>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "protocol/events.hpp"
 
@@ -27,6 +29,9 @@ struct HubOptions {
     // webhook; every non-private channel without a list; else the listed ones, private or not.
     bool webhooks = false;
     std::set<std::string> webhook_channels;
+    // One executor per io thread, in the order of Participant::lane(): a fan-out hands each
+    // thread its share of the members. Empty: everything on the hub's executor.
+    std::vector<boost::asio::any_io_executor> lanes;
 
     bool to_webhooks(const std::string& channel, bool is_private) const {
         if (!webhooks) return false;

@@ -223,7 +223,8 @@ void Membership::leave(const ParticipantPtr& p, const protocol::RequestId& id,
     drop(p, leave.channel);
     if (HubAccess::state(*p).standing().account)
         read_state_.forget(HubAccess::state(*p).key(), leave.channel);
-    replies_.send(p, protocol::encode_left(id, leave.channel));
+    fan_out_.deliver_after_messages(p,
+                                    ws::make_text_frame(protocol::encode_left(id, leave.channel)));
 }
 
 void Membership::drop(const ParticipantPtr& p, const std::string& name) {

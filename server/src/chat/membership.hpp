@@ -47,6 +47,10 @@ class Membership {
                const protocol::Leave& leave);
     // Takes a departing connection out of a channel it was in.
     void drop(const ParticipantPtr& p, const std::string& channel);
+    // After drop(): tells `p` why, behind the channel's last messages to it (FanOut).
+    void notify_after_messages(const ParticipantPtr& p, ws::Frame frame) {
+        fan_out_.deliver_after_messages(p, std::move(frame));
+    }
 
   private:
     struct Pending {

@@ -83,6 +83,10 @@ class Participant {
   public:
     virtual ~Participant() = default;
 
+    // The io thread (of HubOptions::lanes) this participant lives on: the fan-out hands each
+    // thread its members' share of a message in one go.
+    std::size_t lane() const { return lane_; }
+
     // Thread-safe and never blocks: queues the frame, or closes a participant whose queue is full.
     virtual void deliver(const ws::Frame& frame) = 0;
     virtual std::string_view session_id() const = 0;
@@ -95,8 +99,12 @@ class Participant {
     // The nick this connection said hello as, or empty; any thread.
     std::string nick() const { return state_.nick(); }
 
+  protected:
+    explicit Participant(std::size_t lane = 0) : lane_(lane) {}
+
   private:
     friend struct HubAccess;
+    const std::size_t lane_;
     ParticipantState state_;  // kept here, it saves a global participant map and its lock
 };
 

@@ -1,7 +1,5 @@
 #include "chat/speech.hpp"
 
-#include <boost/asio/post.hpp>
-
 #include "chat/rules.hpp"
 
 namespace parley::chat {
@@ -150,13 +148,9 @@ bool Speech::commit(model::ChatMessage event, bool may_delete_any, Answer answer
         answer(result);
         if (!result.committed) return;
         auto type = result.message.type;
-        // In a cluster the event comes back through Redis like everyone else's. Here it fans
-        // out on an io thread rather than storage's, so channels fan out in parallel; each
-        // channel's sequencer keeps its order.
-        if (!cluster_)
-            boost::asio::post(executor_, [this, event = std::move(result.message)]() mutable {
-                fan_out_.deliver(std::move(event));
-            });
+        // In a cluster the event comes back through Redis like everyone else's. Here storage's
+        // thread only sequences and encodes it: the members' share goes to their io threads.
+        if (!cluster_) fan_out_.deliver(std::move(result.message));
         if (type != model::EventType::message)
             metrics_.message_changes_total[static_cast<std::size_t>(type) - 1].fetch_add(
                 1, std::memory_order_relaxed);

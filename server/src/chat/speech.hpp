@@ -1,7 +1,5 @@
 #pragma once
 
-#include <boost/asio/any_io_executor.hpp>
-
 #include "chat/authority_cache.hpp"
 #include "chat/channel_directory.hpp"
 #include "chat/cluster_link.hpp"
@@ -22,12 +20,10 @@ namespace parley::chat {
 // on one message, here or on two nodes, are judged in seq order.
 class Speech {
   public:
-    Speech(boost::asio::any_io_executor executor, const HubOptions& options,
-           ChannelDirectory& channels, AuthorityCache& authority, NickRegistry& nicks,
-           FanOut& fan_out, storage::History& history, ClusterLink* cluster, const Replies& replies,
-           metrics::Metrics& metrics)
-        : executor_(executor),
-          options_(options),
+    Speech(const HubOptions& options, ChannelDirectory& channels, AuthorityCache& authority,
+           NickRegistry& nicks, FanOut& fan_out, storage::History& history, ClusterLink* cluster,
+           const Replies& replies, metrics::Metrics& metrics)
+        : options_(options),
           channels_(channels),
           nicks_(nicks),
           authority_(authority),
@@ -71,7 +67,6 @@ class Speech {
     void store(const ParticipantPtr& p, const protocol::RequestId& id, model::ChatMessage event,
                bool may_delete_any);
 
-    boost::asio::any_io_executor executor_;
     const HubOptions& options_;
     ChannelDirectory& channels_;
     NickRegistry& nicks_;

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 
 #include "net/http_session.hpp"
@@ -13,10 +12,10 @@ namespace parley::net {
 using boost::system::error_code;
 namespace asio = boost::asio;
 
-Listener::Listener(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint,
+Listener::Listener(IoThreads& threads, const asio::ip::tcp::endpoint& endpoint,
                    ServerContext& context, asio::ssl::context* tls)
-    : io_(io),
-      acceptor_(asio::make_strand(io)),
+    : threads_(threads),
+      acceptor_(threads.main()),
       backoff_(acceptor_.get_executor()),
       context_(context),
       tls_(tls) {
@@ -40,8 +39,9 @@ void Listener::stop() {
 }
 
 void Listener::do_accept() {
-    acceptor_.async_accept(asio::make_strand(io_), boost::beast::bind_front_handler(
-                                                       &Listener::on_accept, shared_from_this()));
+    // The socket belongs to the next io thread from the start, and so does all its work.
+    acceptor_.async_accept(threads_.next(), boost::beast::bind_front_handler(&Listener::on_accept,
+                                                                             shared_from_this()));
 }
 
 void Listener::on_accept(error_code ec, asio::ip::tcp::socket socket) {

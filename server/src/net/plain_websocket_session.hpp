@@ -18,6 +18,10 @@ class PlainWebSocketSession final : public WebSocketSession {
   private:
     void read_more() override;
     void write(std::span<const boost::asio::const_buffer> buffers) override;
+    std::size_t write_now(std::span<const boost::asio::const_buffer> buffers,
+                          boost::system::error_code& ec) override {
+        return socket_.write_some(buffers, ec);  // the socket is non-blocking
+    }
     void finish_sending() override { half_close_and_drain(); }
     boost::asio::ip::tcp::socket& tcp_socket() override { return socket_; }
     boost::asio::any_io_executor strand() override { return socket_.get_executor(); }

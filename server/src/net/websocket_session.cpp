@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <random>
 
+#include "net/io_threads.hpp"
+#include "net/write_cork.hpp"
+
 namespace parley::net {
 
 using boost::system::error_code;
@@ -36,7 +39,8 @@ std::int64_t steady_millis() {
 
 WebSocketSession::WebSocketSession(ServerContext& context, std::uint16_t remote_port,
                                    std::string url_token)
-    : context_(context),
+    : chat::Participant(IoThreads::current() == IoThreads::none ? 0 : IoThreads::current()),
+      context_(context),
       reader_(context.options.max_frame_bytes),
       queue_(context.options.max_queue_bytes),
       id_(make_session_id()),
@@ -138,41 +142,79 @@ void WebSocketSession::deliver(const ws::Frame& frame) {
 }
 
 void WebSocketSession::queued(ws::WriteQueue::Push pushed) {
-    if (pushed == ws::WriteQueue::Push::queued_flush)
-        boost::asio::post(strand(), [self = self()] { self->do_write(); });
-    else if (pushed == ws::WriteQueue::Push::over_limit)
+    if (pushed == ws::WriteQueue::Push::queued_flush) {
+        // On its own thread the write waits for the end of the batch, with whatever else the
+        // batch brings; from elsewhere it is posted to that thread.
+        if (IoThreads::current() == lane())
+            WriteCork::here().mark(self(), strand());
+        else
+            boost::asio::post(strand(), [self = self()] { self->do_write(); });
+    } else if (pushed == ws::WriteQueue::Push::over_limit)
         boost::asio::post(strand(), [self = self()] { self->on_slow_consumer(); });
 }
 
 void WebSocketSession::do_write() {
     if (writing_) return;  // on_write comes back here
-    if (close_.stage() == ws::CloseState::Stage::draining ||
-        close_.stage() == ws::CloseState::Stage::closed) {
-        // Past the close frame and the shutdown: these frames could only fail to send.
-        queue_.discard_pending();
+    for (;;) {
+        if (close_.stage() == ws::CloseState::Stage::draining ||
+            close_.stage() == ws::CloseState::Stage::closed) {
+            // Past the close frame and the shutdown: these frames could only fail to send.
+            queue_.discard_pending();
+            return;
+        }
+        const auto& batch = queue_.take();
+        if (batch.empty()) {
+            if (drop_after_close_)
+                abandon_flooder();
+            else if (drain_after_flush_ && close_.begin_draining())
+                finish_sending();
+            return;
+        }
+        buffers_.clear();
+        std::size_t total = 0;
+        for (const auto& frame : batch) {
+            buffers_.emplace_back(frame->data(), frame->size());
+            total += frame->size();
+        }
+        // Most writes fit in the socket's buffer: one non-blocking writev, and no handler.
+        error_code ec;
+        auto done = write_now(buffers_, ec);
+        if (done > 0) count_write(done);
+        if (done == total) {
+            metrics_.frames_out_total.fetch_add(queue_.written(), relaxed);
+            continue;  // frames may have come meanwhile
+        }
+        if (ec && ec != boost::asio::error::would_block && ec != boost::asio::error::try_again) {
+            queue_.written();
+            return close_socket();
+        }
+        // The socket is full: the rest waits for it to take more, under the write timeout.
+        while (done > 0) {
+            auto& first = buffers_.front();
+            if (done < first.size()) {
+                first += done;
+                break;
+            }
+            done -= first.size();
+            buffers_.erase(buffers_.begin());
+        }
+        writing_ = true;
+        write_started_ms_.store(steady_millis(), relaxed);
+        write(buffers_);
         return;
     }
-    const auto& batch = queue_.take();
-    if (batch.empty()) {
-        if (drop_after_close_)
-            abandon_flooder();
-        else if (drain_after_flush_ && close_.begin_draining())
-            finish_sending();
-        return;
-    }
-    buffers_.clear();
-    for (const auto& frame : batch) buffers_.emplace_back(frame->data(), frame->size());
-    writing_ = true;
-    write_started_ms_.store(steady_millis(), relaxed);
-    write(buffers_);
+}
+
+void WebSocketSession::count_write(std::size_t bytes) {
+    metrics_.bytes_out_total.fetch_add(bytes, relaxed);
+    metrics_.socket_writes_total.fetch_add(1, relaxed);
 }
 
 void WebSocketSession::on_write(error_code ec, std::size_t bytes) {
     writing_ = false;
     write_started_ms_.store(0, relaxed);
-    metrics_.bytes_out_total.fetch_add(bytes, relaxed);
+    count_write(bytes);
     metrics_.frames_out_total.fetch_add(queue_.written(), relaxed);
-    metrics_.socket_writes_total.fetch_add(1, relaxed);
     if (ec) return close_socket();
     do_write();
 }

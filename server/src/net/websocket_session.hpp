@@ -4,6 +4,7 @@
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -58,12 +59,16 @@ class WebSocketSession : public chat::Participant,
     std::string_view address() const override { return remote().ip; }
     void close(std::uint16_t code, const char* reason) override;
 
+    // WriteCork: writes what was queued during the batch that just ended. Its io thread only.
+    void flush() { do_write(); }
+
     // SessionControl
     void check_deadlines(std::chrono::steady_clock::time_point now) override;
     void shut_down() override;
     std::size_t queued_bytes() const override { return queue_.queued_bytes(); }
 
   protected:
+    // Constructed on the io thread it will live on.
     WebSocketSession(ServerContext& context, std::uint16_t remote_port, std::string url_token);
 
     // ---- the transport seam ----
@@ -72,6 +77,14 @@ class WebSocketSession : public chat::Participant,
     virtual void read_more() = 0;
     // Writes all of `buffers` (which stay valid until then), then calls on_write().
     virtual void write(std::span<const boost::asio::const_buffer> buffers) = 0;
+    // Writes what the socket takes now, without waiting, and returns how many bytes that was
+    // (`ec`: would_block when it took none). A transport that cannot sets would_block, and
+    // everything goes through write().
+    virtual std::size_t write_now(std::span<const boost::asio::const_buffer> /*buffers*/,
+                                  boost::system::error_code& ec) {
+        ec = boost::asio::error::would_block;
+        return 0;
+    }
     // Ends the sending direction politely (TLS: close_notify), then calls half_close_and_drain().
     virtual void finish_sending() = 0;
     virtual boost::asio::ip::tcp::socket& tcp_socket() = 0;
@@ -98,6 +111,7 @@ class WebSocketSession : public chat::Participant,
 
     void queued(ws::WriteQueue::Push pushed);
     void do_write();
+    void count_write(std::size_t bytes);
     void on_slow_consumer();
     void close_with(std::uint16_t code, std::string_view reason);
     void apply(const ws::CloseState::Step& step);
