@@ -50,27 +50,40 @@ TEST(IoThreads, MembersOnEveryThreadGetEveryMessageOnceInSeqOrder) {
 }
 
 TEST(IoThreads, NothingOfAChannelArrivesAfterItsLeftReply) {
-    ServerProcess server{{"--threads", "2", "--rate-per-sec", "100000", "--burst", "100000"}};
-    for (int round = 0; round < 5; ++round) {
-        // ann and bob on different threads; bob floods while ann leaves.
-        Client ann(server.port()), bob(server.port());
-        ann.hello("ann" + std::to_string(round));
-        bob.hello("bob" + std::to_string(round));
-        auto channel = "flood" + std::to_string(round);
-        ann.join(channel);
-        bob.join(channel);
-        for (int n = 1; n <= 300; ++n) {
-            bob.send(say(channel, "m" + std::to_string(n), n));
-            if (n == 150) ann.send(json{{"type", "leave"}, {"channel", channel}, {"id", "bye"}});
+    // One thread or two: a message on its way to ann's thread when her leave is handled must
+    // reach her before `left`, or not at all.
+    for (const char* threads : {"1", "2"}) {
+        ServerProcess server{
+            {"--threads", threads, "--rate-per-sec", "100000", "--burst", "100000"}};
+        for (int round = 0; round < 4; ++round) {
+            Client ann(server.port());
+            std::vector<std::unique_ptr<Client>> flooders;
+            auto channel = "flood" + std::to_string(round);
+            ann.hello("ann" + std::to_string(round));
+            ann.join(channel);
+            for (int f = 0; f < 3; ++f) {
+                flooders.push_back(std::make_unique<Client>(server.port()));
+                flooders.back()->hello("bob" + std::to_string(round) + "x" + std::to_string(f));
+                flooders.back()->join(channel);
+            }
+            for (int n = 1; n <= 200; ++n) {
+                for (auto& bob : flooders) bob->send(say(channel, "m" + std::to_string(n), n));
+                if (n == 100)
+                    ann.send(json{{"type", "leave"}, {"channel", channel}, {"id", "bye"}});
+            }
+            // Frames in the order they arrived: messages before `left`, none after it.
+            bool left = false;
+            while (auto frame = ann.next(left ? 300ms : default_timeout)) {
+                if ((*frame)["type"] == "left")
+                    left = true;
+                else if (left)
+                    EXPECT_NE((*frame)["type"], "message") << "after left: " << frame->dump();
+            }
+            EXPECT_TRUE(left);
+            for (auto& bob : flooders)
+                for (int n = 1; n <= 200; ++n)
+                    bob->next_where([&](const json& f) { return f["id"] == n; });
         }
-        // Frames in the order they arrived: messages before `left`, none after it.
-        bool left = false;
-        while (auto frame = ann.next(left ? 300ms : default_timeout)) {
-            if ((*frame)["type"] == "left") left = true;
-            else if (left) EXPECT_NE((*frame)["type"], "message") << "after left: " << frame->dump();
-        }
-        EXPECT_TRUE(left);
-        for (int n = 1; n <= 300; ++n) bob.next_where([&](const json& f) { return f["id"] == n; });
     }
 }
 

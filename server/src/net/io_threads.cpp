@@ -48,6 +48,8 @@ void IoThreads::stop() {
     for (auto& context : contexts_) context->stop();
 }
 
-std::size_t IoThreads::current() { return current_thread; }
+std::size_t IoThreads::current() {
+    return current_thread;
+}
 
 }  // namespace parley::net
