@@ -82,7 +82,7 @@ TEST(IoThreads, NothingOfAChannelArrivesAfterItsLeftReply) {
             EXPECT_TRUE(left);
             for (auto& bob : flooders)
                 for (int n = 1; n <= 200; ++n)
-                    bob->next_where([&](const json& f) { return f["id"] == n; });
+                    bob->next_where([&](const json& f) { return f.value("id", -1) == n; });
         }
     }
 }
