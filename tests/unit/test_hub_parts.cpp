@@ -149,6 +149,8 @@ TEST_F(HubParts, WithOthersPresentTheOvertakenJoinDoesNotTakeTheLaterOnesAnswer)
     history.run(0);
     EXPECT_EQ(ann->wait_for("joined")["id"], 3);
     EXPECT_EQ(ann->wait_for("error")["id"], 1);
+    // `left` travels behind the channel's messages, through the io thread (FanOut).
+    EXPECT_EQ(ann->wait_for("left")["id"], 2);
     auto seen = replies(*ann);
     EXPECT_EQ(seen.size(), 3u);
 }
