@@ -70,4 +70,13 @@ void DirectMessages::deliver(const model::DirectMessage& message, std::string_vi
     if (from_key != to_key) nicks_.deliver(from_key, frame, origin_session);
 }
 
+void DirectMessages::deliver_to(const model::DirectMessage& message, const std::string& key,
+                                std::string_view origin_session) {
+    auto to_key = model::nick_key(message.to);
+    if (key == to_key)
+        nicks_.deliver(key, ws::make_text_frame(protocol::encode_dm(message)), {});
+    else if (key == model::nick_key(message.from))
+        nicks_.deliver(key, ws::make_text_frame(protocol::encode_dm(message)), origin_session);
+}
+
 }  // namespace parley::chat

@@ -18,10 +18,11 @@ namespace {
 
 // KEYS: recipient's nick hash, recipient's dms, sender's dms, idempotency key, recipient's
 // account, recipient's user record.
-// ARGV: node key prefix, this node, from, text, ts, event prefix, middle and suffix, bus,
-// maxlen, the sender's identity, idempotency window in ms (0: no key), conversation seq prefix,
-// conversation prefix, conversations prefix, conversation order prefix, an account identity's
-// prefix.
+// ARGV: node key prefix, this node, from, text, ts, event prefix, middle and suffix, the
+// recipient's events (pub/sub), maxlen, the sender's identity, idempotency window in ms (0: no
+// key), conversation seq prefix, conversation prefix, conversations prefix, conversation order
+// prefix, an account identity's prefix, the sender's events ("" when it is the recipient).
+// The event goes to each user's events, for the nodes where that user is connected.
 // Stores and publishes if the recipient holds its nick on a live node (its identity is the
 // holder's, from its hash), or else is a persistent user (an account, or a user record written
 // at login: identity from its nick). Numbers the dm in the conversation of the two identities
@@ -67,7 +68,9 @@ for i = 2, 3 do
                't', ARGV[4], 'ts', ts, 'fi', from_identity, 'ti', to_identity, 's', seq)
   end
 end
-redis.call('PUBLISH', ARGV[9], ARGV[6] .. cjson.encode(nick) .. ARGV[7] .. seq .. ARGV[8])
+local event = ARGV[6] .. cjson.encode(nick) .. ARGV[7] .. seq .. ARGV[8]
+redis.call('PUBLISH', ARGV[9], event)
+if ARGV[18] ~= '' then redis.call('PUBLISH', ARGV[18], event) end
 if ARGV[12] ~= '0' then redis.call('SET', KEYS[4], seq .. ':' .. ts, 'PX', ARGV[12]) end
 return {nick, seq, to_identity, waiting}
 )lua");
@@ -163,7 +166,7 @@ bool RedisHistory::append(model::ChatMessage message, std::function<void(AppendR
         std::to_string(message.ts),
         std::move(prefix),
         std::move(suffix),
-        std::string(redis::keys::bus),
+        redis::keys::channel_events(message.channel),
         message.author,
         std::to_string(message.reply_to),
         message.idempotency.empty() ? "0" : std::to_string(options_.idempotency_window.count()),
@@ -206,7 +209,7 @@ bool RedisHistory::change(model::ChatMessage event, bool may_delete_any,
                                   may_delete_any ? "1" : "0",
                                   std::move(prefix),
                                   std::move(suffix),
-                                  std::string(redis::keys::bus),
+                                  redis::keys::channel_events(event.channel),
                                   std::to_string(model::max_reactions_per_message),
                                   redis::keys::live(event.channel)};
     auto keys = channel_keys(event.channel);
@@ -251,9 +254,10 @@ bool RedisHistory::append_dm(model::DirectMessage message,
                              std::function<void(DmAppendResult)> done) {
     auto event = redis::bus::dm_event_parts(message);
     auto to_key = model::nick_key(message.to);
+    auto from_key = model::nick_key(message.from);
     std::vector<std::string> keys{redis::keys::nick(to_key),
                                   redis::keys::dms(to_key),
-                                  redis::keys::dms(model::nick_key(message.from)),
+                                  redis::keys::dms(from_key),
                                   redis::keys::idempotency("\x1f" + to_key, message.idempotency),
                                   redis::keys::account(to_key),
                                   redis::keys::user(to_key)};
@@ -266,7 +270,7 @@ bool RedisHistory::append_dm(model::DirectMessage message,
         std::move(event.prefix),
         std::move(event.middle),
         std::move(event.suffix),
-        std::string(redis::keys::bus),
+        redis::keys::user_events(to_key),
         std::to_string(options_.max_dms_per_user),
         message.from_identity,
         message.idempotency.empty() ? "0" : std::to_string(options_.idempotency_window.count()),
@@ -274,7 +278,8 @@ bool RedisHistory::append_dm(model::DirectMessage message,
         std::string(redis::keys::conversation_prefix),
         std::string(redis::keys::conversations_prefix),
         std::string(redis::keys::conversation_order_prefix),
-        model::account_identity("")};
+        model::account_identity(""),
+        from_key == to_key ? "" : redis::keys::user_events(from_key)};
     return redis_->eval(dm_script(), std::move(keys), std::move(args),
                         [message = std::move(message),
                          done = std::move(done)](redis::Connection::Reply reply) mutable {

@@ -19,9 +19,9 @@ struct RedisHistoryOptions {
 };
 
 // History in Redis streams, shared by every node of a cluster. One script assigns the seq
-// (INCR), appends to the channel's stream (XADD with MAXLEN) and publishes the event to every
-// node (PUBLISH), atomically; so the seq order is the order every node hears of events in. The
-// layout is in redis_channel_scripts.hpp.
+// (INCR), appends to the channel's stream (XADD with MAXLEN) and publishes the event to the
+// nodes where the channel has members (PUBLISH to its events), atomically; so the seq order is
+// the order every node hears of events in. The layout is in redis_channel_scripts.hpp.
 // Callbacks run on the connection's strand in the order calls were made. While Redis cannot be
 // reached every call answers at once with committed=false / ok=false.
 class RedisHistory final : public History {
