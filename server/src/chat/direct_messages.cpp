@@ -50,7 +50,10 @@ void DirectMessages::send(const ParticipantPtr& p, const protocol::RequestId& id
         }
         if (!r.committed) {
             replies_.fail(p, id, ErrorCode::unavailable,
-                          "the message could not be stored, try again");
+                          r.unreplicated
+                              ? "stored, but not yet on as many replicas as the server waits "
+                                "for: resend with the same key to learn its seq"
+                              : "the message could not be stored, try again");
             return;
         }
         if (!cluster_) deliver(r.message, p->session_id());

@@ -146,7 +146,10 @@ DmAppendResult dm_result(const redis::Connection::Reply& reply, model::DirectMes
 
 RedisHistory::RedisHistory(std::shared_ptr<redis::Connection> redis, RedisHistoryOptions options,
                            metrics::Metrics& metrics)
-    : redis_(std::move(redis)), options_(std::move(options)), metrics_(metrics) {
+    : redis_(std::move(redis)),
+      options_(std::move(options)),
+      metrics_(metrics),
+      replica_wait_(redis_, options_.wait_replicas, options_.wait_timeout) {
     redis_->preload(redis_scripts::append());
     redis_->preload(redis_scripts::change());
     redis_->preload(redis_scripts::read());
@@ -245,7 +248,18 @@ bool RedisHistory::store(const redis::Script& script, std::vector<std::string> k
             spdlog::error("redis: storing an event in {} failed: {}", event.channel, reply->text);
         }
         result.message = std::move(event);
-        done(std::move(result));
+        // A resend answered with the first copy waits too: that copy may not be on the
+        // replicas yet.
+        bool stored = result.committed || result.refused == Refusal::repeated;
+        if (!stored || !replica_wait_.enabled()) return done(std::move(result));
+        replica_wait_.after([result = std::move(result), done](bool replicated) mutable {
+            if (!replicated) {
+                result.committed = false;
+                result.refused = Refusal::none;
+                result.unreplicated = true;
+            }
+            done(std::move(result));
+        });
     };
     return redis_->eval(script, std::move(keys), std::move(args), std::move(stored));
 }
@@ -280,11 +294,21 @@ bool RedisHistory::append_dm(model::DirectMessage message,
         std::string(redis::keys::conversation_order_prefix),
         model::account_identity(""),
         from_key == to_key ? "" : redis::keys::user_events(from_key)};
-    return redis_->eval(dm_script(), std::move(keys), std::move(args),
-                        [message = std::move(message),
-                         done = std::move(done)](redis::Connection::Reply reply) mutable {
-                            done(dm_result(reply, std::move(message)));
-                        });
+    return redis_->eval(
+        dm_script(), std::move(keys), std::move(args),
+        [this, message = std::move(message),
+         done = std::move(done)](redis::Connection::Reply reply) mutable {
+            auto result = dm_result(reply, std::move(message));
+            bool stored = result.committed || result.repeated;
+            if (!stored || !replica_wait_.enabled()) return done(std::move(result));
+            replica_wait_.after([result = std::move(result), done](bool replicated) mutable {
+                if (!replicated) {
+                    result.committed = result.repeated = false;
+                    result.unreplicated = true;
+                }
+                done(std::move(result));
+            });
+        });
 }
 
 bool RedisHistory::read(ReadKind kind, std::string channel, std::int64_t position, int limit,
