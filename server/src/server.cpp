@@ -131,7 +131,8 @@ Server::Server(config::Options options) : options_(std::move(options)) {
         history_ = std::make_unique<storage::RedisHistory>(
             redis_commands_,
             storage::RedisHistoryOptions{options_.history_max_per_channel, 1000, node_id,
-                                         options_.idempotency_window, options_.webhook_max_pending},
+                                         options_.idempotency_window, options_.webhook_max_pending,
+                                         options_.redis_wait_replicas, options_.redis_wait_timeout},
             metrics_);
         cluster_ = std::make_unique<cluster::RedisCluster>(
             redis_commands_, redis_bus_,

@@ -19,9 +19,7 @@
 
 namespace parley::test {
 
-namespace {
-
-std::uint16_t free_port() {
+std::uint16_t free_loopback_port() {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
@@ -36,9 +34,8 @@ std::uint16_t free_port() {
     return ntohs(address.sin_port);
 }
 
-}  // namespace
-
-RedisProcess::RedisProcess(bool persistent) : port_(free_port()), persistent_(persistent) {
+RedisProcess::RedisProcess(bool persistent, std::vector<std::string> extra)
+    : port_(free_loopback_port()), persistent_(persistent), extra_(std::move(extra)) {
     start();
 }
 
@@ -59,6 +56,7 @@ void RedisProcess::start() {
                                      "--logfile",
                                      dir_.file("redis.log")};
     if (persistent_) args.insert(args.end(), {"--appendonly", "yes", "--appendfsync", "always"});
+    args.insert(args.end(), extra_.begin(), extra_.end());
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
@@ -82,9 +80,9 @@ void RedisProcess::start() {
     throw std::runtime_error("redis-server did not answer on port " + std::to_string(port_));
 }
 
-void RedisProcess::stop() {
+void RedisProcess::stop(int signal) {
     if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
+    kill(pid_, signal);
     waitpid(pid_, nullptr, 0);
     pid_ = -1;
 }

@@ -3,24 +3,30 @@
 
 #include <sys/types.h>
 
+#include <csignal>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "harness.hpp"
 
 namespace parley::test {
 
+// A loopback port nothing listens on now.
+std::uint16_t free_loopback_port();
+
 class RedisProcess {
   public:
     // Starts redis-server (from PATH) on a free loopback port. `persistent`: AOF on as the
     // README advises, so a restart keeps what was acknowledged; otherwise a restart loses all.
-    explicit RedisProcess(bool persistent = true);
+    // `extra`: more redis-server arguments (e.g. cluster mode's).
+    explicit RedisProcess(bool persistent = true, std::vector<std::string> extra = {});
     ~RedisProcess();
 
     std::uint16_t port() const { return port_; }
     std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
-    void stop();   // SIGTERM, and wait for it to exit
-    void start();  // again, on the same port and data
+    void stop(int signal = SIGTERM);  // and wait for it to exit
+    void start();                     // again, on the same port and data
     // Sends one inline command and returns the first line of the answer, or a bulk string's
     // value ("" when unreachable).
     std::string command(const std::string& line) const;
@@ -30,6 +36,7 @@ class RedisProcess {
     std::uint16_t port_ = 0;
     pid_t pid_ = -1;
     bool persistent_;
+    std::vector<std::string> extra_;
 };
 
 }  // namespace parley::test

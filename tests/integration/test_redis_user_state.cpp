@@ -32,17 +32,21 @@ class RedisUserStateTest : public ::testing::Test {
         history_ = std::make_unique<storage::RedisHistory>(
             connection_, storage::RedisHistoryOptions{100, 1000, "node-1"}, metrics_);
         state_ = std::make_unique<storage::RedisUserState>(connection_);
-        bus_->on_connected = [this] {
+        // A user's markers are published to the user's own events, which a node subscribes to
+        // while the user is connected there: the tests' users' here. Redis confirms the
+        // subscriptions in order, so the last confirmation covers both.
+        auto heard = [this](std::string payload) {
+            auto event = redis::bus::decode(payload);
+            if (!event) return;
+            if (auto* read = std::get_if<redis::bus::Read>(&*event)) {
+                std::lock_guard lock(mutex_);
+                reads_.push_back(*read);
+            }
+        };
+        bus_->on_connected = [this, heard] {
+            bus_->subscribe(redis::keys::user_events("bob"), {}, heard);
             bus_->subscribe(
-                std::string(redis::keys::bus), [this] { subscribed_.set_value(); },
-                [this](std::string payload) {
-                    auto event = redis::bus::decode(payload);
-                    if (!event) return;
-                    if (auto* read = std::get_if<redis::bus::Read>(&*event)) {
-                        std::lock_guard lock(mutex_);
-                        reads_.push_back(*read);
-                    }
-                });
+                redis::keys::user_events("ann"), [this] { subscribed_.set_value(); }, heard);
         };
         connection_->start();
         bus_->start();

@@ -244,6 +244,8 @@ class FakeClusterLink final : public ClusterLink {
         done(answer);
     }
     void release_nick(const std::string& key) override { record("release " + key); }
+    void channel_opened(const std::string& channel) override { record("open " + channel); }
+    void channel_closed(const std::string& channel) override { record("close " + channel); }
     void announce_presence(const std::string& channel, const std::string& nick,
                            bool present) override {
         record((present ? "here " : "gone ") + channel + " " + nick);

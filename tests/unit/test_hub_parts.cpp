@@ -2,6 +2,7 @@
 // what the hub tells other nodes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <thread>
@@ -219,7 +220,53 @@ TEST_F(ClusteredHub, PresenceIsAnnouncedOncePerNickAndTakenBackOnLeaving) {
     ann->wait_for("left");
     hub->disconnect(ann);
     EXPECT_EQ(cluster_link.said(),
-              (std::vector<std::string>{"claim ann", "here g ann", "gone g ann", "release ann"}));
+              (std::vector<std::string>{"claim ann", "open g", "here g ann", "close g",
+                                        "gone g ann", "release ann"}));
+}
+
+TEST_F(ClusteredHub, AChannelIsOpenedByItsFirstMemberHereAndClosedByItsLast) {
+    auto ann = hello("ann");
+    auto bob = hello("bob");
+    hub->join(ann, std::nullopt, {"g", std::nullopt});
+    history.run_all();
+    ann->wait_for("joined");
+    hub->join(bob, std::nullopt, {"g", std::nullopt});
+    history.run_all();
+    bob->wait_for("joined");
+    auto opened = [&] {
+        auto said = cluster_link.said();
+        return std::count(said.begin(), said.end(), "open g");
+    };
+    auto closed = [&] {
+        auto said = cluster_link.said();
+        return std::count(said.begin(), said.end(), "close g");
+    };
+    EXPECT_EQ(opened(), 1) << "the second member opens nothing";
+    hub->leave(ann, "1", {"g"});
+    ann->wait_for("left");
+    EXPECT_EQ(closed(), 0) << "bob is still here";
+    hub->disconnect(bob);
+    EXPECT_EQ(closed(), 1);
+    hub->join(ann, std::nullopt, {"g", std::nullopt});
+    history.run_all();
+    ann->wait_for("joined", 1);
+    EXPECT_EQ(opened(), 2) << "a new first member opens it again";
+}
+
+TEST_F(ClusteredHub, ADmHeardOnAUsersEventsGoesToThatUsersConnectionsOnly) {
+    auto ann = hello("ann");
+    auto zed = hello("zed");
+    auto& bridge = hub->cluster_listener();
+    model::DirectMessage dm{"zed", "ann", "psst", 1, 1};
+    bridge.on_cluster_dm(dm, "ann", "");
+    EXPECT_EQ(ann->wait_for("dm")["text"], "psst");
+    EXPECT_TRUE(zed->of_type("dm").empty()) << "zed's copy comes on zed's own events";
+    bridge.on_cluster_dm(dm, "zed", "");
+    EXPECT_EQ(zed->wait_for("dm")["text"], "psst");
+    EXPECT_EQ(ann->of_type("dm").size(), 1u) << "ann got zed's copy too";
+    bridge.on_cluster_dm(dm, "bob", "");  // neither's: nobody
+    EXPECT_EQ(ann->of_type("dm").size(), 1u);
+    EXPECT_EQ(zed->of_type("dm").size(), 1u);
 }
 
 TEST_F(ClusteredHub, WhatOtherNodesSayReachesTheMembersHere) {

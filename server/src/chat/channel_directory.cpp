@@ -28,6 +28,8 @@ ChannelPtr ChannelDirectory::get_or_create(const std::string& name) {
     if (!slot) {
         slot = std::make_shared<Channel>(name);
         metrics_.channels.fetch_add(1, std::memory_order_relaxed);
+        // Under the shard's lock, so opened and closed reach the cluster in order.
+        if (cluster_) cluster_->channel_opened(name);
     }
     return slot;
 }
@@ -62,6 +64,7 @@ void ChannelDirectory::remove_member(
         channel->dead = true;
         s.channels.erase(it);
         metrics_.channels.fetch_sub(1, std::memory_order_relaxed);
+        if (cluster_) cluster_->channel_closed(name);
     }
     then(channel, removal);
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "chat/channel.hpp"
+#include "chat/cluster_link.hpp"
 #include "metrics/metrics.hpp"
 
 namespace parley::chat {
@@ -24,7 +25,9 @@ using ChannelPtr = std::shared_ptr<Channel>;
 // channel's mutex, never the other way round.
 class ChannelDirectory {
   public:
-    explicit ChannelDirectory(metrics::Metrics& metrics) : metrics_(metrics) {}
+    // `cluster` (null on a single node) is told when a channel is created here and forgotten.
+    explicit ChannelDirectory(metrics::Metrics& metrics, ClusterLink* cluster = nullptr)
+        : metrics_(metrics), cluster_(cluster) {}
 
     ChannelPtr find(const std::string& name) const;
     ChannelPtr get_or_create(const std::string& name);
@@ -58,6 +61,7 @@ class ChannelDirectory {
     const Shard& shard(const std::string& name) const;
 
     metrics::Metrics& metrics_;
+    ClusterLink* cluster_;
     std::array<Shard, shard_count> shards_;
 
     std::mutex listing_mutex_;  // a leaf: taken with no other lock held

@@ -6,8 +6,9 @@ void ClusterBridge::on_cluster_message(model::ChatMessage message) {
     fan_out_.deliver(std::move(message));
 }
 
-void ClusterBridge::on_cluster_dm(model::DirectMessage message, const std::string& origin_session) {
-    dms_.deliver(message, origin_session);
+void ClusterBridge::on_cluster_dm(model::DirectMessage message, const std::string& user,
+                                  const std::string& origin_session) {
+    dms_.deliver_to(message, user, origin_session);
 }
 
 void ClusterBridge::on_cluster_presence(const std::string& node, const std::string& name,

@@ -30,7 +30,8 @@ class ClusterBridge final : public ClusterListener {
           cluster_(cluster) {}
 
     void on_cluster_message(model::ChatMessage message) override;
-    void on_cluster_dm(model::DirectMessage message, const std::string& origin_session) override;
+    void on_cluster_dm(model::DirectMessage message, const std::string& user,
+                       const std::string& origin_session) override;
     void on_cluster_presence(const std::string& node, const std::string& channel,
                              const std::string& nick, bool present) override;
     void on_cluster_typing(const std::string& channel, const std::string& nick) override;

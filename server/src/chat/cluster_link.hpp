@@ -25,8 +25,16 @@ class ClusterLink {
   public:
     virtual ~ClusterLink() = default;
 
+    // The channel got its first member on this node (opened) or lost its last (closed): this
+    // node hears the channel's events in between, and no others. Called under the channel
+    // directory's shard lock, so in order for any one channel; returns at once.
+    virtual void channel_opened(const std::string& channel) = 0;
+    virtual void channel_closed(const std::string& channel) = 0;
+
     // Claims the nick for one more connection on this node. Several connections may share it
-    // only when every one of them proved the same identity (the exact nick) with a token.
+    // only when every one of them proved the same identity (the exact nick) with a token. Once
+    // claimed, and until as many release_nick() calls, this node hears the user's events (its
+    // dms and read markers): `done` says claimed only when it does.
     // `identity`: the claimant's (model::DirectMessage), which the dms sent to it will carry.
     virtual void claim_nick(const std::string& key, const std::string& nick, bool authenticated,
                             const std::string& identity, std::function<void(NickClaim)> done) = 0;
@@ -36,6 +44,8 @@ class ClusterLink {
                                    bool present) = 0;
     virtual void announce_typing(const std::string& channel, const std::string& nick) = 0;
     // Who is in the channel on the other nodes that are alive; nullopt when it cannot be read.
+    // Answers once this node hears the channel's events (after channel_opened()), so that an
+    // event published after the answer reaches this node: a join reads its history after it.
     virtual void read_presence(
         const std::string& channel,
         std::function<void(std::optional<std::vector<RemoteMember>>)> done) = 0;
@@ -59,8 +69,10 @@ class ClusterListener {
   public:
     virtual ~ClusterListener() = default;
     virtual void on_cluster_message(model::ChatMessage message) = 0;
+    // For `user`'s connections here (the recipient's or the sender's: each gets its own copy);
     // `origin_session` already knows: it sent the message.
-    virtual void on_cluster_dm(model::DirectMessage message, const std::string& origin_session) = 0;
+    virtual void on_cluster_dm(model::DirectMessage message, const std::string& user,
+                               const std::string& origin_session) = 0;
     virtual void on_cluster_presence(const std::string& node, const std::string& channel,
                                      const std::string& nick, bool present) = 0;
     virtual void on_cluster_typing(const std::string& channel, const std::string& nick) = 0;

@@ -50,7 +50,10 @@ void DirectMessages::send(const ParticipantPtr& p, const protocol::RequestId& id
         }
         if (!r.committed) {
             replies_.fail(p, id, ErrorCode::unavailable,
-                          "the message could not be stored, try again");
+                          r.unreplicated
+                              ? "stored, but not yet on as many replicas as the server waits "
+                                "for: resend with the same key to learn its seq"
+                              : "the message could not be stored, try again");
             return;
         }
         if (!cluster_) deliver(r.message, p->session_id());
@@ -68,6 +71,15 @@ void DirectMessages::deliver(const model::DirectMessage& message, std::string_vi
     auto to_key = model::nick_key(message.to);
     nicks_.deliver(to_key, frame, {});
     if (from_key != to_key) nicks_.deliver(from_key, frame, origin_session);
+}
+
+void DirectMessages::deliver_to(const model::DirectMessage& message, const std::string& key,
+                                std::string_view origin_session) {
+    auto to_key = model::nick_key(message.to);
+    if (key == to_key)
+        nicks_.deliver(key, ws::make_text_frame(protocol::encode_dm(message)), {});
+    else if (key == model::nick_key(message.from))
+        nicks_.deliver(key, ws::make_text_frame(protocol::encode_dm(message)), origin_session);
 }
 
 }  // namespace parley::chat

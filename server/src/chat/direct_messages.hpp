@@ -27,6 +27,10 @@ class DirectMessages {
               const protocol::Dm& dm);
     // A stored message, from here or (in a cluster) from any node; `origin_session` sent it.
     void deliver(const model::DirectMessage& message, std::string_view origin_session);
+    // In a cluster each of the two users gets the message on its own events: delivers it to
+    // the connections of `key` only, when it is the sender's or the recipient's.
+    void deliver_to(const model::DirectMessage& message, const std::string& key,
+                    std::string_view origin_session);
 
   private:
     NickRegistry& nicks_;

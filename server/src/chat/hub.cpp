@@ -16,7 +16,7 @@ Hub::Hub(boost::asio::any_io_executor executor, HubOptions options, Services ser
           options_, nicks_, read_state_,
           {services.history, services.directory, services.hasher, services.failed_logins}, cluster,
           replies_),
-      channels_(services.metrics),
+      channels_(services.metrics, cluster),
       authority_cache_(services.directory),
       presence_(executor, options_.presence_window, options_.presence_limit),
       fan_out_(channels_, services.history, services.metrics, options_,

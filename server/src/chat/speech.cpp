@@ -117,7 +117,10 @@ void Speech::store(const ParticipantPtr& p, const protocol::RequestId& id, model
         }
         if (!result.committed)
             return replies_.fail(p, id, ErrorCode::unavailable,
-                                 "the message could not be stored, try again");
+                                 result.unreplicated
+                                     ? "stored, but not yet on as many replicas as the server "
+                                       "waits for: resend with the same key to learn its seq"
+                                     : "the message could not be stored, try again");
         if (id) replies_.send(p, protocol::encode_ok(id, event.seq));
     };
     if (!commit(std::move(event), may_delete_any, std::move(answer))) replies_.busy(p, id);

@@ -128,7 +128,14 @@ RedisCluster::RedisCluster(std::shared_ptr<redis::Connection> commands,
       bus_(std::move(bus)),
       options_(std::move(options)),
       metrics_(metrics),
+      subscriptions_(bus_),
       heartbeat_timer_(commands_->strand()) {
+    bus_->on_routed_confirmed = [this](const std::string& channel) {
+        subscriptions_.confirmed(channel);
+    };
+    bus_->on_routed_message = [this](const std::string& channel, std::string payload) {
+        on_event(channel, payload);
+    };
     for (const auto* script :
          {&heartbeat_script(), &leave_script(), &claim_script(), &release_script(),
           &reassert_script(), &presence_script(), &read_presence_script()})
@@ -142,13 +149,16 @@ void RedisCluster::start(chat::ClusterListener& listener) {
         if (bus_->connected()) listener_->on_cluster_reconnected();
     };
     bus_->on_connected = [this] {
+        // The channels and users first: the bus's confirmation comes after theirs, and with it
+        // the catch-up reads, which must not run before those subscriptions are in place.
+        subscriptions_.resubscribe();
         bus_->subscribe(
             std::string(redis::keys::bus),
             [this] {
                 spdlog::info("cluster: subscribed to {}", redis::keys::bus);
                 listener_->on_cluster_reconnected();
             },
-            [this](std::string payload) { on_event(payload); });
+            [this](std::string payload) { on_event(std::string(redis::keys::bus), payload); });
     };
     commands_->start();
     bus_->start();
@@ -203,23 +213,44 @@ void RedisCluster::register_again() {
                      registrations.nicks.size(), registrations.presence.size());
 }
 
+void RedisCluster::channel_opened(const std::string& channel) {
+    subscriptions_.add(redis::keys::channel_events(channel));
+}
+
+void RedisCluster::channel_closed(const std::string& channel) {
+    subscriptions_.remove(redis::keys::channel_events(channel));
+}
+
 void RedisCluster::claim_nick(const std::string& key, const std::string& nick, bool authenticated,
                               const std::string& identity,
                               std::function<void(chat::NickClaim)> done) {
+    // Subscribed before the claim is answered: a dm sent once the user holds the nick must
+    // reach this node (one sent earlier is in the stream the welcome reads).
+    auto events = redis::keys::user_events(key);
+    subscriptions_.add(events);
     std::vector<std::string> args{std::string(redis::keys::node_prefix), options_.node_id, nick,
                                   authenticated ? "1" : "0", identity};
     bool sent = commands_->eval(
         claim_script(), {redis::keys::nick(key)}, std::move(args),
-        [done](redis::Connection::Reply reply) {
-            if (!reply || reply->type != redis::Value::Type::integer)
-                done(chat::NickClaim::unavailable);
-            else
-                done(reply->integer == 1 ? chat::NickClaim::claimed : chat::NickClaim::taken);
+        [this, events, done](redis::Connection::Reply reply) {
+            auto claim = !reply || reply->type != redis::Value::Type::integer
+                             ? chat::NickClaim::unavailable
+                         : reply->integer == 1 ? chat::NickClaim::claimed
+                                               : chat::NickClaim::taken;
+            if (claim != chat::NickClaim::claimed) {
+                subscriptions_.remove(events);
+                return done(claim);
+            }
+            subscriptions_.when_ready(events, [done] { done(chat::NickClaim::claimed); });
         });
-    if (!sent) done(chat::NickClaim::unavailable);
+    if (!sent) {
+        subscriptions_.remove(events);
+        done(chat::NickClaim::unavailable);
+    }
 }
 
 void RedisCluster::release_nick(const std::string& key) {
+    subscriptions_.remove(redis::keys::user_events(key));
     // Lost while Redis is down: the claim then dies with this node's heartbeat, or is set to
     // the right count by register_again() once Redis is back.
     commands_->eval(release_script(), {redis::keys::nick(key)}, {options_.node_id},
@@ -231,12 +262,12 @@ void RedisCluster::announce_presence(const std::string& channel, const std::stri
     auto event = redis::bus::encode(redis::bus::Presence{options_.node_id, channel, nick, present});
     commands_->eval(presence_script(), {redis::keys::members(channel)},
                     {options_.node_id + "\t" + nick, present ? "1" : "0",
-                     std::string(redis::keys::bus), std::move(event)},
+                     redis::keys::channel_events(channel), std::move(event)},
                     [](redis::Connection::Reply) {});
 }
 
 void RedisCluster::announce_typing(const std::string& channel, const std::string& nick) {
-    commands_->command({"PUBLISH", std::string(redis::keys::bus),
+    commands_->command({"PUBLISH", redis::keys::channel_events(channel),
                         redis::bus::encode(redis::bus::Typing{options_.node_id, channel, nick})},
                        [](redis::Connection::Reply) {});
 }
@@ -244,25 +275,27 @@ void RedisCluster::announce_typing(const std::string& channel, const std::string
 void RedisCluster::read_presence(
     const std::string& channel,
     std::function<void(std::optional<std::vector<chat::RemoteMember>>)> done) {
-    bool sent = commands_->eval(
-        read_presence_script(), {redis::keys::members(channel)},
-        {std::string(redis::keys::node_prefix), options_.node_id},
-        [done](redis::Connection::Reply reply) {
-            if (!reply || reply->type != redis::Value::Type::array) return done(std::nullopt);
-            std::vector<chat::RemoteMember> members;
-            for (std::size_t i = 0; i + 1 < reply->elements.size(); i += 2)
-                members.push_back({reply->elements[i].text, reply->elements[i + 1].text});
-            done(std::move(members));
-        });
-    if (!sent) done(std::nullopt);
+    // Read once the channel's events reach this node: what changes after the read is heard.
+    subscriptions_.when_ready(redis::keys::channel_events(channel), [this, channel, done] {
+        bool sent = commands_->eval(
+            read_presence_script(), {redis::keys::members(channel)},
+            {std::string(redis::keys::node_prefix), options_.node_id},
+            [done](redis::Connection::Reply reply) {
+                if (!reply || reply->type != redis::Value::Type::array) return done(std::nullopt);
+                std::vector<chat::RemoteMember> members;
+                for (std::size_t i = 0; i + 1 < reply->elements.size(); i += 2)
+                    members.push_back({reply->elements[i].text, reply->elements[i + 1].text});
+                done(std::move(members));
+            });
+        if (!sent) done(std::nullopt);
+    });
 }
 
-void RedisCluster::on_event(const std::string& payload) {
+void RedisCluster::on_event(const std::string& pubsub_channel, const std::string& payload) {
     auto event = redis::bus::decode(payload);
     if (!event) {
         if (!malformed_logged_.exchange(true))
-            spdlog::warn("cluster: ignoring a malformed event on {} (logged once)",
-                         redis::keys::bus);
+            spdlog::warn("cluster: ignoring a malformed event on {} (logged once)", pubsub_channel);
         return;
     }
     metrics_.cluster_events_in_total.fetch_add(1, std::memory_order_relaxed);
@@ -274,7 +307,8 @@ void RedisCluster::on_event(const std::string& payload) {
                 listener_->on_cluster_message(std::move(e.message));
             } else if constexpr (std::is_same_v<T, redis::bus::Dm>) {
                 auto origin = e.message.sender_session;
-                listener_->on_cluster_dm(std::move(e.message), origin);
+                listener_->on_cluster_dm(std::move(e.message),
+                                         redis::keys::user_of_events(pubsub_channel), origin);
             } else if constexpr (std::is_same_v<T, redis::bus::Presence>) {
                 if (e.node != self)
                     listener_->on_cluster_presence(e.node, e.channel, e.nick, e.present);

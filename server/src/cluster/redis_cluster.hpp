@@ -8,6 +8,7 @@
 #include <string>
 
 #include "chat/cluster_link.hpp"
+#include "cluster/subscriptions.hpp"
 #include "metrics/metrics.hpp"
 #include "redis/connection.hpp"
 
@@ -20,8 +21,12 @@ struct ClusterOptions {
 
 // This node's link to the others, through Redis.
 //
-// - Events: one pub/sub channel carries every message, dm, presence change and typing
-//   notice; each node delivers what concerns its own members.
+// - Events: each channel's messages, presence changes and typing notices go to its own pub/sub
+//   channel, which a node subscribes to while the channel has members there; each user's dms
+//   and read markers go to the user's, subscribed while the user is connected there. So a node
+//   hears the traffic of its own channels and users, not the cluster's. What every node must
+//   hear (a node gone, a change to a channel's authority) goes on one small channel, the bus.
+//   A node still delivers only to the members it holds (the hub's membership decides).
 // - Liveness: each node refreshes a key with a TTL of node_ttl every third of it, and each
 //   heartbeat also looks for nodes whose key expired and announces them gone (once: the
 //   script removes them from the set of nodes as it announces). A dead node's users thus leave
@@ -39,6 +44,8 @@ class RedisCluster final : public chat::ClusterLink {
     // Announces this node gone (its users leave at once everywhere), then runs `done`.
     void leave(std::function<void()> done);
 
+    void channel_opened(const std::string& channel) override;
+    void channel_closed(const std::string& channel) override;
     void claim_nick(const std::string& key, const std::string& nick, bool authenticated,
                     const std::string& identity,
                     std::function<void(chat::NickClaim)> done) override;
@@ -54,7 +61,7 @@ class RedisCluster final : public chat::ClusterLink {
     void heartbeat();
     void schedule_heartbeat();
     void register_again();  // after a reconnect: Redis may have lost or expired what we hold
-    void on_event(const std::string& payload);
+    void on_event(const std::string& pubsub_channel, const std::string& payload);
     std::vector<std::string> node_args() const;
 
     std::shared_ptr<redis::Connection> commands_;
@@ -62,6 +69,7 @@ class RedisCluster final : public chat::ClusterLink {
     ClusterOptions options_;
     metrics::Metrics& metrics_;
     chat::ClusterListener* listener_ = nullptr;
+    Subscriptions subscriptions_;
     boost::asio::steady_timer heartbeat_timer_;
     std::atomic<bool> malformed_logged_{false};
     std::atomic<bool> leaving_{false};  // shutting down: stay gone

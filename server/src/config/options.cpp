@@ -80,6 +80,12 @@ const std::vector<Spec>& specs() {
                   &Options::redis),
         duration("cluster-node-ttl", "a node silent this long has left the cluster, with its users",
                  &Options::cluster_node_ttl, 1s, 10min),
+        count("redis-wait-replicas",
+              "cluster mode: ok waits until this many Redis replicas have the message (WAIT)",
+              &Options::redis_wait_replicas, 0, 16),
+        duration("redis-wait-timeout",
+                 "how long ok waits for those replicas before answering unavailable",
+                 &Options::redis_wait_timeout, 10ms, 1min),
         text("auth-secret",
              "HS256 secret shared with an outside token issuer (default: a key made and kept "
              "here); turns guests off unless --guests true",

@@ -62,6 +62,8 @@ struct Options {
     // Cluster
     std::string redis;                  // redis://host:port[/db]; empty: a single node with SQLite
     Duration cluster_node_ttl{10'000};  // heartbeats every third of it
+    int redis_wait_replicas = 0;        // replicas that must have a write before `ok`
+    Duration redis_wait_timeout{1000};  // how long `ok` waits for them
 
     // Security
     std::string auth_secret;  // HS256 secret shared with an outside issuer; empty: a key is made

@@ -69,8 +69,8 @@ struct Connection::Pending {
 
 // A subscription's handler; hiredis calls it for every message until the context is freed.
 struct Connection::Subscription {
-    std::function<void()> on_confirmed;
-    std::function<void(std::string)> on_message;
+    std::function<void(const std::string& channel)> on_confirmed;
+    std::function<void(const std::string& channel, std::string payload)> on_message;
 };
 
 Connection::Connection(asio::any_io_executor executor, Endpoint endpoint, std::string role,
@@ -82,7 +82,15 @@ Connection::Connection(asio::any_io_executor executor, Endpoint endpoint, std::s
       metrics_(metrics),
       resolver_(strand_),
       retry_timer_(strand_),
-      socket_(strand_) {}
+      socket_(strand_),
+      routed_(std::make_unique<Subscription>()) {
+    routed_->on_confirmed = [this](const std::string& channel) {
+        if (on_routed_confirmed) on_routed_confirmed(channel);
+    };
+    routed_->on_message = [this](const std::string& channel, std::string payload) {
+        if (on_routed_message) on_routed_message(channel, std::move(payload));
+    };
+}
 
 Connection::~Connection() {
     abandon();
@@ -321,11 +329,32 @@ void Connection::subscribe(const std::string& channel, std::function<void()> on_
                            std::function<void(std::string)> on_message) {
     if (!context_) return;
     subscriptions_.push_back(std::make_unique<Subscription>(
-        Subscription{std::move(on_confirmed), std::move(on_message)}));
+        Subscription{[on_confirmed = std::move(on_confirmed)](const std::string&) {
+                         if (on_confirmed) on_confirmed();
+                     },
+                     [on_message = std::move(on_message)](const std::string&, std::string payload) {
+                         on_message(std::move(payload));
+                     }}));
     const char* argv[] = {"SUBSCRIBE", channel.c_str()};
     const std::size_t lengths[] = {9, channel.size()};
     redisAsyncCommandArgv(context_, &Connection::handle_message, subscriptions_.back().get(), 2,
                           argv, lengths);
+}
+
+void Connection::subscribe_routed(const std::string& channel) {
+    if (!context_) return;
+    const char* argv[] = {"SUBSCRIBE", channel.c_str()};
+    const std::size_t lengths[] = {9, channel.size()};
+    redisAsyncCommandArgv(context_, &Connection::handle_message, routed_.get(), 2, argv, lengths);
+}
+
+void Connection::unsubscribe_routed(const std::string& channel) {
+    if (!context_) return;
+    // No callback of its own: hiredis hands the confirmation to the channel's handler, which
+    // ignores it, and forgets the handler once no subscription to the channel is pending.
+    const char* argv[] = {"UNSUBSCRIBE", channel.c_str()};
+    const std::size_t lengths[] = {11, channel.size()};
+    redisAsyncCommandArgv(context_, nullptr, nullptr, 2, argv, lengths);
 }
 
 void Connection::handle_message(redisAsyncContext* context, void* reply, void* privdata) {
@@ -333,13 +362,15 @@ void Connection::handle_message(redisAsyncContext* context, void* reply, void* p
     auto* r = static_cast<redisReply*>(reply);
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 3) return;
     if (r->element[0]->type != REDIS_REPLY_STRING) return;
+    if (r->element[1]->type != REDIS_REPLY_STRING) return;
     std::string_view kind(r->element[0]->str, r->element[0]->len);
+    std::string channel(r->element[1]->str, r->element[1]->len);
     auto* subscription = static_cast<Subscription*>(privdata);
     if (static_cast<Connection*>(context->data) == nullptr) return;  // abandoned
     if (kind == "subscribe") {
-        if (subscription->on_confirmed) subscription->on_confirmed();
+        if (subscription->on_confirmed) subscription->on_confirmed(channel);
     } else if (kind == "message" && r->element[2]->type == REDIS_REPLY_STRING) {
-        subscription->on_message(std::string(r->element[2]->str, r->element[2]->len));
+        subscription->on_message(channel, std::string(r->element[2]->str, r->element[2]->len));
     }
 }
 

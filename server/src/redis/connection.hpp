@@ -80,6 +80,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void subscribe(const std::string& channel, std::function<void()> on_confirmed,
                    std::function<void(std::string)> on_message);
 
+    // Subscriptions taken and dropped as the node's needs change (a channel's events while it
+    // has members here): one handler for all of them, so none is kept per channel. Set both
+    // before start(); they run on the strand with the pub/sub channel's name.
+    std::function<void(const std::string& channel)> on_routed_confirmed;
+    std::function<void(const std::string& channel, std::string payload)> on_routed_message;
+    // On the strand only. Subscribing again to a channel still being unsubscribed is safe:
+    // hiredis counts the pending subscriptions and keeps the handler.
+    void subscribe_routed(const std::string& channel);
+    void unsubscribe_routed(const std::string& channel);
+
     // After the io threads have stopped: closes at once and calls no callback any more.
     void abandon();
 
@@ -123,6 +133,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     int failed_attempts_ = 0;
     std::chrono::steady_clock::time_point outage_began_;
     std::vector<std::unique_ptr<Subscription>> subscriptions_;
+    std::unique_ptr<Subscription> routed_;  // every routed subscription's handler
     std::vector<const Script*> scripts_;
 
     std::atomic<bool> connected_{false};

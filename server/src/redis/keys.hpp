@@ -7,7 +7,27 @@
 // keys a script finds as it goes, as a prefix in ARGV), so the layout lives in one place.
 namespace parley::redis::keys {
 
-inline constexpr std::string_view bus = "parley:bus";            // pub/sub: every event
+// Pub/sub. A node subscribes to a channel's events while the channel has members there, and to
+// a user's while the user is connected there; what concerns every node (a node gone, a change
+// to a channel's authority, which any node may have cached) goes on the bus. The braces are a
+// hash tag, the one a Redis Cluster routes by.
+inline constexpr std::string_view bus = "parley:bus";
+inline constexpr std::string_view user_events_prefix = "parley:user-events:{";
+inline std::string channel_events(const std::string& channel) {
+    return "parley:events:{" + channel + "}";
+}
+inline std::string user_events(const std::string& key) {
+    return std::string(user_events_prefix) + key + "}";
+}
+// The user whose events come on `pubsub_channel`, or "" when it is not a user's.
+inline std::string user_of_events(std::string_view pubsub_channel) {
+    if (!pubsub_channel.starts_with(user_events_prefix) || !pubsub_channel.ends_with('}'))
+        return "";
+    pubsub_channel.remove_prefix(user_events_prefix.size());
+    pubsub_channel.remove_suffix(1);
+    return std::string(pubsub_channel);
+}
+
 inline constexpr std::string_view nodes = "parley:nodes";        // set: node ids seen
 inline constexpr std::string_view node_prefix = "parley:node:";  // string with a TTL: alive
 

@@ -32,19 +32,23 @@ enum class Refusal {
 };
 
 struct AppendResult {
-    bool committed = false;      // false: nothing was stored (the write failed, or `refused`)
+    // false: nothing was stored (the write failed, or `refused`), or it was stored but fewer
+    // replicas than --redis-wait-replicas confirmed it in time (`unreplicated`).
+    bool committed = false;
     model::ChatMessage message;  // with its seq when committed
     Refusal refused = Refusal::none;
     bool busy = false;  // not tried: a queue was full (set by the hub, never by storage)
+    bool unreplicated = false;
 };
 
 struct DmAppendResult {
-    bool committed = false;
+    bool committed = false;  // as AppendResult's
     model::DirectMessage message;
     bool no_such_user = false;  // the recipient is connected nowhere (checked in a cluster)
     bool repeated = false;      // its idempotency key was used already: message.ts is the first's
     // The recipient was connected nowhere: the dm is kept for its next login.
     bool waiting = false;
+    bool unreplicated = false;
 };
 
 // Where history lives. Every call is non-blocking: it queues the work and returns false when the

@@ -25,19 +25,20 @@
 namespace parley::storage::redis_scripts {
 
 // KEYS: seq, log, state, idempotency key. ARGV: maxlen, from, text, ts, event prefix, event
-// suffix, bus channel, author, reply_to, idempotency window in ms (0: no key), bot (1/0), the
-// channel, most seqs kept per user and channel, the channel's live bitmap, the sender's marks and
-// own seqs of the channel ('' and '': not a persistent user), how many users the text mentions,
-// then for each the user's marks and its mentions of the channel (redis/keys.hpp): the seq's
-// live bit is set, and a sender or mentioned user who keeps the channel gets the seq noted.
-// Returns the seq; "no_such_message" for a reply to a message that is not live; or
+// suffix, the channel's events (pub/sub), author, reply_to, idempotency window in ms (0: no key),
+// bot (1/0), the channel, most seqs kept per user and channel, the channel's live bitmap, the
+// sender's marks and own seqs of the channel ('' and '': not a persistent user), how many users the
+// text mentions, then for each the user's marks and its mentions of the channel (redis/keys.hpp):
+// the seq's live bit is set, and a sender or mentioned user who keeps the channel gets the seq
+// noted. Returns the seq; "no_such_message" for a reply to a message that is not live; or
 // "repeated:<seq>:<ts>" when the idempotency key was used within the window (nothing stored).
 const redis::Script& append();
 
 // KEYS: seq, log, state. ARGV: maxlen, kind (e, d or r), target, from, author, text, emoji,
-// on (1/0), ts, may delete any (1/0), event prefix, event suffix, bus channel, most reactions
-// per message, the channel's live bitmap (a deletion clears the target's bit). Returns the seq, or
-// one of the strings "no_such_message", "forbidden", "unchanged", "too_many_reactions".
+// on (1/0), ts, may delete any (1/0), event prefix, event suffix, the channel's events (pub/sub),
+// most reactions per message, the channel's live bitmap (a deletion clears the target's bit).
+// Returns the seq, or one of the strings "no_such_message", "forbidden", "unchanged",
+// "too_many_reactions".
 const redis::Script& change();
 
 // KEYS: seq, log, state. ARGV: mode (recent, since, before), position, limit.

@@ -18,10 +18,11 @@ namespace {
 
 // KEYS: recipient's nick hash, recipient's dms, sender's dms, idempotency key, recipient's
 // account, recipient's user record.
-// ARGV: node key prefix, this node, from, text, ts, event prefix, middle and suffix, bus,
-// maxlen, the sender's identity, idempotency window in ms (0: no key), conversation seq prefix,
-// conversation prefix, conversations prefix, conversation order prefix, an account identity's
-// prefix.
+// ARGV: node key prefix, this node, from, text, ts, event prefix, middle and suffix, the
+// recipient's events (pub/sub), maxlen, the sender's identity, idempotency window in ms (0: no
+// key), conversation seq prefix, conversation prefix, conversations prefix, conversation order
+// prefix, an account identity's prefix, the sender's events ("" when it is the recipient).
+// The event goes to each user's events, for the nodes where that user is connected.
 // Stores and publishes if the recipient holds its nick on a live node (its identity is the
 // holder's, from its hash), or else is a persistent user (an account, or a user record written
 // at login: identity from its nick). Numbers the dm in the conversation of the two identities
@@ -67,7 +68,9 @@ for i = 2, 3 do
                't', ARGV[4], 'ts', ts, 'fi', from_identity, 'ti', to_identity, 's', seq)
   end
 end
-redis.call('PUBLISH', ARGV[9], ARGV[6] .. cjson.encode(nick) .. ARGV[7] .. seq .. ARGV[8])
+local event = ARGV[6] .. cjson.encode(nick) .. ARGV[7] .. seq .. ARGV[8]
+redis.call('PUBLISH', ARGV[9], event)
+if ARGV[18] ~= '' then redis.call('PUBLISH', ARGV[18], event) end
 if ARGV[12] ~= '0' then redis.call('SET', KEYS[4], seq .. ':' .. ts, 'PX', ARGV[12]) end
 return {nick, seq, to_identity, waiting}
 )lua");
@@ -143,7 +146,10 @@ DmAppendResult dm_result(const redis::Connection::Reply& reply, model::DirectMes
 
 RedisHistory::RedisHistory(std::shared_ptr<redis::Connection> redis, RedisHistoryOptions options,
                            metrics::Metrics& metrics)
-    : redis_(std::move(redis)), options_(std::move(options)), metrics_(metrics) {
+    : redis_(std::move(redis)),
+      options_(std::move(options)),
+      metrics_(metrics),
+      replica_wait_(redis_, options_.wait_replicas, options_.wait_timeout) {
     redis_->preload(redis_scripts::append());
     redis_->preload(redis_scripts::change());
     redis_->preload(redis_scripts::read());
@@ -163,7 +169,7 @@ bool RedisHistory::append(model::ChatMessage message, std::function<void(AppendR
         std::to_string(message.ts),
         std::move(prefix),
         std::move(suffix),
-        std::string(redis::keys::bus),
+        redis::keys::channel_events(message.channel),
         message.author,
         std::to_string(message.reply_to),
         message.idempotency.empty() ? "0" : std::to_string(options_.idempotency_window.count()),
@@ -206,7 +212,7 @@ bool RedisHistory::change(model::ChatMessage event, bool may_delete_any,
                                   may_delete_any ? "1" : "0",
                                   std::move(prefix),
                                   std::move(suffix),
-                                  std::string(redis::keys::bus),
+                                  redis::keys::channel_events(event.channel),
                                   std::to_string(model::max_reactions_per_message),
                                   redis::keys::live(event.channel)};
     auto keys = channel_keys(event.channel);
@@ -242,7 +248,18 @@ bool RedisHistory::store(const redis::Script& script, std::vector<std::string> k
             spdlog::error("redis: storing an event in {} failed: {}", event.channel, reply->text);
         }
         result.message = std::move(event);
-        done(std::move(result));
+        // A resend answered with the first copy waits too: that copy may not be on the
+        // replicas yet.
+        bool stored = result.committed || result.refused == Refusal::repeated;
+        if (!stored || !replica_wait_.enabled()) return done(std::move(result));
+        replica_wait_.after([result = std::move(result), done](bool replicated) mutable {
+            if (!replicated) {
+                result.committed = false;
+                result.refused = Refusal::none;
+                result.unreplicated = true;
+            }
+            done(std::move(result));
+        });
     };
     return redis_->eval(script, std::move(keys), std::move(args), std::move(stored));
 }
@@ -251,9 +268,10 @@ bool RedisHistory::append_dm(model::DirectMessage message,
                              std::function<void(DmAppendResult)> done) {
     auto event = redis::bus::dm_event_parts(message);
     auto to_key = model::nick_key(message.to);
+    auto from_key = model::nick_key(message.from);
     std::vector<std::string> keys{redis::keys::nick(to_key),
                                   redis::keys::dms(to_key),
-                                  redis::keys::dms(model::nick_key(message.from)),
+                                  redis::keys::dms(from_key),
                                   redis::keys::idempotency("\x1f" + to_key, message.idempotency),
                                   redis::keys::account(to_key),
                                   redis::keys::user(to_key)};
@@ -266,7 +284,7 @@ bool RedisHistory::append_dm(model::DirectMessage message,
         std::move(event.prefix),
         std::move(event.middle),
         std::move(event.suffix),
-        std::string(redis::keys::bus),
+        redis::keys::user_events(to_key),
         std::to_string(options_.max_dms_per_user),
         message.from_identity,
         message.idempotency.empty() ? "0" : std::to_string(options_.idempotency_window.count()),
@@ -274,12 +292,23 @@ bool RedisHistory::append_dm(model::DirectMessage message,
         std::string(redis::keys::conversation_prefix),
         std::string(redis::keys::conversations_prefix),
         std::string(redis::keys::conversation_order_prefix),
-        model::account_identity("")};
-    return redis_->eval(dm_script(), std::move(keys), std::move(args),
-                        [message = std::move(message),
-                         done = std::move(done)](redis::Connection::Reply reply) mutable {
-                            done(dm_result(reply, std::move(message)));
-                        });
+        model::account_identity(""),
+        from_key == to_key ? "" : redis::keys::user_events(from_key)};
+    return redis_->eval(
+        dm_script(), std::move(keys), std::move(args),
+        [this, message = std::move(message),
+         done = std::move(done)](redis::Connection::Reply reply) mutable {
+            auto result = dm_result(reply, std::move(message));
+            bool stored = result.committed || result.repeated;
+            if (!stored || !replica_wait_.enabled()) return done(std::move(result));
+            replica_wait_.after([result = std::move(result), done](bool replicated) mutable {
+                if (!replicated) {
+                    result.committed = result.repeated = false;
+                    result.unreplicated = true;
+                }
+                done(std::move(result));
+            });
+        });
 }
 
 bool RedisHistory::read(ReadKind kind, std::string channel, std::int64_t position, int limit,

@@ -6,6 +6,7 @@
 #include "metrics/metrics.hpp"
 #include "redis/connection.hpp"
 #include "storage/history.hpp"
+#include "storage/redis_replica_wait.hpp"
 
 namespace parley::storage {
 
@@ -16,12 +17,16 @@ struct RedisHistoryOptions {
     std::chrono::milliseconds idempotency_window{std::chrono::hours(24)};
     // The webhooks' outbox stream's cap (--webhook-max-pending); 0: no webhooks.
     std::size_t webhook_max_pending = 0;
+    // --redis-wait-replicas and --redis-wait-timeout: a write is acknowledged once that many
+    // replicas have it (0: once the master has it).
+    int wait_replicas = 0;
+    std::chrono::milliseconds wait_timeout{1000};
 };
 
 // History in Redis streams, shared by every node of a cluster. One script assigns the seq
-// (INCR), appends to the channel's stream (XADD with MAXLEN) and publishes the event to every
-// node (PUBLISH), atomically; so the seq order is the order every node hears of events in. The
-// layout is in redis_channel_scripts.hpp.
+// (INCR), appends to the channel's stream (XADD with MAXLEN) and publishes the event to the
+// nodes where the channel has members (PUBLISH to its events), atomically; so the seq order is
+// the order every node hears of events in. The layout is in redis_channel_scripts.hpp.
 // Callbacks run on the connection's strand in the order calls were made. While Redis cannot be
 // reached every call answers at once with committed=false / ok=false.
 class RedisHistory final : public History {
@@ -59,6 +64,7 @@ class RedisHistory final : public History {
     std::shared_ptr<redis::Connection> redis_;
     RedisHistoryOptions options_;
     metrics::Metrics& metrics_;
+    ReplicaWait replica_wait_;
 };
 
 }  // namespace parley::storage

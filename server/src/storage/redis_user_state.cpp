@@ -142,7 +142,7 @@ bool RedisUserState::mark_channel(std::string user, std::string channel, std::in
                                   redis::keys::mentions(user, channel),
                                   redis::keys::own(user, channel)};
     std::vector<std::string> args{std::move(channel), std::to_string(seq),
-                                  std::string(redis::keys::bus), std::move(prefix),
+                                  redis::keys::user_events(user), std::move(prefix),
                                   std::move(suffix)};
     return redis_->eval(scripts::mark_channel(), std::move(keys), std::move(args),
                         [done](Reply reply) {
@@ -155,13 +155,11 @@ bool RedisUserState::mark_channel(std::string user, std::string channel, std::in
 bool RedisUserState::mark_conversation(std::string user, std::string identity, std::string with_key,
                                        std::int64_t seq,
                                        std::function<void(Expected<ConversationMarked>)> done) {
+    auto events = redis::keys::user_events(user);
     auto [prefix, suffix] = redis::bus::read_event_parts({std::move(user), "", true, seq});
-    std::vector<std::string> args{std::move(with_key),
-                                  std::to_string(seq),
-                                  std::string(redis::keys::conversation_seq_prefix),
-                                  std::string(redis::keys::bus),
-                                  std::move(prefix),
-                                  std::move(suffix)};
+    std::vector<std::string> args{
+        std::move(with_key), std::to_string(seq), std::string(redis::keys::conversation_seq_prefix),
+        std::move(events),   std::move(prefix),   std::move(suffix)};
     return redis_->eval(
         scripts::mark_conversation(), {redis::keys::conversations(identity)}, std::move(args),
         [done](Reply reply) {

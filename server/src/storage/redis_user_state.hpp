@@ -10,8 +10,8 @@ namespace parley::storage {
 // What the server keeps for persistent users, in Redis, shared by every node of a cluster (the
 // layout is in redis/keys.hpp, the scripts in redis_user_state_scripts.hpp). A user's channels
 // and markers are keyed by its nick key; conversations, which RedisHistory::append_dm writes,
-// by identity. A marker that moved is published on the bus by the script that stored it, and
-// every node (this one included) tells the user's connections.
+// by identity. A marker that moved is published to the user's events by the script that stored it,
+// and every node (this one included) tells the user's connections.
 //
 // What `welcome` reads stays bounded and reads no text: per channel a count of the live bits
 // after the marker (BITCOUNT), and the user's own messages and mentions that the append script

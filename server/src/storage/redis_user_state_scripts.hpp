@@ -30,12 +30,13 @@ const redis::Script& keep();
 const redis::Script& drop();
 
 // KEYS: marks, the channel's seq, the user's mentions and own seqs of the channel. ARGV: channel,
-// seq, bus,
+// seq, the user's events (pub/sub),
 // event prefix, event suffix. Returns "moved", "unchanged", "beyond_end" or "not_kept".
 const redis::Script& mark_channel();
 
-// KEYS: the identity's conversations. ARGV: peer nick key, seq, conversation seq prefix, bus,
-// event prefix, event suffix. Returns {answer, peer nick} (answer as mark_channel's).
+// KEYS: the identity's conversations. ARGV: peer nick key, seq, conversation seq prefix, the user's
+// events (pub/sub), event prefix, event suffix. Returns {answer, peer nick} (answer as
+// mark_channel's).
 const redis::Script& mark_conversation();
 
 // KEYS: the identity's conversations. ARGV: peer nick key, mode (recent, before, since),

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "redis/connection.hpp"
+
+namespace parley::cluster {
+
+// The pub/sub channels this node listens to besides the cluster-wide one: a channel's events
+// while it has members here, a user's while the user is connected here. Each is counted, so
+// that it is subscribed from the first add() to the last remove().
+//
+// Threading: add() and remove() may come from any thread and only post to the bus connection's
+// strand; the calls for one name must come in the order they happened (they do: the channel
+// directory makes them under its shard lock, the nick claims under the registry's order).
+// Everything else runs on that strand.
+class Subscriptions {
+  public:
+    explicit Subscriptions(std::shared_ptr<redis::Connection> bus);
+
+    void add(std::string channel);
+    void remove(std::string channel);
+    // Runs `then` on the strand once `channel` is subscribed, so that everything published to it
+    // afterwards reaches this node; at once when it is not wanted (any more) or the connection
+    // is down (the reconnect's catch-up covers that case).
+    void when_ready(std::string channel, std::function<void()> then);
+
+    // From the bus connection's on_connected: subscribes to every wanted channel again.
+    void resubscribe();
+    // A routed subscription was confirmed.
+    void confirmed(const std::string& channel);
+
+  private:
+    struct Wanted {
+        int count = 0;
+        bool confirmed = false;
+        std::vector<std::function<void()>> waiting;
+    };
+
+    void subscribe(const std::string& channel);
+
+    std::shared_ptr<redis::Connection> bus_;
+    std::unordered_map<std::string, Wanted> wanted_;  // strand only
+    // SUBSCRIBEs sent and not yet confirmed, by channel: after a remove() and an add() in quick
+    // succession the first confirmation comes before the UNSUBSCRIBE that follows it, and must
+    // not count as the second one.
+    std::unordered_map<std::string, int> unconfirmed_;
+};
+
+}  // namespace parley::cluster

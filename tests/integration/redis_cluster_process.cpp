@@ -1,0 +1,108 @@
+#include "redis_cluster_process.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace parley::test {
+
+namespace {
+
+// Runs a program to completion, its output discarded; returns its exit status.
+int run(std::vector<std::string> args) {
+    pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+        std::vector<char*> argv;
+        for (auto& arg : args) argv.push_back(arg.data());
+        argv.push_back(nullptr);
+        execvp(argv[0], argv.data());
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+}  // namespace
+
+RedisClusterProcess::RedisClusterProcess(int masters, int replicas_per_master,
+                                         std::chrono::milliseconds node_timeout) {
+    int count = masters * (1 + replicas_per_master);
+    for (int i = 0; i < count; ++i) {
+        // The cluster bus port would be the client port + 10000 by default, past 65535 for an
+        // ephemeral port: a free one of its own.
+        std::vector<std::string> cluster = {"--cluster-enabled",
+                                            "yes",
+                                            "--cluster-node-timeout",
+                                            std::to_string(node_timeout.count()),
+                                            "--cluster-port",
+                                            std::to_string(free_loopback_port()),
+                                            "--repl-diskless-sync-delay",
+                                            "0"};
+        nodes_.push_back(std::make_unique<RedisProcess>(true, std::move(cluster)));
+    }
+    std::vector<std::string> create = {"redis-cli", "--cluster", "create"};
+    for (const auto& node : nodes_) create.push_back("127.0.0.1:" + std::to_string(node->port()));
+    create.insert(create.end(),
+                  {"--cluster-replicas", std::to_string(replicas_per_master), "--cluster-yes"});
+    if (run(create) != 0) throw std::runtime_error("redis-cli --cluster create failed");
+    wait_until_ok();
+}
+
+std::string RedisClusterProcess::url() const {
+    std::string url = "redis://";
+    for (std::size_t i = 0; i < nodes_.size(); ++i)
+        url += (i ? ",127.0.0.1:" : "127.0.0.1:") + std::to_string(nodes_[i]->port());
+    return url;
+}
+
+void RedisClusterProcess::wait_until_ok(std::chrono::milliseconds timeout) const {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        bool ok = true;
+        for (const auto& node : nodes_) {
+            auto info = node->command("CLUSTER INFO");
+            if (info.empty()) continue;  // stopped
+            if (info.find("cluster_state:ok") == std::string::npos) ok = false;
+        }
+        // Every master known to every node, replicas attached: the slots are all served.
+        if (ok && !master_ports().empty()) return;
+        if (std::chrono::steady_clock::now() > deadline)
+            throw std::runtime_error("the Redis Cluster did not reach cluster_state:ok");
+        std::this_thread::sleep_for(50ms);
+    }
+}
+
+std::vector<std::uint16_t> RedisClusterProcess::master_ports(std::size_t asked) const {
+    // CLUSTER NODES: one line a node, "<id> <ip:port@bus> <flags> ...".
+    std::vector<std::uint16_t> ports;
+    for (std::size_t i = asked; i < nodes_.size(); ++i) {
+        auto nodes = nodes_[i]->command("CLUSTER NODES");
+        if (nodes.empty()) continue;  // stopped: ask the next one
+        std::istringstream lines(nodes);
+        std::string line;
+        while (std::getline(lines, line)) {
+            std::istringstream fields(line);
+            std::string id, address, flags;
+            fields >> id >> address >> flags;
+            if (flags.find("master") == std::string::npos ||
+                flags.find("fail") != std::string::npos)
+                continue;
+            auto colon = address.find(':'), at = address.find('@');
+            ports.push_back(
+                static_cast<std::uint16_t>(std::stoi(address.substr(colon + 1, at - colon - 1))));
+        }
+        return ports;
+    }
+    return ports;
+}
+
+}  // namespace parley::test
