@@ -69,8 +69,8 @@ class Hub {
         auth::FailureLimiter& failed_logins;
         metrics::Metrics& metrics;
     };
-    // `executor` runs fan-out and the presence timer on any io thread. `cluster` is null on a
-    // single node.
+    // `executor` runs the presence timer (and the fan-out, when HubOptions::lanes is empty).
+    // `cluster` is null on a single node.
     Hub(boost::asio::any_io_executor executor, HubOptions options, Services services,
         ClusterLink* cluster = nullptr);
 

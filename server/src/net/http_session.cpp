@@ -99,7 +99,7 @@ void HttpSession<Stream>::on_read(error_code ec, std::size_t) {
     }
     auto self = this->shared_from_this();
     auto respond = [self](http::Response response) {
-        // Answers from storage arrive on its thread: write them from this connection's strand.
+        // Answers from storage arrive on its thread: write them from this connection's io thread.
         boost::asio::post(
             self->stream_.get_executor(),
             [self, response = std::move(response)]() mutable { self->send(std::move(response)); });

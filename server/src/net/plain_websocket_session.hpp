@@ -24,7 +24,7 @@ class PlainWebSocketSession final : public WebSocketSession {
     }
     void finish_sending() override { half_close_and_drain(); }
     boost::asio::ip::tcp::socket& tcp_socket() override { return socket_; }
-    boost::asio::any_io_executor strand() override { return socket_.get_executor(); }
+    boost::asio::any_io_executor executor() override { return socket_.get_executor(); }
     void on_readable(boost::system::error_code ec);
 
     boost::asio::ip::tcp::socket socket_;

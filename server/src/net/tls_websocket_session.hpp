@@ -20,7 +20,7 @@ class TlsWebSocketSession final : public WebSocketSession {
     void write(std::span<const boost::asio::const_buffer> buffers) override;
     void finish_sending() override;
     boost::asio::ip::tcp::socket& tcp_socket() override;
-    boost::asio::any_io_executor strand() override { return stream_.get_executor(); }
+    boost::asio::any_io_executor executor() override { return stream_.get_executor(); }
 
     TlsStream stream_;
     std::unique_ptr<char[]> read_buffer_;

@@ -87,9 +87,9 @@ WebSocketSession::Input WebSocketSession::on_bytes(std::span<char> bytes) {
     using Kind = ws::FrameReader::Kind;
     for (int handled = 0;; ++handled) {
         if (handled == max_frames_per_wakeup && !bytes.empty()) {
-            // Let the thread's other sessions have a turn; the rest waits on the strand.
+            // Let the thread's other sessions have a turn; the rest waits in its queue.
             backlog_ = std::make_unique<std::string>(bytes.data(), bytes.size());
-            boost::asio::post(strand(), [self = self()] { self->resume_backlog(); });
+            boost::asio::post(executor(), [self = self()] { self->resume_backlog(); });
             return Input::stop;
         }
         auto event = reader_.next(bytes);
@@ -146,11 +146,11 @@ void WebSocketSession::queued(ws::WriteQueue::Push pushed) {
         // On its own thread the write waits for the end of the batch, with whatever else the
         // batch brings; from elsewhere it is posted to that thread.
         if (IoThreads::current() == lane())
-            WriteCork::here().mark(self(), strand());
+            WriteCork::here().mark(self(), executor());
         else
-            boost::asio::post(strand(), [self = self()] { self->do_write(); });
+            boost::asio::post(executor(), [self = self()] { self->do_write(); });
     } else if (pushed == ws::WriteQueue::Push::over_limit)
-        boost::asio::post(strand(), [self = self()] { self->on_slow_consumer(); });
+        boost::asio::post(executor(), [self = self()] { self->on_slow_consumer(); });
 }
 
 void WebSocketSession::do_write() {
@@ -265,7 +265,7 @@ void WebSocketSession::end_session(const ws::CloseState::Step& step) {
     // The close frame is on its way: the socket closes once it is out and the peer has closed
     // too, or after the write timeout.
     linger_timer_ =
-        std::make_unique<boost::asio::steady_timer>(strand(), context_.options.write_timeout);
+        std::make_unique<boost::asio::steady_timer>(executor(), context_.options.write_timeout);
     linger_timer_->async_wait([self = self()](error_code ec) {
         if (!ec) self->close_socket();
     });
@@ -313,11 +313,12 @@ void WebSocketSession::close_socket() {
 }
 
 void WebSocketSession::close(std::uint16_t code, const char* reason) {
-    boost::asio::post(strand(), [self = self(), code, reason] { self->close_with(code, reason); });
+    boost::asio::post(executor(),
+                      [self = self(), code, reason] { self->close_with(code, reason); });
 }
 
 void WebSocketSession::shut_down() {
-    boost::asio::post(strand(),
+    boost::asio::post(executor(),
                       [self = self()] { self->close_with(1001, "server shutting down"); });
 }
 
@@ -340,7 +341,7 @@ void WebSocketSession::check_deadlines(std::chrono::steady_clock::time_point now
         case Due::ping:
             // Half the idle timeout of silence: a ping asks for a sign of life, once.
             pinged_for_ms_ = times.last_read_ms;
-            boost::asio::post(strand(), [self = self()] {
+            boost::asio::post(executor(), [self = self()] {
                 if (self->close_.reads_commands())
                     self->queued(self->queue_.push_control(ws::make_ping_frame()));
             });
@@ -351,7 +352,7 @@ void WebSocketSession::check_deadlines(std::chrono::steady_clock::time_point now
             if (!nick().empty())
                 said_hello_.store(true, relaxed);
             else
-                boost::asio::post(strand(),
+                boost::asio::post(executor(),
                                   [self = self()] { self->close_with(1008, "hello timeout"); });
             return;
         case Due::write:
@@ -364,7 +365,7 @@ void WebSocketSession::check_deadlines(std::chrono::steady_clock::time_point now
     auto what = due == Due::write          ? Overdue::write
                 : due == Due::close_answer ? Overdue::close_answer
                                            : Overdue::idle;
-    boost::asio::post(strand(), [self = self(), what] {
+    boost::asio::post(executor(), [self = self(), what] {
         if (what == Overdue::write) {
             // The peer has not taken a byte for the whole write timeout: a close frame would
             // never get through either.

@@ -33,7 +33,7 @@ namespace parley::net {
 // left here is I/O, and the transport seam below is all that tells a plain connection from a
 // TLS one (PlainWebSocketSession, TlsWebSocketSession).
 //
-// Threading: every member runs on the connection's strand except deliver(), queued_bytes() and
+// Threading: every member runs on the connection's io thread except deliver(), queued_bytes() and
 // check_deadlines(), which any thread may call: deliver() only touches the WriteQueue (it has
 // its own mutex), and the sweep reads the deadline timestamps, which are atomics.
 //
@@ -88,8 +88,8 @@ class WebSocketSession : public chat::Participant,
     // Ends the sending direction politely (TLS: close_notify), then calls half_close_and_drain().
     virtual void finish_sending() = 0;
     virtual boost::asio::ip::tcp::socket& tcp_socket() = 0;
-    // The connection's strand: every member but the thread-safe ones runs on it.
-    virtual boost::asio::any_io_executor strand() = 0;
+    // The connection's io thread: every member but the thread-safe ones runs on it.
+    virtual boost::asio::any_io_executor executor() = 0;
 
     // ---- for the transports ----
     enum class Input { read_on, stop };
@@ -144,7 +144,7 @@ class WebSocketSession : public chat::Participant,
     const std::int64_t opened_ms_;
     std::uint16_t remote_port_;
 
-    // The deadlines, read by the registry's sweep on its own strand.
+    // The deadlines, read by the registry's sweep on the main io thread.
     std::atomic<std::int64_t> write_started_ms_{0};  // 0 while no write is pending
     std::atomic<std::int64_t> last_read_ms_;         // keepalive: when the peer last sent bytes
     std::atomic<std::int64_t> close_sent_ms_{0};     // 0 until our close frame is queued

@@ -11,7 +11,7 @@
 namespace parley::ws {
 
 // The frames waiting for one connection's socket, bounded in bytes: a broadcast appends a
-// shared frame from any thread, and the connection's own strand takes everything pending at
+// shared frame from any thread, and the connection's own io thread takes everything pending at
 // once and writes it with one gathered write. Every byte queued counts against the limit,
 // control frames included: a client that pings without reading cannot grow it for free. Past
 // the limit the queue refuses everything and says so once; the session closes the connection.
@@ -39,11 +39,11 @@ class WriteQueue {
     // even past the limit, since it is what tells the client why.
     Push push_close(std::string bytes);
 
-    // Strand only: moves everything pending into the batch being written and returns it
-    // (empty when there is nothing). Frames pushed meanwhile wait for the next take().
+    // The connection's thread only: moves everything pending into the batch being written and
+    // returns it (empty when there is nothing). Frames pushed meanwhile wait for the next take().
     const std::vector<Frame>& take();
-    // Strand only: the batch from take() was written (or failed); its bytes no longer count.
-    // Returns how many frames it held.
+    // The connection's thread only: the batch from take() was written (or failed); its bytes no
+    // longer count. Returns how many frames it held.
     std::size_t written();
     // Drops what is pending (not the batch being written), after the connection is closed.
     void discard_pending();
@@ -67,7 +67,7 @@ class WriteQueue {
     bool closed_ = false;            // refuses frames: past the limit, or closing
     bool close_queued_ = false;
 
-    // Strand only.
+    // The connection's thread only.
     std::vector<Frame> in_flight_;
     std::size_t in_flight_bytes_ = 0;
 
