@@ -53,7 +53,7 @@ void FanOut::enqueue(Lane& lane, Handover handover) {
 }
 
 void FanOut::take(Lane& lane) {
-    std::vector<Handover> work;
+    auto& work = lane.taken;
     {
         std::lock_guard lock(lane.mutex);
         work.swap(lane.pending);
@@ -72,6 +72,7 @@ void FanOut::take(Lane& lane) {
                     ++count;
                 }
     }
+    work.clear();  // lets go of the frames and member lists, keeps the capacity
     metrics_.deliveries_total.fetch_add(count, std::memory_order_relaxed);
 }
 

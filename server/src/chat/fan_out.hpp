@@ -61,7 +61,9 @@ class FanOut {
         boost::asio::any_io_executor executor;
         std::mutex mutex;  // a leaf: nothing is locked while it is held
         std::vector<Handover> pending;
-        bool posted = false;  // a take() is on its way to the thread
+        std::vector<Handover> taken;  // the lane's thread only; swapped with `pending`, so
+                                      // both keep their capacity from take to take
+        bool posted = false;          // a take() is on its way to the thread
     };
     void enqueue(Lane& lane, Handover handover);
     // On the lane's thread: everything its mailbox holds, in order.
