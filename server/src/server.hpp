@@ -44,8 +44,8 @@ class Server {
     metrics::Metrics metrics_;  // first: everything else counts into it until destroyed
     // Before io_: sessions still queued in it when it is destroyed release their slots here.
     std::unique_ptr<net::ConnectionLimits> limits_;
-    std::unique_ptr<net::IoThreads> io_;                 // one io_context per --threads
-    std::shared_ptr<redis::Connection> redis_commands_;  // cluster mode only
+    std::unique_ptr<net::IoThreads> io_;             // one io_context per --threads
+    std::shared_ptr<redis::Client> redis_commands_;  // cluster mode only
     std::shared_ptr<redis::Connection> redis_bus_;
     std::unique_ptr<cluster::RedisCluster> cluster_;
     std::unique_ptr<storage::History> history_;

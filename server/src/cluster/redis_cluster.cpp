@@ -121,7 +121,7 @@ return result
 
 }  // namespace
 
-RedisCluster::RedisCluster(std::shared_ptr<redis::Connection> commands,
+RedisCluster::RedisCluster(std::shared_ptr<redis::Client> commands,
                            std::shared_ptr<redis::Connection> bus, ClusterOptions options,
                            metrics::Metrics& metrics)
     : commands_(std::move(commands)),
@@ -129,7 +129,7 @@ RedisCluster::RedisCluster(std::shared_ptr<redis::Connection> commands,
       options_(std::move(options)),
       metrics_(metrics),
       subscriptions_(bus_),
-      heartbeat_timer_(commands_->strand()) {
+      heartbeat_timer_(commands_->executor()) {
     bus_->on_routed_confirmed = [this](const std::string& channel) {
         subscriptions_.confirmed(channel);
     };
@@ -186,7 +186,7 @@ void RedisCluster::heartbeat() {
     auto args = node_args();
     args.push_back(std::to_string(options_.node_ttl.count()));
     args.push_back(std::string(redis::keys::bus));
-    commands_->eval(heartbeat_script(), {}, std::move(args), [](redis::Connection::Reply) {});
+    commands_->eval(heartbeat_script(), {}, std::move(args), [](redis::Client::Reply) {});
 }
 
 void RedisCluster::leave(std::function<void()> done) {
@@ -194,7 +194,7 @@ void RedisCluster::leave(std::function<void()> done) {
     auto args = node_args();
     args.push_back(std::string(redis::keys::bus));
     if (!commands_->connected() || !commands_->eval(leave_script(), {}, std::move(args),
-                                                    [done](redis::Connection::Reply) { done(); }))
+                                                    [done](redis::Client::Reply) { done(); }))
         done();
 }
 
@@ -205,7 +205,7 @@ void RedisCluster::register_again() {
         commands_->eval(reassert_script(), {redis::keys::nick(n.key)},
                         {options_.node_id, n.nick, n.authenticated ? "1" : "0",
                          std::to_string(n.connections), n.identity},
-                        [](redis::Connection::Reply) {});
+                        [](redis::Client::Reply) {});
     for (const auto& [channel, nick] : registrations.presence)
         announce_presence(channel, nick, true);
     if (!registrations.nicks.empty())
@@ -232,7 +232,7 @@ void RedisCluster::claim_nick(const std::string& key, const std::string& nick, b
                                   authenticated ? "1" : "0", identity};
     bool sent = commands_->eval(
         claim_script(), {redis::keys::nick(key)}, std::move(args),
-        [this, events, done](redis::Connection::Reply reply) {
+        [this, events, done](redis::Client::Reply reply) {
             auto claim = !reply || reply->type != redis::Value::Type::integer
                              ? chat::NickClaim::unavailable
                          : reply->integer == 1 ? chat::NickClaim::claimed
@@ -254,7 +254,7 @@ void RedisCluster::release_nick(const std::string& key) {
     // Lost while Redis is down: the claim then dies with this node's heartbeat, or is set to
     // the right count by register_again() once Redis is back.
     commands_->eval(release_script(), {redis::keys::nick(key)}, {options_.node_id},
-                    [](redis::Connection::Reply) {});
+                    [](redis::Client::Reply) {});
 }
 
 void RedisCluster::announce_presence(const std::string& channel, const std::string& nick,
@@ -263,13 +263,13 @@ void RedisCluster::announce_presence(const std::string& channel, const std::stri
     commands_->eval(presence_script(), {redis::keys::members(channel)},
                     {options_.node_id + "\t" + nick, present ? "1" : "0",
                      redis::keys::channel_events(channel), std::move(event)},
-                    [](redis::Connection::Reply) {});
+                    [](redis::Client::Reply) {});
 }
 
 void RedisCluster::announce_typing(const std::string& channel, const std::string& nick) {
     commands_->command({"PUBLISH", redis::keys::channel_events(channel),
                         redis::bus::encode(redis::bus::Typing{options_.node_id, channel, nick})},
-                       [](redis::Connection::Reply) {});
+                       [](redis::Client::Reply) {});
 }
 
 void RedisCluster::read_presence(
@@ -280,7 +280,7 @@ void RedisCluster::read_presence(
         bool sent = commands_->eval(
             read_presence_script(), {redis::keys::members(channel)},
             {std::string(redis::keys::node_prefix), options_.node_id},
-            [done](redis::Connection::Reply reply) {
+            [done](redis::Client::Reply reply) {
                 if (!reply || reply->type != redis::Value::Type::array) return done(std::nullopt);
                 std::vector<chat::RemoteMember> members;
                 for (std::size_t i = 0; i + 1 < reply->elements.size(); i += 2)

@@ -35,9 +35,8 @@ struct ClusterOptions {
 //   a dead node is ignored (and removed) without anyone cleaning up after it.
 class RedisCluster final : public chat::ClusterLink {
   public:
-    RedisCluster(std::shared_ptr<redis::Connection> commands,
-                 std::shared_ptr<redis::Connection> bus, ClusterOptions options,
-                 metrics::Metrics& metrics);
+    RedisCluster(std::shared_ptr<redis::Client> commands, std::shared_ptr<redis::Connection> bus,
+                 ClusterOptions options, metrics::Metrics& metrics);
 
     // Connects and starts the heartbeat; events go to `listener` from then on.
     void start(chat::ClusterListener& listener);
@@ -64,7 +63,7 @@ class RedisCluster final : public chat::ClusterLink {
     void on_event(const std::string& pubsub_channel, const std::string& payload);
     std::vector<std::string> node_args() const;
 
-    std::shared_ptr<redis::Connection> commands_;
+    std::shared_ptr<redis::Client> commands_;
     std::shared_ptr<redis::Connection> bus_;
     ClusterOptions options_;
     metrics::Metrics& metrics_;

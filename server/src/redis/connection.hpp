@@ -15,30 +15,12 @@
 #include <vector>
 
 #include "metrics/metrics.hpp"
+#include "redis/client.hpp"
 #include "redis/url.hpp"
 
 struct redisAsyncContext;
 
 namespace parley::redis {
-
-// A Redis reply copied out of hiredis, so that a callback may keep it or pass it on.
-struct Value {
-    enum class Type { nil, integer, string, status, error, array };
-    Type type = Type::nil;
-    std::int64_t integer = 0;
-    std::string text;  // string, status or error
-    std::vector<Value> elements;
-
-    bool is_error() const { return type == Type::error; }
-};
-
-// A Lua script run with EVALSHA. Its SHA-1 is computed here, so a script is loaded once per
-// connection (after every reconnect) and never sent again.
-struct Script {
-    explicit Script(std::string source);
-    std::string source;
-    std::string sha1;
-};
 
 // One hiredis asynchronous connection driven by an Asio io_context: hiredis says which readiness
 // it wants (addRead/addWrite) and Asio waits for it on the socket, so no io thread ever blocks.
@@ -48,31 +30,22 @@ struct Script {
 // backoff (100 ms doubling to 5 s, with jitter) and logs each change of state once. Commands
 // sent while it is down fail at once (their callback gets nullopt), so callers can answer
 // `unavailable` instead of waiting.
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection final : public Client, public std::enable_shared_from_this<Connection> {
   public:
-    using Reply = std::optional<Value>;  // nullopt: Redis could not be asked
-    using Callback = std::function<void(Reply)>;
-
     Connection(boost::asio::any_io_executor executor, Endpoint endpoint, std::string role,
                std::size_t max_in_flight, metrics::Metrics& metrics);
     ~Connection();
 
-    // Runs on the strand right after every (re)connect, before any queued command: load
-    // scripts, subscribe, re-register. Set before start().
-    std::function<void()> on_connected;
-
-    // Loaded on every (re)connect, before anything else is sent. Call before start(); the
-    // script must outlive the connection.
-    void preload(const Script& script) { scripts_.push_back(&script); }
-    void start();
+    void preload(const Script& script) override { scripts_.push_back(&script); }
+    void start() override;
 
     // Sends a command from any thread. Commands run in the order they were sent and their
     // callbacks run one at a time on the strand, in that order. Returns false, without calling
     // `done`, when `max_in_flight` commands are already waiting.
-    bool command(std::vector<std::string> args, Callback done);
+    bool command(std::vector<std::string> args, Callback done) override;
     // Runs a script loaded by on_connected: EVALSHA sha numkeys keys... args...
     bool eval(const Script& script, std::vector<std::string> keys, std::vector<std::string> args,
-              Callback done);
+              Callback done) override;
     // On the strand only (from on_connected): sends at once, ahead of commands still queued.
     void send_now(std::vector<std::string> args, Callback done);
     // On the strand only (from on_connected). `on_confirmed` runs once Redis has subscribed us,
@@ -91,9 +64,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void unsubscribe_routed(const std::string& channel);
 
     // After the io threads have stopped: closes at once and calls no callback any more.
-    void abandon();
+    void abandon() override;
 
-    bool connected() const { return connected_.load(std::memory_order_acquire); }
+    bool connected() const override { return connected_.load(std::memory_order_acquire); }
+    boost::asio::any_io_executor executor() override { return strand_; }
     boost::asio::strand<boost::asio::any_io_executor>& strand() { return strand_; }
 
   private:

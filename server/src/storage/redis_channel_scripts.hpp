@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "model/message.hpp"
-#include "redis/connection.hpp"
+#include "redis/client.hpp"
 #include "storage/history.hpp"
 
 // The Lua scripts that keep a channel's events in Redis, and how their answers read back.

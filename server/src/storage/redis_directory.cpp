@@ -12,7 +12,7 @@ namespace parley::storage {
 
 namespace {
 
-using Reply = redis::Connection::Reply;
+using Reply = redis::Client::Reply;
 using Type = redis::Value::Type;
 
 Failure unavailable(const Reply& reply) {
@@ -98,7 +98,7 @@ void each_field(const redis::Value& reply, F&& f) {
 
 }  // namespace
 
-RedisDirectory::RedisDirectory(std::shared_ptr<redis::Connection> redis, redis::Endpoint endpoint)
+RedisDirectory::RedisDirectory(std::shared_ptr<redis::Client> redis, redis::Endpoint endpoint)
     : redis_(std::move(redis)), endpoint_(std::move(endpoint)) {
     for (const auto* script :
          {&create_account_script(), &create_channel_script(), &change_channel_script()})

@@ -2,7 +2,8 @@
 
 #include <memory>
 
-#include "redis/connection.hpp"
+#include "redis/client.hpp"
+#include "redis/url.hpp"
 #include "storage/directory.hpp"
 
 namespace parley::storage {
@@ -15,7 +16,7 @@ namespace parley::storage {
 class RedisDirectory final : public Directory {
   public:
     // `endpoint`: where `redis` connects, for the one blocking read at start-up.
-    RedisDirectory(std::shared_ptr<redis::Connection> redis, redis::Endpoint endpoint);
+    RedisDirectory(std::shared_ptr<redis::Client> redis, redis::Endpoint endpoint);
 
     bool find_account(std::string key,
                       std::function<void(Expected<std::optional<Account>>)> done) override;
@@ -35,7 +36,7 @@ class RedisDirectory final : public Directory {
     void stop() override {}
 
   private:
-    std::shared_ptr<redis::Connection> redis_;
+    std::shared_ptr<redis::Client> redis_;
     redis::Endpoint endpoint_;
 };
 

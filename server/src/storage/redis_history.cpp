@@ -118,7 +118,7 @@ std::int64_t to_int(const std::string* text) {
     return value;
 }
 
-DmAppendResult dm_result(const redis::Connection::Reply& reply, model::DirectMessage message) {
+DmAppendResult dm_result(const redis::Client::Reply& reply, model::DirectMessage message) {
     DmAppendResult result;
     auto first = reply && reply->type == redis::Value::Type::string
                      ? redis_scripts::repeated_of(reply->text)
@@ -144,7 +144,7 @@ DmAppendResult dm_result(const redis::Connection::Reply& reply, model::DirectMes
 
 }  // namespace
 
-RedisHistory::RedisHistory(std::shared_ptr<redis::Connection> redis, RedisHistoryOptions options,
+RedisHistory::RedisHistory(std::shared_ptr<redis::Client> redis, RedisHistoryOptions options,
                            metrics::Metrics& metrics)
     : redis_(std::move(redis)),
       options_(std::move(options)),
@@ -229,7 +229,7 @@ bool RedisHistory::store(const redis::Script& script, std::vector<std::string> k
                          std::function<void(AppendResult)> done) {
     add_webhook_outbox_args(event, options_.webhook_max_pending, keys, args);
     auto stored = [this, event = std::move(event),
-                   done = std::move(done)](redis::Connection::Reply reply) mutable {
+                   done = std::move(done)](redis::Client::Reply reply) mutable {
         AppendResult result;
         bool answered = reply && reply->type == redis::Value::Type::string;
         auto first = answered ? redis_scripts::repeated_of(reply->text) : std::nullopt;
@@ -297,7 +297,7 @@ bool RedisHistory::append_dm(model::DirectMessage message,
     return redis_->eval(
         dm_script(), std::move(keys), std::move(args),
         [this, message = std::move(message),
-         done = std::move(done)](redis::Connection::Reply reply) mutable {
+         done = std::move(done)](redis::Client::Reply reply) mutable {
             auto result = dm_result(reply, std::move(message));
             bool stored = result.committed || result.repeated;
             if (!stored || !replica_wait_.enabled()) return done(std::move(result));
@@ -320,7 +320,7 @@ bool RedisHistory::read(ReadKind kind, std::string channel, std::int64_t positio
     return redis_->eval(
         redis_scripts::read(), std::move(keys), std::move(args),
         [kind, channel = std::move(channel), position, limit,
-         done = std::move(done)](redis::Connection::Reply reply) {
+         done = std::move(done)](redis::Client::Reply reply) {
             Page page;
             if (!reply || reply->type != redis::Value::Type::array || reply->elements.size() != 3) {
                 if (reply) spdlog::error("redis: reading {} failed: {}", channel, reply->text);
@@ -358,7 +358,7 @@ bool RedisHistory::recent_dms(std::string nick, std::string identity, int limit,
     return redis_->eval(
         recent_dms_script(), {redis::keys::dms(model::nick_key(nick))},
         {std::move(identity), std::to_string(std::max(limit, 1))},
-        [limit, done = std::move(done)](redis::Connection::Reply reply) {
+        [limit, done = std::move(done)](redis::Client::Reply reply) {
             std::vector<model::DirectMessage> dms;
             if (reply && reply->type == redis::Value::Type::array && limit > 0) {
                 for (auto it = reply->elements.rbegin(); it != reply->elements.rend(); ++it) {

@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "metrics/metrics.hpp"
-#include "redis/connection.hpp"
+#include "redis/client.hpp"
 #include "storage/history.hpp"
 #include "storage/redis_replica_wait.hpp"
 
@@ -31,7 +31,7 @@ struct RedisHistoryOptions {
 // reached every call answers at once with committed=false / ok=false.
 class RedisHistory final : public History {
   public:
-    RedisHistory(std::shared_ptr<redis::Connection> redis, RedisHistoryOptions options,
+    RedisHistory(std::shared_ptr<redis::Client> redis, RedisHistoryOptions options,
                  metrics::Metrics& metrics);
 
     bool append(model::ChatMessage message, std::function<void(AppendResult)> done) override;
@@ -61,7 +61,7 @@ class RedisHistory final : public History {
     bool read(ReadKind kind, std::string channel, std::int64_t position, int limit,
               std::function<void(Page)> done);
 
-    std::shared_ptr<redis::Connection> redis_;
+    std::shared_ptr<redis::Client> redis_;
     RedisHistoryOptions options_;
     metrics::Metrics& metrics_;
     ReplicaWait replica_wait_;

@@ -14,7 +14,7 @@ void ReplicaWait::send_wait() {
     in_flight_ = true;
     auto batch = std::make_shared<std::vector<std::function<void(bool)>>>(std::move(waiting_));
     waiting_.clear();
-    auto answer = [this, batch](redis::Connection::Reply reply) {
+    auto answer = [this, batch](redis::Client::Reply reply) {
         bool replicated =
             reply && reply->type == redis::Value::Type::integer && reply->integer >= replicas_;
         if (reply && !replicated)

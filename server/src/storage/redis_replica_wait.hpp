@@ -5,7 +5,7 @@
 #include <memory>
 #include <vector>
 
-#include "redis/connection.hpp"
+#include "redis/client.hpp"
 
 namespace parley::storage {
 
@@ -15,7 +15,7 @@ namespace parley::storage {
 // costs one WAIT per round trip to the replicas, not one each.
 class ReplicaWait {
   public:
-    ReplicaWait(std::shared_ptr<redis::Connection> redis, int replicas,
+    ReplicaWait(std::shared_ptr<redis::Client> redis, int replicas,
                 std::chrono::milliseconds timeout)
         : redis_(std::move(redis)), replicas_(replicas), timeout_(timeout) {}
 
@@ -28,7 +28,7 @@ class ReplicaWait {
   private:
     void send_wait();
 
-    std::shared_ptr<redis::Connection> redis_;
+    std::shared_ptr<redis::Client> redis_;
     int replicas_;
     std::chrono::milliseconds timeout_;
     // Strand only: the writes waiting for the next WAIT, and whether one is on its way.

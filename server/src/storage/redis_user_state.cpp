@@ -13,7 +13,7 @@ namespace scripts = user_state_scripts;
 
 namespace {
 
-using Reply = redis::Connection::Reply;
+using Reply = redis::Client::Reply;
 using Type = redis::Value::Type;
 
 Failure unavailable(const Reply& reply) {
@@ -76,8 +76,7 @@ model::UserSnapshot snapshot_of(const redis::Value& reply) {
 
 }  // namespace
 
-RedisUserState::RedisUserState(std::shared_ptr<redis::Connection> redis)
-    : redis_(std::move(redis)) {
+RedisUserState::RedisUserState(std::shared_ptr<redis::Client> redis) : redis_(std::move(redis)) {
     for (const auto* script :
          {&scripts::load(), &scripts::keep(), &scripts::drop(), &scripts::mark_channel(),
           &scripts::mark_conversation(), &scripts::page()})

@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "redis/connection.hpp"
+#include "redis/client.hpp"
 #include "storage/user_state.hpp"
 
 namespace parley::storage {
@@ -21,7 +21,7 @@ namespace parley::storage {
 // with a Failure.
 class RedisUserState final : public UserState {
   public:
-    explicit RedisUserState(std::shared_ptr<redis::Connection> redis);
+    explicit RedisUserState(std::shared_ptr<redis::Client> redis);
 
     bool load(std::string user, std::string identity, std::string nick, int max_conversations,
               std::function<void(Expected<model::UserSnapshot>)> done) override;
@@ -41,7 +41,7 @@ class RedisUserState final : public UserState {
     void stop() override {}
 
   private:
-    std::shared_ptr<redis::Connection> redis_;
+    std::shared_ptr<redis::Client> redis_;
 };
 
 }  // namespace parley::storage

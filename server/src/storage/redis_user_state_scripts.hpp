@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "redis/connection.hpp"
+#include "redis/client.hpp"
 
 // The Lua scripts of storage::RedisUserState (the layout is in redis/keys.hpp). Each runs
 // atomically, so a marker is checked against the seq it is compared with, and the event that

@@ -93,7 +93,7 @@ void add_webhook_outbox_args(const model::ChatMessage& event, std::size_t max_pe
     args.push_back(std::to_string(max_pending));
 }
 
-RedisWebhookOutbox::RedisWebhookOutbox(std::shared_ptr<redis::Connection> redis,
+RedisWebhookOutbox::RedisWebhookOutbox(std::shared_ptr<redis::Client> redis,
                                        std::vector<std::string> endpoints, std::string node_id,
                                        std::chrono::milliseconds lease, metrics::Metrics& metrics)
     : redis_(std::move(redis)), node_id_(std::move(node_id)), lease_(lease), metrics_(metrics) {
@@ -123,7 +123,7 @@ void RedisWebhookOutbox::ensure_group(std::size_t endpoint, std::size_t max, Don
     // the stream, at most --webhook-max-pending.
     auto sent = redis_->command(
         {"XGROUP", "CREATE", std::string(redis::keys::webhooks), url, "0", "MKSTREAM"},
-        [this, endpoint, max, done](redis::Connection::Reply reply) {
+        [this, endpoint, max, done](redis::Client::Reply reply) {
             bool ok = reply && (!reply->is_error() || reply->text.rfind("BUSYGROUP", 0) == 0);
             if (!ok) return done({});
             {
@@ -148,7 +148,7 @@ void RedisWebhookOutbox::hold_lease(std::size_t endpoint, std::size_t max, Done 
     auto sent = redis_->eval(
         lease_script(), {redis::keys::webhook_lease(url)},
         {node_id_, std::to_string(lease_.count())},
-        [this, endpoint, max, done](redis::Connection::Reply reply) {
+        [this, endpoint, max, done](redis::Client::Reply reply) {
             auto answer = reply && reply->type == redis::Value::Type::integer ? reply->integer : 0;
             {
                 std::lock_guard lock(mutex_);
@@ -175,7 +175,7 @@ void RedisWebhookOutbox::claim(std::size_t endpoint, std::string from, std::size
     auto sent =
         redis_->command({"XAUTOCLAIM", std::string(redis::keys::webhooks), url, node_id_, "0", from,
                          "COUNT", "1000", "JUSTID"},
-                        [this, endpoint, max, done](redis::Connection::Reply reply) {
+                        [this, endpoint, max, done](redis::Client::Reply reply) {
                             if (reply && reply->type == redis::Value::Type::array &&
                                 !reply->elements.empty() && reply->elements[0].text != "0-0")
                                 return claim(endpoint, reply->elements[0].text, max, done);
@@ -194,7 +194,7 @@ void RedisWebhookOutbox::read(std::size_t endpoint, std::size_t max, Done done) 
     auto sent = redis_->command(
         {"XREADGROUP", "GROUP", url, node_id_, "COUNT", std::to_string(max), "STREAMS",
          std::string(redis::keys::webhooks), cursor},
-        [this, endpoint, max, done, url, cursor](redis::Connection::Reply reply) {
+        [this, endpoint, max, done, url, cursor](redis::Client::Reply reply) {
             if (!reply || reply->is_error()) {
                 if (reply && reply->text.rfind("NOGROUP", 0) == 0) {
                     std::lock_guard lock(mutex_);
@@ -247,7 +247,7 @@ void RedisWebhookOutbox::count_pending() {
     }
     // Per group: entries handed out and not acknowledged, plus those not handed out yet.
     redis_->command({"XINFO", "GROUPS", std::string(redis::keys::webhooks)},
-                    [this](redis::Connection::Reply reply) {
+                    [this](redis::Client::Reply reply) {
                         if (!reply || reply->type != redis::Value::Type::array) return;
                         std::int64_t pending = 0;
                         for (const auto& group : reply->elements) {

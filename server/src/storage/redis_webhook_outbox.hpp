@@ -9,7 +9,7 @@
 
 #include "metrics/metrics.hpp"
 #include "model/message.hpp"
-#include "redis/connection.hpp"
+#include "redis/client.hpp"
 #include "storage/webhook_outbox.hpp"
 
 namespace parley::storage {
@@ -28,7 +28,7 @@ namespace parley::storage {
 // entry trimmed before it was acknowledged is counted as dropped when found missing.
 class RedisWebhookOutbox final : public WebhookOutbox {
   public:
-    RedisWebhookOutbox(std::shared_ptr<redis::Connection> redis, std::vector<std::string> endpoints,
+    RedisWebhookOutbox(std::shared_ptr<redis::Client> redis, std::vector<std::string> endpoints,
                        std::string node_id, std::chrono::milliseconds lease,
                        metrics::Metrics& metrics);
 
@@ -54,7 +54,7 @@ class RedisWebhookOutbox final : public WebhookOutbox {
     void read(std::size_t endpoint, std::size_t max, Done done);
     void count_pending();
 
-    std::shared_ptr<redis::Connection> redis_;
+    std::shared_ptr<redis::Client> redis_;
     std::string node_id_;
     std::chrono::milliseconds lease_;
     metrics::Metrics& metrics_;
