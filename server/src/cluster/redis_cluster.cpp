@@ -168,7 +168,7 @@ void RedisCluster::start(chat::ClusterListener& listener) {
 }
 
 std::vector<std::string> RedisCluster::node_args() const {
-    return {std::string(redis::keys::node_prefix), std::string(redis::keys::nodes),
+    return {redis::keys::node_prefix(), redis::keys::nodes(),
             options_.node_id};
 }
 
@@ -228,7 +228,7 @@ void RedisCluster::claim_nick(const std::string& key, const std::string& nick, b
     // reach this node (one sent earlier is in the stream the welcome reads).
     auto events = redis::keys::user_events(key);
     subscriptions_.add(events);
-    std::vector<std::string> args{std::string(redis::keys::node_prefix), options_.node_id, nick,
+    std::vector<std::string> args{redis::keys::node_prefix(), options_.node_id, nick,
                                   authenticated ? "1" : "0", identity};
     bool sent = commands_->eval(
         claim_script(), {redis::keys::nick(key)}, std::move(args),
@@ -279,7 +279,7 @@ void RedisCluster::read_presence(
     subscriptions_.when_ready(redis::keys::channel_events(channel), [this, channel, done] {
         bool sent = commands_->eval(
             read_presence_script(), {redis::keys::members(channel)},
-            {std::string(redis::keys::node_prefix), options_.node_id},
+            {redis::keys::node_prefix(), options_.node_id},
             [done](redis::Client::Reply reply) {
                 if (!reply || reply->type != redis::Value::Type::array) return done(std::nullopt);
                 std::vector<chat::RemoteMember> members;

@@ -236,8 +236,8 @@ Expected<std::string> RedisDirectory::signing_key() {
             context.get(), static_cast<int>(argv.size()), argv.data(), lengths.data()));
     };
     if (endpoint_.db != 0) freeReplyObject(run({"SELECT", std::to_string(endpoint_.db)}));
-    freeReplyObject(run({"HSETNX", std::string(redis::keys::settings), "signing_key", candidate}));
-    auto* reply = run({"HGET", std::string(redis::keys::settings), "signing_key"});
+    freeReplyObject(run({"HSETNX", redis::keys::settings(), "signing_key", candidate}));
+    auto* reply = run({"HGET", redis::keys::settings(), "signing_key"});
     if (!reply || reply->type != REDIS_REPLY_STRING) {
         if (reply) freeReplyObject(reply);
         return Failure{"cannot read the token key from Redis at " + endpoint_.display()};

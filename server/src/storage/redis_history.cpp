@@ -276,7 +276,7 @@ bool RedisHistory::append_dm(model::DirectMessage message,
                                   redis::keys::account(to_key),
                                   redis::keys::user(to_key)};
     std::vector<std::string> args{
-        std::string(redis::keys::node_prefix),
+        redis::keys::node_prefix(),
         options_.node_id,
         message.from,
         message.text,
@@ -288,10 +288,10 @@ bool RedisHistory::append_dm(model::DirectMessage message,
         std::to_string(options_.max_dms_per_user),
         message.from_identity,
         message.idempotency.empty() ? "0" : std::to_string(options_.idempotency_window.count()),
-        std::string(redis::keys::conversation_seq_prefix),
-        std::string(redis::keys::conversation_prefix),
-        std::string(redis::keys::conversations_prefix),
-        std::string(redis::keys::conversation_order_prefix),
+        redis::keys::conversation_seq_prefix(),
+        redis::keys::conversation_prefix(),
+        redis::keys::conversations_prefix(),
+        redis::keys::conversation_order_prefix(),
         model::account_identity(""),
         from_key == to_key ? "" : redis::keys::user_events(from_key)};
     return redis_->eval(

@@ -99,8 +99,8 @@ bool RedisUserState::load(std::string user, std::string identity, std::string ni
                                   redis::keys::log(""),
                                   redis::keys::live(""),
                                   redis::keys::mentions(user, ""),
-                                  std::string(redis::keys::conversation_seq_prefix),
-                                  std::string(redis::keys::conversation_prefix),
+                                  redis::keys::conversation_seq_prefix(),
+                                  redis::keys::conversation_prefix(),
                                   redis::keys::own(user, "")};
     return redis_->eval(scripts::load(), std::move(keys), std::move(args), [done](Reply reply) {
         if (!reply || reply->type != Type::array || reply->elements.size() != 2)
@@ -157,7 +157,7 @@ bool RedisUserState::mark_conversation(std::string user, std::string identity, s
     auto events = redis::keys::user_events(user);
     auto [prefix, suffix] = redis::bus::read_event_parts({std::move(user), "", true, seq});
     std::vector<std::string> args{
-        std::move(with_key), std::to_string(seq), std::string(redis::keys::conversation_seq_prefix),
+        std::move(with_key), std::to_string(seq), redis::keys::conversation_seq_prefix(),
         std::move(events),   std::move(prefix),   std::move(suffix)};
     return redis_->eval(
         scripts::mark_conversation(), {redis::keys::conversations(identity)}, std::move(args),
@@ -179,8 +179,8 @@ bool RedisUserState::conversation(std::string identity, std::string with_key,
                                   mode,
                                   std::to_string(position),
                                   std::to_string(limit),
-                                  std::string(redis::keys::conversation_seq_prefix),
-                                  std::string(redis::keys::conversation_prefix)};
+                                  redis::keys::conversation_seq_prefix(),
+                                  redis::keys::conversation_prefix()};
     bool is_since = since.has_value();
     auto read = [done, is_since, position](Reply reply) {
         if (!reply || reply->type != Type::array || reply->elements.size() != 2)

@@ -85,7 +85,7 @@ void add_webhook_outbox_args(const model::ChatMessage& event, std::size_t max_pe
     auto body = protocol::encode_message(stored);
     auto at = body.find(stand_in);
     if (at == std::string::npos) return;
-    keys.emplace_back(redis::keys::webhooks);
+    keys.emplace_back(redis::keys::webhooks());
     args.push_back(body.substr(0, at + 6));  // up to and with "seq":
     args.push_back(body.substr(at + stand_in.size()));
     args.emplace_back(event_type_name(event.type));
@@ -122,7 +122,7 @@ void RedisWebhookOutbox::ensure_group(std::size_t endpoint, std::size_t max, Don
     // made the group (its first fetch) are not lost. A URL added later gets the events still in
     // the stream, at most --webhook-max-pending.
     auto sent = redis_->command(
-        {"XGROUP", "CREATE", std::string(redis::keys::webhooks), url, "0", "MKSTREAM"},
+        {"XGROUP", "CREATE", redis::keys::webhooks(), url, "0", "MKSTREAM"},
         [this, endpoint, max, done](redis::Client::Reply reply) {
             bool ok = reply && (!reply->is_error() || reply->text.rfind("BUSYGROUP", 0) == 0);
             if (!ok) return done({});
@@ -173,7 +173,7 @@ void RedisWebhookOutbox::claim(std::size_t endpoint, std::string from, std::size
         endpoints_[endpoint].cursor = "0";
     }
     auto sent =
-        redis_->command({"XAUTOCLAIM", std::string(redis::keys::webhooks), url, node_id_, "0", from,
+        redis_->command({"XAUTOCLAIM", redis::keys::webhooks(), url, node_id_, "0", from,
                          "COUNT", "1000", "JUSTID"},
                         [this, endpoint, max, done](redis::Client::Reply reply) {
                             if (reply && reply->type == redis::Value::Type::array &&
@@ -193,7 +193,7 @@ void RedisWebhookOutbox::read(std::size_t endpoint, std::size_t max, Done done) 
     }
     auto sent = redis_->command(
         {"XREADGROUP", "GROUP", url, node_id_, "COUNT", std::to_string(max), "STREAMS",
-         std::string(redis::keys::webhooks), cursor},
+         redis::keys::webhooks(), cursor},
         [this, endpoint, max, done, url, cursor](redis::Client::Reply reply) {
             if (!reply || reply->is_error()) {
                 if (reply && reply->text.rfind("NOGROUP", 0) == 0) {
@@ -208,7 +208,7 @@ void RedisWebhookOutbox::read(std::size_t endpoint, std::size_t max, Done done) 
                 reply->elements[0].elements.size() == 2)
                 events = events_of(reply->elements[0].elements[1], gone);
             for (const auto& id : gone) {
-                redis_->command({"XACK", std::string(redis::keys::webhooks), url, id}, [](auto) {});
+                redis_->command({"XACK", redis::keys::webhooks(), url, id}, [](auto) {});
                 metrics_.webhook_dropped_total.fetch_add(1, relaxed);
             }
             if (cursor != ">") {
@@ -235,7 +235,7 @@ void RedisWebhookOutbox::ack(std::size_t endpoint, const OutboxEvent& event) {
         std::lock_guard lock(mutex_);
         url = endpoints_[endpoint].url;
     }
-    redis_->command({"XACK", std::string(redis::keys::webhooks), url, event.id}, [](auto) {});
+    redis_->command({"XACK", redis::keys::webhooks(), url, event.id}, [](auto) {});
 }
 
 void RedisWebhookOutbox::count_pending() {
@@ -246,7 +246,7 @@ void RedisWebhookOutbox::count_pending() {
         last_count_ = now;
     }
     // Per group: entries handed out and not acknowledged, plus those not handed out yet.
-    redis_->command({"XINFO", "GROUPS", std::string(redis::keys::webhooks)},
+    redis_->command({"XINFO", "GROUPS", redis::keys::webhooks()},
                     [this](redis::Client::Reply reply) {
                         if (!reply || reply->type != redis::Value::Type::array) return;
                         std::int64_t pending = 0;
