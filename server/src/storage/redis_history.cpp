@@ -180,12 +180,14 @@ bool RedisHistory::append(model::ChatMessage message, std::function<void(AppendR
     // A persistent user's own messages do not count as unread for it.
     auto sender = model::nick_key(message.from);
     bool persistent = message.author == model::account_identity(message.from);
-    args.push_back(persistent ? redis::keys::marks(sender) : "");
+    // Whether each user keeps the channel: a hash with the channel's name as a field (the
+    // user's markers on one Redis, a key of the channel's own slot on a cluster).
+    args.push_back(persistent ? redis::keys::keeps(sender, message.channel) : "");
     args.push_back(persistent ? redis::keys::own(sender, message.channel) : "");
     auto mentioned = model::mentioned_keys(message.text);
     args.push_back(std::to_string(mentioned.size()));
     for (const auto& key : mentioned) {
-        args.push_back(redis::keys::marks(key));
+        args.push_back(redis::keys::keeps(key, message.channel));
         args.push_back(redis::keys::mentions(key, message.channel));
     }
     return store(redis_scripts::append(), std::move(keys), std::move(args), std::move(message),
