@@ -13,6 +13,9 @@
 #include "auth/jwt.hpp"
 #include "auth/random_id.hpp"
 #include "net/tls_context.hpp"
+#include "redis/cluster/client.hpp"
+#include "redis/keys.hpp"
+#include "redis/pubsub/shard_subscriber.hpp"
 #include "storage/redis_directory.hpp"
 #include "storage/redis_history.hpp"
 #include "storage/redis_user_state.hpp"
@@ -121,13 +124,28 @@ Server::Server(config::Options options) : options_(std::move(options)) {
 
     std::unique_ptr<storage::WebhookOutbox> webhook_outbox;
     if (!options_.redis.empty()) {
-        auto endpoint = redis::parse_url(options_.redis);
-        if (!endpoint) throw StartupError("--redis: " + endpoint.error().message);
+        auto endpoints = redis::parse_urls(options_.redis);
+        if (!endpoints) throw StartupError("--redis: " + endpoints.error().message);
+        // Several addresses: the nodes of a Redis Cluster, which the client asks for the rest.
+        bool sharded = endpoints->size() > 1;
+        if (sharded && !options_.webhooks.empty())
+            throw StartupError(
+                "--webhook is not available with a Redis Cluster yet: its outbox is one stream, "
+                "which the scripts storing each channel's events cannot reach from the channel's "
+                "shard; use one Redis (with replicas) for webhooks");
+        redis::keys::set_layout(sharded ? redis::keys::Layout::cluster
+                                        : redis::keys::Layout::single);
         auto node_id = unique_node_id(options_.node);
-        redis_commands_ = std::make_shared<redis::Connection>(
-            io_->main().get_executor(), *endpoint, "commands", options_.storage_queue, metrics_);
-        redis_bus_ = std::make_shared<redis::Connection>(io_->main().get_executor(), *endpoint,
-                                                         "bus", 16, metrics_);
+        auto executor = io_->main().get_executor();
+        if (sharded)
+            redis_commands_ = std::make_shared<redis::cluster::Client>(
+                executor, *endpoints, "commands", options_.storage_queue, metrics_);
+        else
+            redis_commands_ = std::make_shared<redis::Connection>(
+                executor, endpoints->front(), "commands", options_.storage_queue, metrics_);
+        redis_bus_ = std::make_shared<redis::Connection>(executor, *endpoints, "bus", 16, metrics_);
+        redis_events_ =
+            std::make_shared<redis::ShardSubscriber>(executor, *endpoints, sharded, metrics_);
         history_ = std::make_unique<storage::RedisHistory>(
             redis_commands_,
             storage::RedisHistoryOptions{options_.history_max_per_channel, 1000, node_id,
@@ -135,9 +153,9 @@ Server::Server(config::Options options) : options_(std::move(options)) {
                                          options_.redis_wait_replicas, options_.redis_wait_timeout},
             metrics_);
         cluster_ = std::make_unique<cluster::RedisCluster>(
-            redis_commands_, redis_bus_,
+            redis_commands_, redis_bus_, redis_events_,
             cluster::ClusterOptions{node_id, options_.cluster_node_ttl}, metrics_);
-        directory_ = std::make_unique<storage::RedisDirectory>(redis_commands_, *endpoint);
+        directory_ = std::make_unique<storage::RedisDirectory>(redis_commands_, *endpoints);
         user_state_ = std::make_unique<storage::RedisUserState>(redis_commands_);
         if (!options_.webhooks.empty())
             webhook_outbox = std::make_unique<storage::RedisWebhookOutbox>(
@@ -288,6 +306,7 @@ Server::~Server() {
     // reach into is destroyed.
     if (redis_commands_) redis_commands_->abandon();
     if (redis_bus_) redis_bus_->abandon();
+    if (redis_events_) redis_events_->abandon();
 }
 
 int Server::run() {

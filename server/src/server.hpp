@@ -47,6 +47,7 @@ class Server {
     std::unique_ptr<net::IoThreads> io_;             // one io_context per --threads
     std::shared_ptr<redis::Client> redis_commands_;  // cluster mode only
     std::shared_ptr<redis::Connection> redis_bus_;
+    std::shared_ptr<redis::ShardSubscriber> redis_events_;
     std::unique_ptr<cluster::RedisCluster> cluster_;
     std::unique_ptr<storage::History> history_;
     std::unique_ptr<storage::Directory> directory_;

@@ -80,7 +80,8 @@ return 1
     return script;
 }
 
-// KEYS: the channel's members. ARGV: field, present (0/1), bus channel, event.
+// KEYS: the channel's members. ARGV: field, present (0/1), the channel's events (or "": the
+// caller publishes), event.
 const redis::Script& presence_script() {
     static const redis::Script script(R"lua(
 if ARGV[2] == '1' then
@@ -88,7 +89,7 @@ if ARGV[2] == '1' then
 else
   redis.call('HDEL', KEYS[1], ARGV[1])
 end
-redis.call('PUBLISH', ARGV[3], ARGV[4])
+if ARGV[3] ~= '' then redis.call('SPUBLISH', ARGV[3], ARGV[4]) end
 return 1
 )lua");
     return script;
@@ -122,18 +123,20 @@ return result
 }  // namespace
 
 RedisCluster::RedisCluster(std::shared_ptr<redis::Client> commands,
-                           std::shared_ptr<redis::Connection> bus, ClusterOptions options,
+                           std::shared_ptr<redis::Connection> bus,
+                           std::shared_ptr<redis::ShardSubscriber> events, ClusterOptions options,
                            metrics::Metrics& metrics)
     : commands_(std::move(commands)),
       bus_(std::move(bus)),
+      events_(std::move(events)),
       options_(std::move(options)),
       metrics_(metrics),
-      subscriptions_(bus_),
+      subscriptions_(events_),
       heartbeat_timer_(commands_->executor()) {
-    bus_->on_routed_confirmed = [this](const std::string& channel) {
+    events_->on_confirmed = [this](const std::string& channel) {
         subscriptions_.confirmed(channel);
     };
-    bus_->on_routed_message = [this](const std::string& channel, std::string payload) {
+    events_->on_message = [this](const std::string& channel, std::string payload) {
         on_event(channel, payload);
     };
     for (const auto* script :
@@ -146,12 +149,15 @@ void RedisCluster::start(chat::ClusterListener& listener) {
     listener_ = &listener;
     commands_->on_connected = [this] {
         register_again();
-        if (bus_->connected()) listener_->on_cluster_reconnected();
+        if (bus_->connected() && events_->connected()) listener_->on_cluster_reconnected();
+    };
+    // After a lost connection, each of these catches up on what it may have missed, once what
+    // it listens to again is in place: reads before that could miss what is published between.
+    events_->on_resubscribed = [this] {
+        subscriptions_.resubscribed();
+        listener_->on_cluster_reconnected();
     };
     bus_->on_connected = [this] {
-        // The channels and users first: the bus's confirmation comes after theirs, and with it
-        // the catch-up reads, which must not run before those subscriptions are in place.
-        subscriptions_.resubscribe();
         bus_->subscribe(
             std::string(redis::keys::bus),
             [this] {
@@ -162,6 +168,7 @@ void RedisCluster::start(chat::ClusterListener& listener) {
     };
     commands_->start();
     bus_->start();
+    events_->start();
     spdlog::info("cluster: this node is {}; a silent node leaves after {} ms", options_.node_id,
                  options_.node_ttl.count());
     schedule_heartbeat();
@@ -186,15 +193,18 @@ void RedisCluster::heartbeat() {
     auto args = node_args();
     args.push_back(std::to_string(options_.node_ttl.count()));
     args.push_back(std::string(redis::keys::bus));
-    commands_->eval(heartbeat_script(), {}, std::move(args), [](redis::Client::Reply) {});
+    // The set of nodes as the key: on a Redis Cluster the script runs on {home}'s master.
+    commands_->eval(heartbeat_script(), {redis::keys::nodes()}, std::move(args),
+                    [](redis::Client::Reply) {});
 }
 
 void RedisCluster::leave(std::function<void()> done) {
     leaving_.store(true);
     auto args = node_args();
     args.push_back(std::string(redis::keys::bus));
-    if (!commands_->connected() || !commands_->eval(leave_script(), {}, std::move(args),
-                                                    [done](redis::Client::Reply) { done(); }))
+    if (!commands_->connected() ||
+        !commands_->eval(leave_script(), {redis::keys::nodes()}, std::move(args),
+                         [done](redis::Client::Reply) { done(); }))
         done();
 }
 
@@ -260,14 +270,28 @@ void RedisCluster::release_nick(const std::string& key) {
 void RedisCluster::announce_presence(const std::string& channel, const std::string& nick,
                                      bool present) {
     auto event = redis::bus::encode(redis::bus::Presence{options_.node_id, channel, nick, present});
+    if (!redis::keys::clustered()) {
+        commands_->eval(presence_script(), {redis::keys::members(channel)},
+                        {options_.node_id + "\t" + nick, present ? "1" : "0",
+                         redis::keys::channel_events(channel), std::move(event)},
+                        [](redis::Client::Reply) {});
+        return;
+    }
+    // On a Redis Cluster the members are in {home}, beside the nodes whose liveness decides
+    // which count, and the channel's events in its own slot: one script cannot do both, so the
+    // event follows the write. Whoever hears it before reading the members reads them with it.
     commands_->eval(presence_script(), {redis::keys::members(channel)},
-                    {options_.node_id + "\t" + nick, present ? "1" : "0",
-                     redis::keys::channel_events(channel), std::move(event)},
-                    [](redis::Client::Reply) {});
+                    {options_.node_id + "\t" + nick, present ? "1" : "0", "", ""},
+                    [this, channel, event = std::move(event)](redis::Client::Reply reply) {
+                        if (reply && !reply->is_error())
+                            commands_->command(
+                                {"SPUBLISH", redis::keys::channel_events(channel), event},
+                                [](redis::Client::Reply) {});
+                    });
 }
 
 void RedisCluster::announce_typing(const std::string& channel, const std::string& nick) {
-    commands_->command({"PUBLISH", redis::keys::channel_events(channel),
+    commands_->command({"SPUBLISH", redis::keys::channel_events(channel),
                         redis::bus::encode(redis::bus::Typing{options_.node_id, channel, nick})},
                        [](redis::Client::Reply) {});
 }

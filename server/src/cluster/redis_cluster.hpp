@@ -11,6 +11,7 @@
 #include "cluster/subscriptions.hpp"
 #include "metrics/metrics.hpp"
 #include "redis/connection.hpp"
+#include "redis/pubsub/shard_subscriber.hpp"
 
 namespace parley::cluster {
 
@@ -65,6 +66,7 @@ class RedisCluster final : public chat::ClusterLink {
 
     std::shared_ptr<redis::Client> commands_;
     std::shared_ptr<redis::Connection> bus_;
+    std::shared_ptr<redis::ShardSubscriber> events_;
     ClusterOptions options_;
     metrics::Metrics& metrics_;
     chat::ClusterListener* listener_ = nullptr;

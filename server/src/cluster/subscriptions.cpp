@@ -4,50 +4,47 @@
 
 namespace parley::cluster {
 
-Subscriptions::Subscriptions(std::shared_ptr<redis::Connection> bus) : bus_(std::move(bus)) {}
+Subscriptions::Subscriptions(std::shared_ptr<redis::ShardSubscriber> events)
+    : events_(std::move(events)) {}
 
 void Subscriptions::add(std::string channel) {
-    boost::asio::post(bus_->strand(), [this, channel = std::move(channel)] {
+    boost::asio::post(events_->executor(), [this, channel = std::move(channel)] {
         auto& wanted = wanted_[channel];
         if (wanted.count++ > 0) return;
         wanted.confirmed = false;
-        if (bus_->connected()) subscribe(channel);
+        ++unconfirmed_[channel];
+        events_->subscribe(channel);
     });
 }
 
 void Subscriptions::remove(std::string channel) {
-    boost::asio::post(bus_->strand(), [this, channel = std::move(channel)] {
+    boost::asio::post(events_->executor(), [this, channel = std::move(channel)] {
         auto it = wanted_.find(channel);
         if (it == wanted_.end() || --it->second.count > 0) return;
         // Whoever waits for it wanted it for a member that has gone: let it carry on and find so.
         auto waiting = std::move(it->second.waiting);
         wanted_.erase(it);
-        if (bus_->connected()) bus_->unsubscribe_routed(channel);
+        events_->unsubscribe(channel);
         for (auto& then : waiting) then();
     });
 }
 
 void Subscriptions::when_ready(std::string channel, std::function<void()> then) {
-    boost::asio::post(bus_->strand(),
+    boost::asio::post(events_->executor(),
                       [this, channel = std::move(channel), then = std::move(then)]() mutable {
                           auto it = wanted_.find(channel);
-                          if (it == wanted_.end() || it->second.confirmed || !bus_->connected())
+                          if (it == wanted_.end() || it->second.confirmed ||
+                              !events_->connected())
                               return then();
                           it->second.waiting.push_back(std::move(then));
                       });
 }
 
-void Subscriptions::subscribe(const std::string& channel) {
-    ++unconfirmed_[channel];
-    bus_->subscribe_routed(channel);
-}
-
-void Subscriptions::resubscribe() {
-    unconfirmed_.clear();  // a new connection: what the old one had sent is gone with it
-    for (auto& [channel, wanted] : wanted_) {
-        wanted.confirmed = false;
-        subscribe(channel);
-    }
+void Subscriptions::release(Wanted& wanted) {
+    wanted.confirmed = true;
+    auto waiting = std::move(wanted.waiting);
+    wanted.waiting.clear();
+    for (auto& then : waiting) then();
 }
 
 void Subscriptions::confirmed(const std::string& channel) {
@@ -57,10 +54,13 @@ void Subscriptions::confirmed(const std::string& channel) {
     auto it = wanted_.find(channel);
     // A confirmation for a subscription given up since: its unsubscribe follows it.
     if (it == wanted_.end()) return;
-    it->second.confirmed = true;
-    auto waiting = std::move(it->second.waiting);
-    it->second.waiting.clear();
-    for (auto& then : waiting) then();
+    release(it->second);
+}
+
+void Subscriptions::resubscribed() {
+    // What the lost connection had sent is gone with it; the subscriber has sent it again.
+    unconfirmed_.clear();
+    for (auto& [channel, wanted] : wanted_) release(wanted);
 }
 
 }  // namespace parley::cluster

@@ -6,7 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "redis/connection.hpp"
+#include "redis/pubsub/shard_subscriber.hpp"
 
 namespace parley::cluster {
 
@@ -14,13 +14,16 @@ namespace parley::cluster {
 // while it has members here, a user's while the user is connected here. Each is counted, so
 // that it is subscribed from the first add() to the last remove().
 //
-// Threading: add() and remove() may come from any thread and only post to the bus connection's
+// They are sharded pub/sub channels (SSUBSCRIBE), on the master of their slot in a Redis Cluster;
+// the subscriber renews them after a connection is lost and says so (resubscribed()).
+//
+// Threading: add() and remove() may come from any thread and only post to the subscriber's
 // strand; the calls for one name must come in the order they happened (they do: the channel
 // directory makes them under its shard lock, the nick claims under the registry's order).
 // Everything else runs on that strand.
 class Subscriptions {
   public:
-    explicit Subscriptions(std::shared_ptr<redis::Connection> bus);
+    explicit Subscriptions(std::shared_ptr<redis::ShardSubscriber> events);
 
     void add(std::string channel);
     void remove(std::string channel);
@@ -29,10 +32,11 @@ class Subscriptions {
     // is down (the reconnect's catch-up covers that case).
     void when_ready(std::string channel, std::function<void()> then);
 
-    // From the bus connection's on_connected: subscribes to every wanted channel again.
-    void resubscribe();
-    // A routed subscription was confirmed.
+    // A subscription was confirmed.
     void confirmed(const std::string& channel);
+    // The subscriber lost a connection and has subscribed everything it carried again: every
+    // wanted channel is subscribed now, whatever was confirmed before.
+    void resubscribed();
 
   private:
     struct Wanted {
@@ -41,9 +45,9 @@ class Subscriptions {
         std::vector<std::function<void()>> waiting;
     };
 
-    void subscribe(const std::string& channel);
+    void release(Wanted& wanted);
 
-    std::shared_ptr<redis::Connection> bus_;
+    std::shared_ptr<redis::ShardSubscriber> events_;
     std::unordered_map<std::string, Wanted> wanted_;  // strand only
     // SUBSCRIBEs sent and not yet confirmed, by channel: after a remove() and an add() in quick
     // succession the first confirmation comes before the UNSUBSCRIBE that follows it, and must

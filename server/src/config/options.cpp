@@ -76,7 +76,9 @@ const std::vector<Spec>& specs() {
                  &Options::history_max_age, 0ms, std::chrono::hours(24 * 365 * 100)),
         count("join-history", "messages sent with joined", &Options::join_history, 0, 500),
         count("since-cap", "messages sent after since at most", &Options::since_cap, 1, 100'000),
-        redis_url("redis", "cluster mode: share channels through Redis at redis://host:port[/db]",
+        redis_url("redis",
+                  "cluster mode: share channels through Redis at redis://host:port[/db], or "
+                  "through a Redis Cluster at redis://host:port,host:port,... (any of its nodes)",
                   &Options::redis),
         duration("cluster-node-ttl", "a node silent this long has left the cluster, with its users",
                  &Options::cluster_node_ttl, 1s, 10min),

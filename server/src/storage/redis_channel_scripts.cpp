@@ -102,7 +102,7 @@ local function note(marks, at)
 end
 if ARGV[15] ~= '' then note(ARGV[15], ARGV[16]) end
 for i = 1, tonumber(ARGV[17]) do note(ARGV[16 + 2 * i], ARGV[17 + 2 * i]) end
-redis.call('PUBLISH', ARGV[7], ARGV[5] .. seq .. ARGV[6])
+redis.call('SPUBLISH', ARGV[7], ARGV[5] .. seq .. ARGV[6])
 to_webhooks(seq)
 return seq
 )lua");
@@ -167,7 +167,7 @@ if #x > 0 then state.x = x else state.x = nil end
 if #es > 0 then state.es = es else state.es = nil end
 redis.call('HSET', KEYS[3], target, cjson.encode(state))
 trim(KEYS[3], seq, maxlen)
-redis.call('PUBLISH', ARGV[13], ARGV[11] .. seq .. ARGV[12])
+redis.call('SPUBLISH', ARGV[13], ARGV[11] .. seq .. ARGV[12])
 to_webhooks(seq)
 return seq
 )lua");

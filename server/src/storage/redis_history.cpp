@@ -69,8 +69,8 @@ for i = 2, 3 do
   end
 end
 local event = ARGV[6] .. cjson.encode(nick) .. ARGV[7] .. seq .. ARGV[8]
-redis.call('PUBLISH', ARGV[9], event)
-if ARGV[18] ~= '' then redis.call('PUBLISH', ARGV[18], event) end
+redis.call('SPUBLISH', ARGV[9], event)
+if ARGV[18] ~= '' then redis.call('SPUBLISH', ARGV[18], event) end
 if ARGV[12] ~= '0' then redis.call('SET', KEYS[4], seq .. ':' .. ts, 'PX', ARGV[12]) end
 return {nick, seq, to_identity, waiting}
 )lua");
