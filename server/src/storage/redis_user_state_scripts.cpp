@@ -186,11 +186,10 @@ namespace cluster {
 
 namespace {
 
-// Script flags (Redis 7): none, but their presence makes Redis check every key a script touches
-// against the slot of its first.
-constexpr std::string_view flags = "#!lua\n";
-
-redis::Script with_flags(std::string_view body) {
+// Script flags (Redis 7). Their presence alone makes Redis check every key a script touches
+// against one slot; `no-writes` lets a script that only reads run when Redis is out of memory,
+// as a script without flags may until it writes.
+redis::Script with_flags(std::string_view body, std::string_view flags = "#!lua\n") {
     return redis::Script(std::string(flags) + std::string(body));
 }
 
@@ -222,7 +221,8 @@ local read = tonumber(ARGV[2])
 local head, unread, mentions =
   channel_counts(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], read, tonumber(ARGV[3]))
 return {ARGV[1], head, read, unread, mentions}
-)lua");
+)lua",
+                                                   "#!lua flags=no-writes\n");
     return script;
 }
 
