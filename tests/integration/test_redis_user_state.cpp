@@ -1,7 +1,14 @@
 // What the server keeps for persistent users in Redis (storage::RedisUserState, and the dms
-// RedisHistory numbers into conversations), against a real redis-server.
+// RedisHistory numbers into conversations), against a real redis-server: every test runs twice,
+// with the single Redis layout on a plain redis-server, and with the cluster layout
+// (redis/keys.hpp) on a real Redis Cluster of one master holding every slot. That cluster
+// refuses a script whose keys are not all in one slot (CROSSSLOT for its KEYS; for every key it
+// touches when the script says `#!lua`), as a cluster of many masters would, so the cluster
+// layout's split calls are checked for real; and every script call made in it is also checked
+// against redis::cluster::key_slot before it is sent.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <future>
@@ -9,6 +16,7 @@
 
 #include "metrics/metrics.hpp"
 #include "redis/bus_event.hpp"
+#include "redis/cluster/slots.hpp"
 #include "redis/connection.hpp"
 #include "redis/keys.hpp"
 #include "redis_process.hpp"
@@ -19,20 +27,83 @@ namespace parley::test {
 namespace {
 
 using namespace std::chrono_literals;
+using redis::keys::Layout;
 using storage::Kept;
 using storage::Marked;
 
-class RedisUserStateTest : public ::testing::Test {
+// The layout for one test: it is process-wide, so it is set back to single after the test.
+struct LayoutScope {
+    explicit LayoutScope(Layout layout) { redis::keys::set_layout(layout); }
+    ~LayoutScope() { redis::keys::set_layout(Layout::single); }
+};
+
+std::vector<std::string> server_arguments(Layout layout) {
+    if (layout == Layout::single) return {};
+    // The cluster bus port would be the client port + 10000, past 65535 for an ephemeral port.
+    return {"--cluster-enabled", "yes", "--cluster-port", std::to_string(free_loopback_port())};
+}
+
+// One master that owns all 16384 slots: a Redis Cluster that the plain redis::Connection can
+// talk to, since no command is ever redirected.
+void own_every_slot(RedisProcess& redis) {
+    ASSERT_EQ(redis.command("CLUSTER ADDSLOTSRANGE 0 16383"), "+OK");
+    auto deadline = std::chrono::steady_clock::now() + default_timeout;
+    while (redis.command("CLUSTER INFO").find("cluster_state:ok") == std::string::npos) {
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "cluster_state never ok";
+        std::this_thread::sleep_for(50ms);
+    }
+}
+
+// The real connection, with every script call checked on the way: in the cluster layout all of
+// a script's KEYS must share keys[0]'s slot, the slot a Redis Cluster client sends it to.
+class SlotChecked final : public redis::Client {
+  public:
+    explicit SlotChecked(std::shared_ptr<redis::Connection> connection)
+        : connection_(std::move(connection)) {}
+
+    void preload(const redis::Script& script) override { connection_->preload(script); }
+    void start() override { connection_->start(); }
+    bool command(std::vector<std::string> args, Callback done) override {
+        return connection_->command(std::move(args), std::move(done));
+    }
+    bool eval(const redis::Script& script, std::vector<std::string> keys,
+              std::vector<std::string> args, Callback done) override {
+        if (redis::keys::clustered()) {
+            EXPECT_FALSE(keys.empty()) << script.source;
+            for (const auto& key : keys)
+                EXPECT_EQ(redis::cluster::key_slot(key), redis::cluster::key_slot(keys.front()))
+                    << key << " is not in the slot of " << keys.front() << " in" << script.source;
+            ++checked_;
+        }
+        return connection_->eval(script, std::move(keys), std::move(args), std::move(done));
+    }
+    bool connected() const override { return connection_->connected(); }
+    boost::asio::any_io_executor executor() override { return connection_->executor(); }
+    void abandon() override { connection_->abandon(); }
+
+    int checked() const { return checked_; }
+
+  private:
+    std::shared_ptr<redis::Connection> connection_;
+    std::atomic<int> checked_{0};
+};
+
+class RedisUserStateTest : public ::testing::TestWithParam<Layout> {
   protected:
-    RedisUserStateTest() : redis_(false), guard_(io_.get_executor()) {
+    RedisUserStateTest()
+        : layout_(GetParam()),
+          redis_(false, server_arguments(GetParam())),
+          guard_(io_.get_executor()) {
+        if (GetParam() == Layout::cluster) own_every_slot(redis_);
         redis::Endpoint endpoint{"127.0.0.1", redis_.port(), 0};
         connection_ = std::make_shared<redis::Connection>(io_.get_executor(), endpoint, "test",
                                                           1024, metrics_);
+        client_ = std::make_shared<SlotChecked>(connection_);
         bus_ =
             std::make_shared<redis::Connection>(io_.get_executor(), endpoint, "bus", 16, metrics_);
         history_ = std::make_unique<storage::RedisHistory>(
-            connection_, storage::RedisHistoryOptions{100, 1000, "node-1"}, metrics_);
-        state_ = std::make_unique<storage::RedisUserState>(connection_);
+            client_, storage::RedisHistoryOptions{100, 1000, "node-1"}, metrics_);
+        state_ = std::make_unique<storage::RedisUserState>(client_);
         // A user's markers are published to the user's own events, which a node subscribes to
         // while the user is connected there: the tests' users' here. Redis confirms the
         // subscriptions in order, so the last confirmation covers both.
@@ -57,6 +128,10 @@ class RedisUserStateTest : public ::testing::Test {
             std::this_thread::sleep_for(20ms);
     }
     ~RedisUserStateTest() override {
+        // Every cluster test made script calls, each checked.
+        if (GetParam() == Layout::cluster) {
+            EXPECT_GT(client_->checked(), 0);
+        }
         guard_.reset();
         io_.stop();
         thread_.join();
@@ -135,11 +210,13 @@ class RedisUserStateTest : public ::testing::Test {
         return reads_;
     }
 
+    LayoutScope layout_;
     RedisProcess redis_;
     boost::asio::io_context io_;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
     metrics::Metrics metrics_;
     std::shared_ptr<redis::Connection> connection_, bus_;
+    std::shared_ptr<SlotChecked> client_;
     std::unique_ptr<storage::RedisHistory> history_;
     std::unique_ptr<storage::RedisUserState> state_;
     std::thread thread_;
@@ -154,7 +231,7 @@ std::vector<std::int64_t> seqs(const storage::ConversationPage& page) {
     return seqs;
 }
 
-TEST_F(RedisUserStateTest, WelcomeCountsMessagesFromOthersAfterTheMarkerAndTheMentions) {
+TEST_P(RedisUserStateTest, WelcomeCountsMessagesFromOthersAfterTheMarkerAndTheMentions) {
     for (int i = 0; i < 3; ++i) say("#a", "bob", "before ann came");
     EXPECT_EQ(keep("ann", "#a"), Kept::kept);
     say("#a", "bob", "hi @Ann");             // 4: unread, a mention
@@ -179,7 +256,7 @@ TEST_F(RedisUserStateTest, WelcomeCountsMessagesFromOthersAfterTheMarkerAndTheMe
     EXPECT_EQ(snapshot.channels[1].unread, 0);
 }
 
-TEST_F(RedisUserStateTest, MarkersMoveOnlyForwardAndTellEveryNode) {
+TEST_P(RedisUserStateTest, MarkersMoveOnlyForwardAndTellEveryNode) {
     say("#a", "bob", "one");
     keep("ann", "#a");
     say("#a", "bob", "@ann two");
@@ -201,10 +278,12 @@ TEST_F(RedisUserStateTest, MarkersMoveOnlyForwardAndTellEveryNode) {
     EXPECT_EQ(reads[0].seq, 2);
 }
 
-TEST_F(RedisUserStateTest, ADroppedChannelIsGoneAndRejoiningStartsAtItsNewestSeq) {
+TEST_P(RedisUserStateTest, ADroppedChannelIsGoneAndRejoiningStartsAtItsNewestSeq) {
     keep("ann", "#a");
     keep("ann", "#b");
     EXPECT_EQ(keep("ann", "#c", 2), Kept::too_many);
+    // Refused, it leaves nothing that would note ann's mentions in #c.
+    EXPECT_EQ(redis_.command("HEXISTS " + redis::keys::keeps("ann", "#c") + " #c"), ":0");
     say("#a", "bob", "@ann unread");
     ASSERT_TRUE(
         wait<Expected<void>>([&](auto done) { return state_->drop_channel("ann", "#a", done); }));
@@ -219,7 +298,7 @@ TEST_F(RedisUserStateTest, ADroppedChannelIsGoneAndRejoiningStartsAtItsNewestSeq
     EXPECT_EQ(channels[2].mentions, 0);
 }
 
-TEST_F(RedisUserStateTest, DmsToAnOfflinePersistentUserAreNumberedAndWaitForThem) {
+TEST_P(RedisUserStateTest, DmsToAnOfflinePersistentUserAreNumberedAndWaitForThem) {
     EXPECT_TRUE(dm("ann", "nobody", "hello?").no_such_user);
     EXPECT_TRUE(dm("ann", "carl", "not yet").no_such_user);
     load("Carl");  // a token user who has logged in: kept from now on
@@ -285,6 +364,85 @@ TEST_F(RedisUserStateTest, DmsToAnOfflinePersistentUserAreNumberedAndWaitForThem
     EXPECT_FALSE(caught_up.gap);
     EXPECT_TRUE(page("Bob", "carl", std::nullopt, std::nullopt, 50).messages.empty());
 }
+
+TEST_P(RedisUserStateTest, LoadCountsEveryKeptChannelInTheOrderItWasJoined) {
+    for (const char* channel : {"#one", "#two", "#three", "#four", "#five"})
+        EXPECT_EQ(keep("ann", channel), Kept::kept);
+    say("#one", "bob", "@ann look");   // 1: unread, a mention
+    say("#one", "bob", "and this");    // 2: unread
+    say("#two", "Ann", "mine, @ann");  // 1: her own, not a mention either
+    say("#two", "cy", "hello");        // 2: unread
+    say("#four", "bob", "@ann old");   // 1: read below
+    say("#four", "bob", "@ann new");   // 2: unread, a mention
+    EXPECT_EQ(mark("ann", "#four", 1), Marked::moved);
+    say("#six", "bob", "@ann before she came");  // 1: not kept then, so never counted
+    EXPECT_EQ(keep("ann", "#six"), Kept::kept);
+    EXPECT_EQ(keep("ann", "#three"), Kept::kept);  // kept already: stays third
+
+    struct Row {
+        std::string channel;
+        std::int64_t last, read;
+        int unread, mentions;
+    };
+    std::vector<Row> expected{{"#one", 2, 0, 2, 1},  {"#two", 2, 0, 1, 0},  {"#three", 0, 0, 0, 0},
+                              {"#four", 2, 1, 1, 1}, {"#five", 0, 0, 0, 0}, {"#six", 1, 1, 0, 0}};
+    auto channels = load("ann").channels;
+    ASSERT_EQ(channels.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        EXPECT_EQ(channels[i].channel, expected[i].channel) << i;
+        EXPECT_EQ(channels[i].last_seq, expected[i].last) << expected[i].channel;
+        EXPECT_EQ(channels[i].read_seq, expected[i].read) << expected[i].channel;
+        EXPECT_EQ(channels[i].unread, expected[i].unread) << expected[i].channel;
+        EXPECT_EQ(channels[i].mentions, expected[i].mentions) << expected[i].channel;
+    }
+    // Marking all read leaves nothing to count, and a dropped channel is off the list.
+    EXPECT_EQ(mark("ann", "#one", 2), Marked::moved);
+    ASSERT_TRUE(
+        wait<Expected<void>>([&](auto done) { return state_->drop_channel("ann", "#two", done); }));
+    channels = load("ann").channels;
+    ASSERT_EQ(channels.size(), 5u);
+    EXPECT_EQ(channels[0].unread + channels[0].mentions, 0);
+    EXPECT_EQ(channels[1].channel, "#three");
+}
+
+TEST_P(RedisUserStateTest, ALoadFailsAsAWholeWhenOneChannelCannotBeRead) {
+    keep("ann", "#a");
+    keep("ann", "#b");
+    say("#a", "bob", "@ann hi");
+    // #b's counter is not a number any more: reading it fails, and with it the load.
+    redis_.command("DEL " + redis::keys::seq("#b"));
+    EXPECT_EQ(redis_.command("HSET " + redis::keys::seq("#b") + " x 1"), ":1");
+    auto snapshot = wait<Expected<model::UserSnapshot>>([&](auto done) {
+        return state_->load("ann", model::account_identity("ann"), "ann", 200, done);
+    });
+    ASSERT_FALSE(snapshot);
+    EXPECT_TRUE(snapshot.error().message.starts_with("redis: ")) << snapshot.error().message;
+}
+
+// What makes the cluster runs worth having: this one-master cluster refuses what a cluster of
+// many masters would, a script whose keys are in two slots.
+TEST_P(RedisUserStateTest, TheClusterRefusesAScriptThatSpansTwoSlots) {
+    if (GetParam() != Layout::cluster) GTEST_SKIP() << "a single Redis has no slots";
+    auto ask = [&](std::vector<std::string> args) {
+        return wait<redis::Client::Reply>(
+            [&](auto done) { return connection_->command(std::move(args), done); });
+    };
+    auto seq = redis::keys::seq("#a"), kept = redis::keys::kept("ann");
+    auto declared = ask({"EVAL", "return 1", "2", kept, seq});
+    ASSERT_TRUE(declared && declared->is_error());
+    EXPECT_TRUE(declared->text.starts_with("CROSSSLOT")) << declared->text;
+    auto touched = ask({"EVAL", "#!lua\nreturn redis.call('GET', ARGV[1])", "1", kept, seq});
+    ASSERT_TRUE(touched && touched->is_error());
+    EXPECT_NE(touched->text.find("do not hash to the same slot"), std::string::npos)
+        << touched->text;
+    // While the cluster layout's keep, split by slot, is taken.
+    EXPECT_EQ(keep("ann", "#a"), Kept::kept);
+}
+
+INSTANTIATE_TEST_SUITE_P(Layouts, RedisUserStateTest,
+                         ::testing::Values(Layout::single, Layout::cluster), [](const auto& info) {
+                             return info.param == Layout::single ? "single" : "cluster";
+                         });
 
 }  // namespace
 }  // namespace parley::test

@@ -12,7 +12,6 @@ void Subscriptions::add(std::string channel) {
         auto& wanted = wanted_[channel];
         if (wanted.count++ > 0) return;
         wanted.confirmed = false;
-        ++unconfirmed_[channel];
         events_->subscribe(channel);
     });
 }
@@ -48,9 +47,7 @@ void Subscriptions::release(Wanted& wanted) {
 }
 
 void Subscriptions::confirmed(const std::string& channel) {
-    auto sent = unconfirmed_.find(channel);
-    if (sent != unconfirmed_.end() && --sent->second > 0) return;  // a later one is on its way
-    if (sent != unconfirmed_.end()) unconfirmed_.erase(sent);
+    // The subscriber confirms only the last of a subscribe, unsubscribe, subscribe in a row.
     auto it = wanted_.find(channel);
     // A confirmation for a subscription given up since: its unsubscribe follows it.
     if (it == wanted_.end()) return;
@@ -58,8 +55,6 @@ void Subscriptions::confirmed(const std::string& channel) {
 }
 
 void Subscriptions::resubscribed() {
-    // What the lost connection had sent is gone with it; the subscriber has sent it again.
-    unconfirmed_.clear();
     for (auto& [channel, wanted] : wanted_) release(wanted);
 }
 

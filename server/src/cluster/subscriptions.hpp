@@ -34,8 +34,8 @@ class Subscriptions {
 
     // A subscription was confirmed.
     void confirmed(const std::string& channel);
-    // The subscriber lost a connection and has subscribed everything it carried again: every
-    // wanted channel is subscribed now, whatever was confirmed before.
+    // The subscriber lost a connection (a master, a slot) and has subscribed every wanted
+    // channel again.
     void resubscribed();
 
   private:
@@ -49,10 +49,6 @@ class Subscriptions {
 
     std::shared_ptr<redis::ShardSubscriber> events_;
     std::unordered_map<std::string, Wanted> wanted_;  // strand only
-    // SUBSCRIBEs sent and not yet confirmed, by channel: after a remove() and an add() in quick
-    // succession the first confirmation comes before the UNSUBSCRIBE that follows it, and must
-    // not count as the second one.
-    std::unordered_map<std::string, int> unconfirmed_;
 };
 
 }  // namespace parley::cluster

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "model/parse_number.hpp"
 #include "redis/bus_event.hpp"
 #include "redis/keys.hpp"
+#include "storage/redis_user_state_replies.hpp"
 #include "storage/redis_user_state_scripts.hpp"
 
 namespace parley::storage {
@@ -13,31 +13,7 @@ namespace scripts = user_state_scripts;
 
 namespace {
 
-using Reply = redis::Client::Reply;
-using Type = redis::Value::Type;
-
-Failure unavailable(const Reply& reply) {
-    return Failure{reply ? "redis: " + reply->text : "redis cannot be reached"};
-}
-
-std::int64_t number(const redis::Value& value) {
-    if (value.type == Type::integer) return value.integer;
-    // A score (a double's text) or a stream id ("<seq>-0"): the integer it starts with.
-    auto text = std::string_view(value.text);
-    text = text.substr(0, text.find_first_of(".-e"));
-    return parse_number<std::int64_t>(text).value_or(0);
-}
-
-int count(const redis::Value& value) {
-    return static_cast<int>(std::clamp<std::int64_t>(number(value), 0, model::max_unread_count));
-}
-
-Marked marked_of(const std::string& answer) {
-    if (answer == "moved") return Marked::moved;
-    if (answer == "beyond_end") return Marked::beyond_end;
-    if (answer == "not_kept") return Marked::not_kept;
-    return Marked::unchanged;
-}
+using namespace user_state_replies;
 
 // A conversation's stream entry: [id, [field, value, ...]].
 model::DirectMessage dm_of(const redis::Value& entry) {
@@ -57,26 +33,13 @@ model::DirectMessage dm_of(const redis::Value& entry) {
     return dm;
 }
 
-model::UserSnapshot snapshot_of(const redis::Value& reply) {
-    model::UserSnapshot snapshot;
-    for (const auto& row : reply.elements[0].elements) {
-        const auto& c = row.elements;
-        if (c.size() != 5) continue;
-        snapshot.channels.push_back(
-            {c[0].text, number(c[1]), number(c[2]), count(c[3]), count(c[4])});
-    }
-    for (const auto& row : reply.elements[1].elements) {
-        const auto& c = row.elements;
-        if (c.size() != 5) continue;
-        snapshot.conversations.push_back(
-            {c[0].text, number(c[1]), number(c[2]), count(c[3]), number(c[4])});
-    }
-    return snapshot;
-}
-
 }  // namespace
 
 RedisUserState::RedisUserState(std::shared_ptr<redis::Client> redis) : redis_(std::move(redis)) {
+    if (redis::keys::clustered()) {
+        preload_clustered();
+        return;
+    }
     for (const auto* script :
          {&scripts::load(), &scripts::keep(), &scripts::drop(), &scripts::mark_channel(),
           &scripts::mark_conversation(), &scripts::page()})
@@ -86,6 +49,9 @@ RedisUserState::RedisUserState(std::shared_ptr<redis::Client> redis) : redis_(st
 bool RedisUserState::load(std::string user, std::string identity, std::string nick,
                           int max_conversations,
                           std::function<void(Expected<model::UserSnapshot>)> done) {
+    if (redis::keys::clustered())
+        return load_clustered(std::move(user), std::move(identity), std::move(nick),
+                              max_conversations, std::move(done));
     std::vector<std::string> keys{redis::keys::user(user), redis::keys::kept(user),
                                   redis::keys::marks(user), redis::keys::conversations(identity),
                                   redis::keys::conversation_order(identity)};
@@ -111,6 +77,8 @@ bool RedisUserState::load(std::string user, std::string identity, std::string ni
 
 bool RedisUserState::keep_channel(std::string user, std::string channel, std::size_t max_channels,
                                   std::function<void(Expected<Kept>)> done) {
+    if (redis::keys::clustered())
+        return keep_clustered(std::move(user), std::move(channel), max_channels, std::move(done));
     std::vector<std::string> keys{redis::keys::user(user), redis::keys::kept(user),
                                   redis::keys::marks(user), redis::keys::seq(channel)};
     return redis_->eval(scripts::keep(), std::move(keys),
@@ -123,6 +91,8 @@ bool RedisUserState::keep_channel(std::string user, std::string channel, std::si
 
 bool RedisUserState::drop_channel(std::string user, std::string channel,
                                   std::function<void(Expected<void>)> done) {
+    if (redis::keys::clustered())
+        return drop_clustered(std::move(user), std::move(channel), std::move(done));
     std::vector<std::string> keys{redis::keys::kept(user), redis::keys::marks(user),
                                   redis::keys::mentions(user, channel),
                                   redis::keys::own(user, channel)};
@@ -136,6 +106,8 @@ bool RedisUserState::drop_channel(std::string user, std::string channel,
 
 bool RedisUserState::mark_channel(std::string user, std::string channel, std::int64_t seq,
                                   std::function<void(Expected<Marked>)> done) {
+    if (redis::keys::clustered())
+        return mark_clustered(std::move(user), std::move(channel), seq, std::move(done));
     auto [prefix, suffix] = redis::bus::read_event_parts({user, "", false, seq});
     std::vector<std::string> keys{redis::keys::marks(user), redis::keys::seq(channel),
                                   redis::keys::mentions(user, channel),

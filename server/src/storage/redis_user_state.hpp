@@ -19,6 +19,11 @@ namespace parley::storage {
 // most `max_unread_count + 1` entries after the marker. Callbacks run on the connection's
 // strand in the order calls were made. While Redis cannot be reached every call answers at once
 // with a Failure.
+//
+// On a Redis Cluster (redis::keys::clustered(), fixed before this is made) a channel's keys and
+// the user's are in different slots, which no one script may span: load, keep_channel,
+// drop_channel and mark_channel then run as steps, one script per slot
+// (redis_user_state_cluster.cpp), with the same answers.
 class RedisUserState final : public UserState {
   public:
     explicit RedisUserState(std::shared_ptr<redis::Client> redis);
@@ -41,6 +46,18 @@ class RedisUserState final : public UserState {
     void stop() override {}
 
   private:
+    // The cluster layout's steps (redis_user_state_cluster.cpp).
+    void preload_clustered();
+    bool load_clustered(std::string user, std::string identity, std::string nick,
+                        int max_conversations,
+                        std::function<void(Expected<model::UserSnapshot>)> done);
+    bool keep_clustered(std::string user, std::string channel, std::size_t max_channels,
+                        std::function<void(Expected<Kept>)> done);
+    bool drop_clustered(std::string user, std::string channel,
+                        std::function<void(Expected<void>)> done);
+    bool mark_clustered(std::string user, std::string channel, std::int64_t seq,
+                        std::function<void(Expected<Marked>)> done);
+
     std::shared_ptr<redis::Client> redis_;
 };
 

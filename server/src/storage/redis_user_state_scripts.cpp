@@ -23,28 +23,37 @@ namespace {
 
 // A channel's counts without reading its stream: the live bits after the marker (and after the
 // oldest entry the stream keeps), less the user's own messages still live; the mentions noted
-// for the user that are live and not its own.
-constexpr std::string_view channel_mark_lua = R"lua(
-local function channel_mark(channel, read)
-  local head = tonumber(redis.call('GET', ARGV[7] .. channel) or '0')
-  local unread, mentions, cap = 0, 0, tonumber(ARGV[6])
+// for the user that are live and not its own. channel_counts takes the key names, so a single
+// Redis (names built from prefixes) and a cluster (names given as KEYS) count alike.
+constexpr std::string_view channel_counts_lua = R"lua(
+local function channel_counts(seq_key, log, live, own_key, mentions_key, read, cap)
+  local head = tonumber(redis.call('GET', seq_key) or '0')
+  local unread, mentions = 0, 0
   if head > read then
-    local lo, live = read, ARGV[9] .. channel
-    local first = redis.call('XRANGE', ARGV[8] .. channel, '-', '+', 'COUNT', 1)
+    local lo = read
+    local first = redis.call('XRANGE', log, '-', '+', 'COUNT', 1)
     if first[1] then lo = math.max(lo, tonumber(string.match(first[1][1], '^(%d+)')) - 1) end
     unread = redis.call('BITCOUNT', live, lo + 1, head, 'BIT')
     local own = {}
-    for _, seq in ipairs(redis.call('ZRANGEBYSCORE', ARGV[13] .. channel, '(' .. lo, '+inf')) do
+    for _, seq in ipairs(redis.call('ZRANGEBYSCORE', own_key, '(' .. lo, '+inf')) do
       if redis.call('GETBIT', live, seq) == 1 then
         own[seq] = true
         unread = unread - 1
       end
     end
-    for _, seq in ipairs(redis.call('ZRANGEBYSCORE', ARGV[10] .. channel, '(' .. lo, '+inf')) do
+    for _, seq in ipairs(redis.call('ZRANGEBYSCORE', mentions_key, '(' .. lo, '+inf')) do
       if not own[seq] and redis.call('GETBIT', live, seq) == 1 then mentions = mentions + 1 end
     end
   end
-  return {channel, head, read, math.min(unread, cap), math.min(mentions, cap)}
+  return head, math.min(unread, cap), math.min(mentions, cap)
+end
+)lua";
+
+constexpr std::string_view channel_mark_lua = R"lua(
+local function channel_mark(channel, read)
+  local head, unread, mentions = channel_counts(ARGV[7] .. channel, ARGV[8] .. channel,
+    ARGV[9] .. channel, ARGV[13] .. channel, ARGV[10] .. channel, read, tonumber(ARGV[6]))
+  return {channel, head, read, unread, mentions}
 end
 )lua";
 
@@ -71,7 +80,8 @@ end
 }  // namespace
 
 const redis::Script& load() {
-    static const redis::Script script(std::string(channel_mark_lua) +
+    static const redis::Script script(std::string(channel_counts_lua) +
+                                      std::string(channel_mark_lua) +
                                       std::string(conversation_mark_lua) + R"lua(
 redis.call('HSET', KEYS[1], 'nick', ARGV[1], 'id', ARGV[2])
 local channels, conversations = {}, {}
@@ -171,5 +181,111 @@ return {last, rows}
 )lua");
     return script;
 }
+
+namespace cluster {
+
+namespace {
+
+// Script flags (Redis 7). Their presence alone makes Redis check every key a script touches
+// against one slot; `no-writes` lets a script that only reads run when Redis is out of memory,
+// as a script without flags may until it writes.
+redis::Script with_flags(std::string_view body, std::string_view flags = "#!lua\n") {
+    return redis::Script(std::string(flags) + std::string(body));
+}
+
+}  // namespace
+
+const redis::Script& load_home() {
+    static const redis::Script script = with_flags(std::string(conversation_mark_lua) + R"lua(
+redis.call('HSET', KEYS[1], 'nick', ARGV[1], 'id', ARGV[2])
+local channels, conversations = {}, {}
+local marks = redis.call('HGETALL', KEYS[3])
+local read = {}
+for i = 1, #marks, 2 do read[marks[i]] = tonumber(marks[i + 1]) end
+for _, channel in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  channels[#channels + 1] = {channel, read[channel] or 0}
+end
+local order = redis.call('ZREVRANGE', KEYS[5], 0, tonumber(ARGV[4]) - 1, 'WITHSCORES')
+for i = 1, #order, 2 do
+  local mark = conversation_mark(order[i], order[i + 1])
+  if mark then conversations[#conversations + 1] = mark end
+end
+return {channels, conversations}
+)lua");
+    return script;
+}
+
+const redis::Script& channel_counts() {
+    static const redis::Script script = with_flags(std::string(channel_counts_lua) + R"lua(
+local read = tonumber(ARGV[2])
+local head, unread, mentions =
+  channel_counts(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], read, tonumber(ARGV[3]))
+return {ARGV[1], head, read, unread, mentions}
+)lua",
+                                                   "#!lua flags=no-writes\n");
+    return script;
+}
+
+const redis::Script& keep_flag() {
+    static const redis::Script script = with_flags(R"lua(
+redis.call('HSET', KEYS[1], ARGV[1], 1)
+return tonumber(redis.call('GET', KEYS[2]) or '0')
+)lua");
+    return script;
+}
+
+const redis::Script& keep_home() {
+    static const redis::Script script = with_flags(R"lua(
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return 1 end
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then return 0 end
+local order = redis.call('HINCRBY', KEYS[1], 'j', 1)
+redis.call('ZADD', KEYS[2], order, ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+return 1
+)lua");
+    return script;
+}
+
+const redis::Script& drop_channel_part() {
+    static const redis::Script script = with_flags(R"lua(
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+return 1
+)lua");
+    return script;
+}
+
+const redis::Script& drop_home() {
+    static const redis::Script script = with_flags(R"lua(
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+return 1
+)lua");
+    return script;
+}
+
+const redis::Script& mark_home() {
+    static const redis::Script script = with_flags(R"lua(
+local read = redis.call('HGET', KEYS[1], ARGV[1])
+if not read then return 'not_kept' end
+local seq = tonumber(ARGV[2])
+if seq > tonumber(ARGV[3]) then return 'beyond_end' end
+if seq <= tonumber(read) then return 'unchanged' end
+redis.call('HSET', KEYS[1], ARGV[1], seq)
+redis.call('PUBLISH', ARGV[4], ARGV[5] .. cjson.encode(ARGV[1]) .. ARGV[6])
+return 'moved'
+)lua");
+    return script;
+}
+
+const redis::Script& trim() {
+    static const redis::Script script = with_flags(R"lua(
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
+return 1
+)lua");
+    return script;
+}
+
+}  // namespace cluster
 
 }  // namespace parley::storage::user_state_scripts

@@ -44,4 +44,44 @@ const redis::Script& mark_conversation();
 // Returns {last seq, entries newest first}; last seq 0 when there is no such conversation.
 const redis::Script& page();
 
+// The scripts of a Redis Cluster layout (redis/keys.hpp), where a script may touch the keys of
+// one slot only: each call above that spans a channel's slot and {home} is split into steps,
+// one script per slot (the order is explained in redis_user_state_cluster.cpp). Each starts
+// with `#!lua` (Redis 7), so Redis refuses any key it touches outside keys[0]'s slot, declared
+// or not, instead of only the declared ones.
+namespace cluster {
+
+// {home}. KEYS and ARGV as load()'s. Records the user, then returns {channels, conversations}:
+// each channel {name, read seq} in join order, the conversations as load()'s.
+const redis::Script& load_home();
+
+// The channel's slot. KEYS: seq, log, live, the user's own and mentions seqs. ARGV: channel,
+// read seq, count cap. Returns {name, last seq, read seq, unread, mentions} (load()'s row).
+const redis::Script& channel_counts();
+
+// The channel's slot. KEYS: the user's keeps flag, the channel's seq. ARGV: channel.
+// Sets the flag (the append script notes mentions and own messages from now on) and returns
+// the channel's last seq.
+const redis::Script& keep_flag();
+
+// {home}. KEYS: user, kept, marks. ARGV: channel, most channels, marker for a new channel.
+// Returns 1 when kept (now or already), 0 when the list is full.
+const redis::Script& keep_home();
+
+// The channel's slot. KEYS: the user's keeps flag, mentions and own seqs of the channel.
+const redis::Script& drop_channel_part();
+
+// {home}. KEYS: kept, marks. ARGV: channel.
+const redis::Script& drop_home();
+
+// {home}. KEYS: marks. ARGV: channel, seq, the channel's last seq, the user's events (pub/sub),
+// event prefix, event suffix. Returns mark_channel()'s answers.
+const redis::Script& mark_home();
+
+// The channel's slot. KEYS: the user's mentions and own seqs of the channel. ARGV: seq.
+// Forgets those up to seq (the marker's now).
+const redis::Script& trim();
+
+}  // namespace cluster
+
 }  // namespace parley::storage::user_state_scripts
