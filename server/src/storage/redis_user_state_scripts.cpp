@@ -133,7 +133,7 @@ if seq <= tonumber(read) then return 'unchanged' end
 redis.call('HSET', KEYS[1], ARGV[1], seq)
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', seq)
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', seq)
-redis.call('PUBLISH', ARGV[3], ARGV[4] .. cjson.encode(ARGV[1]) .. ARGV[5])
+redis.call('SPUBLISH', ARGV[3], ARGV[4] .. cjson.encode(ARGV[1]) .. ARGV[5])
 return 'moved'
 )lua");
     return script;
@@ -150,7 +150,7 @@ if seq > tonumber(redis.call('GET', ARGV[3] .. r.c) or '0') then return {'beyond
 if seq <= tonumber(r.r) then return {'unchanged', r.n} end
 r.r = seq
 redis.call('HSET', KEYS[1], 'p:' .. peer, cjson.encode(r))
-redis.call('PUBLISH', ARGV[4], ARGV[5] .. cjson.encode(r.n) .. ARGV[6])
+redis.call('SPUBLISH', ARGV[4], ARGV[5] .. cjson.encode(r.n) .. ARGV[6])
 return {'moved', r.n}
 )lua");
     return script;
@@ -271,7 +271,7 @@ local seq = tonumber(ARGV[2])
 if seq > tonumber(ARGV[3]) then return 'beyond_end' end
 if seq <= tonumber(read) then return 'unchanged' end
 redis.call('HSET', KEYS[1], ARGV[1], seq)
-redis.call('PUBLISH', ARGV[4], ARGV[5] .. cjson.encode(ARGV[1]) .. ARGV[6])
+redis.call('SPUBLISH', ARGV[4], ARGV[5] .. cjson.encode(ARGV[1]) .. ARGV[6])
 return 'moved'
 )lua");
     return script;
