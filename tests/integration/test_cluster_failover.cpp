@@ -89,7 +89,10 @@ std::string channel_on(RedisClusterProcess& cluster, std::uint16_t port, const s
 }
 
 TEST(ClusterFailover, AMasterKilledMidTrafficLosesNoAcknowledgedMessageAndChatResumes) {
+    auto starting = steady_clock::now();
     RedisClusterProcess cluster(3, 1, 1000ms);
+    std::printf("a Redis Cluster of 3 masters and 3 replicas took %lld ms to start\n",
+                static_cast<long long>(since(starting).count()));
     auto masters = cluster.master_ports();
     ASSERT_EQ(masters.size(), 3u);
     std::vector<std::string> channels;
