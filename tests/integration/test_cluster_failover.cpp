@@ -24,8 +24,8 @@ using std::chrono::steady_clock;
 struct SenderLog {
     std::map<std::string, std::int64_t> acked;  // text -> seq
     int unavailable = 0;
-    int acked_after_kill = 0;
-    std::vector<std::string> failures;  // anything but ok or unavailable
+    std::atomic<int> acked_after_kill{0};  // read by the test's thread while the sender runs
+    std::vector<std::string> failures;     // anything but ok or unavailable
     // From the first `unavailable` to the first `ok` after it (zero when it saw none), and the
     // longest a message took from its first send to its `ok`, resends included.
     std::chrono::milliseconds outage{0}, longest_wait{0};
@@ -150,7 +150,7 @@ TEST(ClusterFailover, AMasterKilledMidTrafficLosesNoAcknowledgedMessageAndChatRe
     std::chrono::milliseconds victim_outage{0}, other_outage{0}, longest_wait{0};
     for (std::size_t i = 0; i < logs.size(); ++i) {
         EXPECT_TRUE(logs[i].failures.empty()) << "sender " << i << ": " << logs[i].failures[0];
-        EXPECT_GE(logs[i].acked_after_kill, 5)
+        EXPECT_GE(logs[i].acked_after_kill.load(), 5)
             << "chat did not resume for sender " << i << " (#" << log_channel[i] << ")";
         auto& worst = log_channel[i] == victim_channel ? victim_outage : other_outage;
         worst = std::max(worst, logs[i].outage);
