@@ -87,11 +87,11 @@ void RedisProcess::stop(int signal) {
     pid_ = -1;
 }
 
-std::string RedisProcess::command(const std::string& line) const {
+std::string redis_command(std::uint16_t port, const std::string& line) {
     try {
         boost::asio::io_context io;
         boost::asio::ip::tcp::socket socket(io);
-        socket.connect({boost::asio::ip::make_address("127.0.0.1"), port_});
+        socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
         boost::asio::write(socket, boost::asio::buffer(line + "\r\n"));
         boost::asio::streambuf answer;
         boost::asio::read_until(socket, answer, "\r\n");

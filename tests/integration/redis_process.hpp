@@ -15,6 +15,10 @@ namespace parley::test {
 // A loopback port nothing listens on now.
 std::uint16_t free_loopback_port();
 
+// Sends one inline command to the redis-server on loopback `port` and returns the first line of
+// the answer, or a bulk string's value ("" when unreachable).
+std::string redis_command(std::uint16_t port, const std::string& line);
+
 class RedisProcess {
   public:
     // Starts redis-server (from PATH) on a free loopback port. `persistent`: AOF on as the
@@ -29,7 +33,7 @@ class RedisProcess {
     void start();                     // again, on the same port and data
     // Sends one inline command and returns the first line of the answer, or a bulk string's
     // value ("" when unreachable).
-    std::string command(const std::string& line) const;
+    std::string command(const std::string& line) const { return redis_command(port_, line); }
 
   private:
     TempDir dir_;

@@ -176,11 +176,11 @@ void expect_dm_reaches_only_the_same_subject(const std::string& secret, const js
     EXPECT_TRUE(other.nothing_within(300ms)) << "the refused connection got ann's dm";
 }
 
-std::unique_ptr<ServerProcess> start_node(const RedisProcess& redis, const std::string& name,
+std::unique_ptr<ServerProcess> start_node(const std::string& redis_url, const std::string& name,
                                           std::vector<std::string> more) {
     std::vector<std::string> args = {
-        "--redis",        redis.url(), "--node",  name,      "--cluster-node-ttl", "1s",
-        "--rate-per-sec", "1000000",   "--burst", "1000000", "--presence-window",  "20ms"};
+        "--redis",        redis_url, "--node",  name,      "--cluster-node-ttl", "1s",
+        "--rate-per-sec", "1000000", "--burst", "1000000", "--presence-window",  "20ms"};
     args.insert(args.end(), more.begin(), more.end());
     auto node = std::make_unique<ServerProcess>(args);
     // Both connections: the bus's subscription, and the one commands go through (a node whose

@@ -16,6 +16,7 @@
 
 #include "harness.hpp"
 #include "raw_client.hpp"
+#include "redis_backend.hpp"
 #include "redis_process.hpp"
 
 namespace parley::test {
@@ -85,7 +86,15 @@ void expect_dm_reaches_only_the_same_subject(const std::string& secret, const js
 
 // A cluster node on `redis`, named `name`, with limits out of the tests' way, started once it
 // has subscribed.
-std::unique_ptr<ServerProcess> start_node(const RedisProcess& redis, const std::string& name,
+std::unique_ptr<ServerProcess> start_node(const std::string& redis_url, const std::string& name,
                                           std::vector<std::string> more = {});
+inline std::unique_ptr<ServerProcess> start_node(const RedisProcess& redis, const std::string& name,
+                                                 std::vector<std::string> more = {}) {
+    return start_node(redis.url(), name, std::move(more));
+}
+inline std::unique_ptr<ServerProcess> start_node(const RedisBackend& redis, const std::string& name,
+                                                 std::vector<std::string> more = {}) {
+    return start_node(redis.url(), name, std::move(more));
+}
 
 }  // namespace parley::test

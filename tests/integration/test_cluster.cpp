@@ -1,15 +1,19 @@
-// Cluster mode: nodes as real processes sharing a real redis-server.
+// Cluster mode: nodes as real processes sharing a real Redis: one redis-server, or a Redis
+// Cluster (each test runs on both, see redis_backend.hpp).
 #include <gtest/gtest.h>
 
 #include <map>
 #include <set>
 
 #include "harness.hpp"
-#include "redis_process.hpp"
+#include "redis_backend.hpp"
 #include "support.hpp"
 
 namespace parley::test {
 namespace {
+
+class Cluster : public OnRedis {};
+INSTANTIATE_TEST_SUITE_P(, Cluster, both_redis_kinds(), redis_kind_name);
 
 json say(Client& client, const std::string& channel, const std::string& text, int id) {
     client.send(json{{"type", "say"}, {"channel", channel}, {"text", text}, {"id", id}});
@@ -49,10 +53,10 @@ void meet(Client& ann, Client& bob, const std::string& channel) {
     expect_presence(ann, "bob", true);
 }
 
-TEST(Cluster, MembersOnTwoNodesSeeEachOthersMessagesPresenceTypingAndDms) {
-    RedisProcess redis;
-    auto a = start_node(redis, "alpha");
-    auto b = start_node(redis, "beta");
+TEST_P(Cluster, MembersOnTwoNodesSeeEachOthersMessagesPresenceTypingAndDms) {
+    auto redis = make_redis();
+    auto a = start_node(*redis, "alpha");
+    auto b = start_node(*redis, "beta");
     Client ann(a->port()), bob(b->port());
     meet(ann, bob, "lobby");
     Client probe(b->port());
@@ -90,15 +94,21 @@ TEST(Cluster, MembersOnTwoNodesSeeEachOthersMessagesPresenceTypingAndDms) {
     expect_presence(ann, "bob", false);
 
     auto metrics = http_get(a->port(), "/metrics").body;
-    EXPECT_NE(metrics.find("parley_redis_connections_up 2\n"), std::string::npos) << metrics;
+    // One Redis: a connection for commands and one for the bus. A Redis Cluster: commands go to
+    // the master of each key's slot, so at least one connection to each of the three.
+    auto up = metric(a->port(), "parley_redis_connections_up");
+    if (redis->clustered())
+        EXPECT_GE(up, 3) << metrics;
+    else
+        EXPECT_EQ(up, 2) << metrics;
     EXPECT_EQ(metrics.find("parley_cluster_events_in_total 0\n"), std::string::npos);
     EXPECT_NE(metrics.find("parley_redis_round_trip_seconds_count"), std::string::npos);
 }
 
-TEST(Cluster, SeqsAreSharedAndGapFreeWhenThreeNodesSendAtOnce) {
-    RedisProcess redis;
+TEST_P(Cluster, SeqsAreSharedAndGapFreeWhenThreeNodesSendAtOnce) {
+    auto redis = make_redis();
     std::vector<std::unique_ptr<ServerProcess>> nodes;
-    for (const auto* name : {"one", "two", "three"}) nodes.push_back(start_node(redis, name));
+    for (const auto* name : {"one", "two", "three"}) nodes.push_back(start_node(*redis, name));
     std::vector<std::unique_ptr<Client>> readers, senders;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         readers.push_back(std::make_unique<Client>(nodes[i]->port()));
@@ -132,10 +142,10 @@ TEST(Cluster, SeqsAreSharedAndGapFreeWhenThreeNodesSendAtOnce) {
     EXPECT_EQ(orders[0], orders[2]);
 }
 
-TEST(Cluster, SinceHistoryAndTheHttpApiOnOneNodeServeWhatAnotherStored) {
-    RedisProcess redis;
-    auto a = start_node(redis, "alpha");
-    auto b = start_node(redis, "beta");
+TEST_P(Cluster, SinceHistoryAndTheHttpApiOnOneNodeServeWhatAnotherStored) {
+    auto redis = make_redis();
+    auto a = start_node(*redis, "alpha");
+    auto b = start_node(*redis, "beta");
     Client ann(a->port());
     ann.hello("ann");
     ann.join("notes");
@@ -168,10 +178,10 @@ TEST(Cluster, SinceHistoryAndTheHttpApiOnOneNodeServeWhatAnotherStored) {
               "no_such_channel");
 }
 
-TEST(Cluster, ANickIsTakenOnEveryNodeUntilItsHolderLeaves) {
-    RedisProcess redis;
-    auto a = start_node(redis, "alpha");
-    auto b = start_node(redis, "beta");
+TEST_P(Cluster, ANickIsTakenOnEveryNodeUntilItsHolderLeaves) {
+    auto redis = make_redis();
+    auto a = start_node(*redis, "alpha");
+    auto b = start_node(*redis, "beta");
     auto ann = std::make_unique<Client>(a->port());
     ann->hello("ann");
     Client impostor(b->port());
@@ -205,18 +215,22 @@ TEST(Cluster, ANickIsTakenOnEveryNodeUntilItsHolderLeaves) {
 // In token mode across nodes: a token for ANN is refused while ann holds the nick on another
 // node (their nicks collide, but they are two users), while a second token for ann on that node
 // shares the nick, and a dm to ann reaches both of ann's devices and nothing else.
-TEST(Cluster, ATokenSharesANickAcrossNodesOnlyForTheVerySameSubject) {
-    RedisProcess redis;
+TEST_P(Cluster, ATokenSharesANickAcrossNodesOnlyForTheVerySameSubject) {
+    auto redis = make_redis();
     const std::string secret = "cluster-test-secret";
-    auto a = start_node(redis, "alpha", {"--auth-secret", secret});
-    auto b = start_node(redis, "beta", {"--auth-secret", secret});
+    auto a = start_node(*redis, "alpha", {"--auth-secret", secret});
+    auto b = start_node(*redis, "beta", {"--auth-secret", secret});
     Client phone(a->port()), other(b->port()), laptop(b->port()), bob(a->port());
     EXPECT_EQ(phone.hello("ann", parley_token(secret, "ann"))["type"], "welcome");
     auto refused = other.hello("ANN", parley_token(secret, "ANN"));
     expect_dm_reaches_only_the_same_subject(secret, refused, phone, laptop, bob, other);
 }
 
-TEST(Cluster, RedisDownAnswersUnavailableAndDeliveryResumesWhenItIsBack) {
+// The whole of Redis down and back (and below, back empty) is one server's story. A Redis
+// Cluster's counterpart, a master down while its replica takes over, is in
+// test_cluster_failover.cpp; a whole cluster restarting empty would have to be re-created, which
+// is an operator's act, not an outage the nodes ride out.
+TEST(ClusterSingleRedis, RedisDownAnswersUnavailableAndDeliveryResumesWhenItIsBack) {
     RedisProcess redis;
     auto a = start_node(redis, "alpha");
     auto b = start_node(redis, "beta");
@@ -249,7 +263,7 @@ TEST(Cluster, RedisDownAnswersUnavailableAndDeliveryResumesWhenItIsBack) {
     EXPECT_EQ(a->wait_exit(0ms), std::nullopt) << "a node exited";
 }
 
-TEST(Cluster, RedisComingBackEmptyStartsSeqsOverAndGetsNicksBack) {
+TEST(ClusterSingleRedis, RedisComingBackEmptyStartsSeqsOverAndGetsNicksBack) {
     RedisProcess redis{false};
     auto a = start_node(redis, "alpha");
     auto b = start_node(redis, "beta");
@@ -279,10 +293,10 @@ TEST(Cluster, RedisComingBackEmptyStartsSeqsOverAndGetsNicksBack) {
     EXPECT_EQ(impostor.next_of_type("error")["code"], "nick_taken");
 }
 
-TEST(Cluster, AKilledNodesUsersLeavePresenceWithinTheNodeTtl) {
-    RedisProcess redis;
-    auto a = start_node(redis, "alpha");
-    auto b = start_node(redis, "beta");
+TEST_P(Cluster, AKilledNodesUsersLeavePresenceWithinTheNodeTtl) {
+    auto redis = make_redis();
+    auto a = start_node(*redis, "alpha");
+    auto b = start_node(*redis, "beta");
     Client ann(a->port());
     {
         Client bob(b->port());
@@ -301,10 +315,10 @@ TEST(Cluster, AKilledNodesUsersLeavePresenceWithinTheNodeTtl) {
     EXPECT_EQ(bob_again.hello("bob")["nick"], "bob");  // the dead node's nick is free
 }
 
-TEST(Cluster, ANodeStoppedGracefullyTakesItsUsersOutOfPresenceAtOnce) {
-    RedisProcess redis;
-    auto a = start_node(redis, "alpha");
-    auto b = start_node(redis, "beta", {"--cluster-node-ttl", "60s", "--shutdown-grace", "1s"});
+TEST_P(Cluster, ANodeStoppedGracefullyTakesItsUsersOutOfPresenceAtOnce) {
+    auto redis = make_redis();
+    auto a = start_node(*redis, "alpha");
+    auto b = start_node(*redis, "beta", {"--cluster-node-ttl", "60s", "--shutdown-grace", "1s"});
     Client ann(a->port()), bob(b->port());
     meet(ann, bob, "watch");
     EXPECT_EQ(b->stop(SIGTERM), 0);

@@ -1,5 +1,6 @@
-// Accounts and channel authority in a cluster: two nodes sharing a real redis-server, where an
-// account, a channel's owner, its roles, invitations and bans hold on every node.
+// Accounts and channel authority in a cluster: two nodes sharing a real Redis (one server, or a
+// Redis Cluster: redis_backend.hpp), where an account, a channel's owner, its roles, invitations
+// and bans hold on every node.
 #include <gtest/gtest.h>
 
 #include "accounts_support.hpp"
@@ -24,16 +25,20 @@ json eventually(const std::function<json()>& attempt, const json& wanted) {
 }
 
 struct TwoNodes {
-    RedisProcess redis;
-    std::unique_ptr<ServerProcess> a = start_node(redis, "alpha");
-    std::unique_ptr<ServerProcess> b = start_node(redis, "beta");
+    explicit TwoNodes(RedisKind kind) : redis(make_redis(kind)) {}
+    std::unique_ptr<RedisBackend> redis;
+    std::unique_ptr<ServerProcess> a = start_node(*redis, "alpha");
+    std::unique_ptr<ServerProcess> b = start_node(*redis, "beta");
 };
 
-TEST(ClusterAccounts, AnAccountMadeOnOneNodeIsKnownOnTheOther) {
-    TwoNodes nodes;
+class ClusterAccounts : public OnRedis {};
+INSTANTIATE_TEST_SUITE_P(, ClusterAccounts, both_redis_kinds(), redis_kind_name);
+
+TEST_P(ClusterAccounts, AnAccountMadeOnOneNodeIsKnownOnTheOther) {
+    TwoNodes nodes(GetParam());
     auto ann = signed_up(nodes.a->port(), "ann");
     // Stored as an Argon2id string, never as the password.
-    auto hash = nodes.redis.command("HGET parley:account:ann hash");
+    auto hash = nodes.redis->command("HGET " + nodes.redis->home_key("account:ann") + " hash");
     EXPECT_EQ(hash.rfind("$argon2id$", 0), 0u) << hash;
     EXPECT_EQ(hash.find(password_for("ann")), std::string::npos);
 
@@ -68,8 +73,8 @@ TEST(ClusterAccounts, AnAccountMadeOnOneNodeIsKnownOnTheOther) {
     }
 }
 
-TEST(ClusterAccounts, APrivateChannelsHistoryIsRefusedOnBothNodes) {
-    TwoNodes nodes;
+TEST_P(ClusterAccounts, APrivateChannelsHistoryIsRefusedOnBothNodes) {
+    TwoNodes nodes(GetParam());
     auto ann = signed_up(nodes.a->port(), "ann");
     ASSERT_EQ(request(*ann, {{"type", "create"}, {"channel", "staff"}, {"private", true}})["type"],
               "joined");
@@ -101,8 +106,8 @@ TEST(ClusterAccounts, APrivateChannelsHistoryIsRefusedOnBothNodes) {
     EXPECT_EQ(joined["history"][0]["text"], "quarterly numbers");
 }
 
-TEST(ClusterAccounts, AKickOrBanOnOneNodeRemovesTheMemberOnTheOther) {
-    TwoNodes nodes;
+TEST_P(ClusterAccounts, AKickOrBanOnOneNodeRemovesTheMemberOnTheOther) {
+    TwoNodes nodes(GetParam());
     auto ann = signed_up(nodes.a->port(), "ann");
     auto bob = signed_up(nodes.b->port(), "bob");
     ASSERT_EQ(request(*ann, {{"type", "create"}, {"channel", "team"}})["type"], "joined");
@@ -130,8 +135,8 @@ TEST(ClusterAccounts, AKickOrBanOnOneNodeRemovesTheMemberOnTheOther) {
     EXPECT_EQ(eventually([&] { return join(*bob, "team")["type"]; }, "joined"), "joined");
 }
 
-TEST(ClusterAccounts, RolesTopicsAndMutesSetOnOneNodeHoldOnTheOther) {
-    TwoNodes nodes;
+TEST_P(ClusterAccounts, RolesTopicsAndMutesSetOnOneNodeHoldOnTheOther) {
+    TwoNodes nodes(GetParam());
     auto ann = signed_up(nodes.a->port(), "ann");
     auto bob = signed_up(nodes.b->port(), "bob");
     auto carl = signed_up(nodes.a->port(), "carl");

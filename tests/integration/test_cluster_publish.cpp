@@ -1,5 +1,5 @@
-// The publish API and idempotency keys in a cluster: two nodes on one real redis-server, so a
-// key used through one node is known to the other.
+// The publish API and idempotency keys in a cluster: two nodes on one real Redis (one server,
+// or a Redis Cluster: redis_backend.hpp), so a key used through one node is known to the other.
 #include <gtest/gtest.h>
 
 #include "publish_support.hpp"
@@ -7,10 +7,16 @@
 namespace parley::test {
 namespace {
 
-TEST(ClusterPublish, ARepeatOnAnotherNodeAnswers200WithTheFirstSeq) {
-    RedisProcess redis;
-    auto a = start_node(redis, "alpha", api_key_args());
-    auto b = start_node(redis, "beta", api_key_args());
+class ClusterPublish : public OnRedis {};
+INSTANTIATE_TEST_SUITE_P(, ClusterPublish, both_redis_kinds(), redis_kind_name);
+
+class ClusterIdempotency : public OnRedis {};
+INSTANTIATE_TEST_SUITE_P(, ClusterIdempotency, both_redis_kinds(), redis_kind_name);
+
+TEST_P(ClusterPublish, ARepeatOnAnotherNodeAnswers200WithTheFirstSeq) {
+    auto redis = make_redis();
+    auto a = start_node(*redis, "alpha", api_key_args());
+    auto b = start_node(*redis, "beta", api_key_args());
     Client bob(b->port());
     bob.hello("bob");
     bob.join("releases");
@@ -48,10 +54,10 @@ TEST(ClusterPublish, ARepeatOnAnotherNodeAnswers200WithTheFirstSeq) {
     EXPECT_EQ(publish(b->port(), "releases", {{"from", "ann"}, {"text", "x"}}).status, 403);
 }
 
-TEST(ClusterIdempotency, ASayAndADmResentOnAnotherNodeAreOneMessage) {
-    RedisProcess redis;
-    auto a = start_node(redis, "alpha");
-    auto b = start_node(redis, "beta");
+TEST_P(ClusterIdempotency, ASayAndADmResentOnAnotherNodeAreOneMessage) {
+    auto redis = make_redis();
+    auto a = start_node(*redis, "alpha");
+    auto b = start_node(*redis, "beta");
     Client bob(b->port());
     bob.hello("bob");
     bob.join("lobby");

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "accounts_support.hpp"
-#include "redis_process.hpp"
+#include "redis_backend.hpp"
 
 namespace parley::test {
 namespace {
@@ -11,10 +11,14 @@ namespace {
 using namespace std::chrono_literals;
 
 struct TwoNodes {
-    RedisProcess redis;
-    std::unique_ptr<ServerProcess> a = start_node(redis, "alpha");
-    std::unique_ptr<ServerProcess> b = start_node(redis, "beta");
+    explicit TwoNodes(RedisKind kind) : redis(make_redis(kind)) {}
+    std::unique_ptr<RedisBackend> redis;
+    std::unique_ptr<ServerProcess> a = start_node(*redis, "alpha");
+    std::unique_ptr<ServerProcess> b = start_node(*redis, "beta");
 };
+
+class ClusterReadState : public OnRedis {};
+INSTANTIATE_TEST_SUITE_P(, ClusterReadState, both_redis_kinds(), redis_kind_name);
 
 // A login on a new connection; the welcome it gets.
 json welcome_on(std::uint16_t port, const std::string& nick, std::unique_ptr<Client>& client) {
@@ -45,8 +49,8 @@ json mark_read(Client& client, const std::string& place, std::int64_t seq, bool 
         client, {{"type", "mark_read"}, {conversation ? "with" : "channel", place}, {"seq", seq}});
 }
 
-TEST(ClusterReadState, AMarkerSetOnOneNodeReachesTheUsersConnectionsOnTheOtherAndNobodyElses) {
-    TwoNodes nodes;
+TEST_P(ClusterReadState, AMarkerSetOnOneNodeReachesTheUsersConnectionsOnTheOtherAndNobodyElses) {
+    TwoNodes nodes(GetParam());
     auto ann = signed_up(nodes.a->port(), "ann");
     auto bob = signed_up(nodes.b->port(), "bob");
     ASSERT_EQ(request(*ann, {{"type", "join"}, {"channel", "room"}})["type"], "joined");
@@ -75,8 +79,8 @@ TEST(ClusterReadState, AMarkerSetOnOneNodeReachesTheUsersConnectionsOnTheOtherAn
     EXPECT_TRUE(hears_no_read(*bob, 300ms));
 }
 
-TEST(ClusterReadState, DmsToAnOfflineAccountThroughOneNodeWaitForItsLoginOnTheOther) {
-    TwoNodes nodes;
+TEST_P(ClusterReadState, DmsToAnOfflineAccountThroughOneNodeWaitForItsLoginOnTheOther) {
+    TwoNodes nodes(GetParam());
     signed_up(nodes.b->port(), "bob").reset();  // an account, offline from now on
     auto ann = signed_up(nodes.a->port(), "ann");
     for (int i = 1; i <= 3; ++i) {
@@ -129,8 +133,8 @@ TEST(ClusterReadState, DmsToAnOfflineAccountThroughOneNodeWaitForItsLoginOnTheOt
     EXPECT_EQ(welcome_on(nodes.a->port(), "bob", bob_again)["conversations"][0]["unread"], 1);
 }
 
-TEST(ClusterReadState, WelcomeFiguresAreExactWhicheverNodeStoredTheMessages) {
-    TwoNodes nodes;
+TEST_P(ClusterReadState, WelcomeFiguresAreExactWhicheverNodeStoredTheMessages) {
+    TwoNodes nodes(GetParam());
     auto bob = signed_up(nodes.b->port(), "bob");
     request(*bob, {{"type", "join"}, {"channel", "room"}});
     say(*bob, "room", "before ann");    // 1
@@ -159,8 +163,8 @@ TEST(ClusterReadState, WelcomeFiguresAreExactWhicheverNodeStoredTheMessages) {
                                "mentions":0}])"));
 }
 
-TEST(ClusterReadState, MembershipSurvivesReconnectingToTheOtherNodeAndLeaveRemoves) {
-    TwoNodes nodes;
+TEST_P(ClusterReadState, MembershipSurvivesReconnectingToTheOtherNodeAndLeaveRemoves) {
+    TwoNodes nodes(GetParam());
     auto ann = signed_up(nodes.a->port(), "ann");
     for (auto channel : {"c1", "c2", "c3"})
         ASSERT_EQ(request(*ann, {{"type", "join"}, {"channel", channel}})["type"], "joined");

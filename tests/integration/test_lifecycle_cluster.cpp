@@ -1,5 +1,6 @@
-// Messages that live in a cluster: two nodes sharing a real redis-server, where changes made
-// through one node reach the other's members in seq order and every node reads the current state.
+// Messages that live in a cluster: two nodes sharing a real Redis (one server, or a Redis
+// Cluster: redis_backend.hpp), where changes made through one node reach the other's members in
+// seq order and every node reads the current state.
 #include <gtest/gtest.h>
 
 #include <tuple>
@@ -10,10 +11,14 @@ namespace parley::test {
 namespace {
 
 struct TwoNodes {
-    RedisProcess redis;
-    std::unique_ptr<ServerProcess> a = start_node(redis, "alpha");
-    std::unique_ptr<ServerProcess> b = start_node(redis, "beta");
+    explicit TwoNodes(RedisKind kind) : redis(make_redis(kind)) {}
+    std::unique_ptr<RedisBackend> redis;
+    std::unique_ptr<ServerProcess> a = start_node(*redis, "alpha");
+    std::unique_ptr<ServerProcess> b = start_node(*redis, "beta");
 };
+
+class LifecycleCluster : public OnRedis {};
+INSTANTIATE_TEST_SUITE_P(, LifecycleCluster, both_redis_kinds(), redis_kind_name);
 
 bool is_channel_event(const json& frame) {
     auto type = frame.value("type", "");
@@ -27,8 +32,8 @@ std::vector<json> next_events(Client& client, std::size_t count) {
     return events;
 }
 
-TEST(LifecycleCluster, ChangesOnOneNodeReachTheOtherInSeqOrderAndEveryNodeReadsTheState) {
-    TwoNodes nodes;
+TEST_P(LifecycleCluster, ChangesOnOneNodeReachTheOtherInSeqOrderAndEveryNodeReadsTheState) {
+    TwoNodes nodes(GetParam());
     auto ann = guest(nodes.a->port(), "ann");
     auto bob = guest(nodes.b->port(), "bob");
     auto carl = guest(nodes.b->port(), "carl");
@@ -97,8 +102,8 @@ TEST(LifecycleCluster, ChangesOnOneNodeReachTheOtherInSeqOrderAndEveryNodeReadsT
     EXPECT_EQ(replay[8]["type"], "deleted");
 }
 
-TEST(LifecycleCluster, ChangesFromBothNodesAtOnceKeepOneGapFreeOrderEverywhere) {
-    TwoNodes nodes;
+TEST_P(LifecycleCluster, ChangesFromBothNodesAtOnceKeepOneGapFreeOrderEverywhere) {
+    TwoNodes nodes(GetParam());
     auto ann = guest(nodes.a->port(), "ann");
     auto bob = guest(nodes.b->port(), "bob");
     auto carl = guest(nodes.a->port(), "carl");
@@ -145,8 +150,8 @@ TEST(LifecycleCluster, ChangesFromBothNodesAtOnceKeepOneGapFreeOrderEverywhere) 
     }
 }
 
-TEST(LifecycleCluster, AnAccountEditsOnAnyNodeWhatItSaidOnAnother) {
-    TwoNodes nodes;
+TEST_P(LifecycleCluster, AnAccountEditsOnAnyNodeWhatItSaidOnAnother) {
+    TwoNodes nodes(GetParam());
     auto ann = signed_up(nodes.a->port(), "ann");
     auto carl = signed_up(nodes.b->port(), "carl");
     ASSERT_EQ(request(*ann, {{"type", "create"}, {"channel", "team"}})["type"], "joined");
