@@ -175,8 +175,7 @@ void RedisCluster::start(chat::ClusterListener& listener) {
 }
 
 std::vector<std::string> RedisCluster::node_args() const {
-    return {redis::keys::node_prefix(), redis::keys::nodes(),
-            options_.node_id};
+    return {redis::keys::node_prefix(), redis::keys::nodes(), options_.node_id};
 }
 
 void RedisCluster::schedule_heartbeat() {
@@ -303,8 +302,7 @@ void RedisCluster::read_presence(
     subscriptions_.when_ready(redis::keys::channel_events(channel), [this, channel, done] {
         bool sent = commands_->eval(
             read_presence_script(), {redis::keys::members(channel)},
-            {redis::keys::node_prefix(), options_.node_id},
-            [done](redis::Client::Reply reply) {
+            {redis::keys::node_prefix(), options_.node_id}, [done](redis::Client::Reply reply) {
                 if (!reply || reply->type != redis::Value::Type::array) return done(std::nullopt);
                 std::vector<chat::RemoteMember> members;
                 for (std::size_t i = 0; i + 1 < reply->elements.size(); i += 2)

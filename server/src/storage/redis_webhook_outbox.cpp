@@ -173,8 +173,8 @@ void RedisWebhookOutbox::claim(std::size_t endpoint, std::string from, std::size
         endpoints_[endpoint].cursor = "0";
     }
     auto sent =
-        redis_->command({"XAUTOCLAIM", redis::keys::webhooks(), url, node_id_, "0", from,
-                         "COUNT", "1000", "JUSTID"},
+        redis_->command({"XAUTOCLAIM", redis::keys::webhooks(), url, node_id_, "0", from, "COUNT",
+                         "1000", "JUSTID"},
                         [this, endpoint, max, done](redis::Client::Reply reply) {
                             if (reply && reply->type == redis::Value::Type::array &&
                                 !reply->elements.empty() && reply->elements[0].text != "0-0")
