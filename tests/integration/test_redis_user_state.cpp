@@ -8,6 +8,8 @@
 // against redis::cluster::key_slot before it is sent.
 #include <gtest/gtest.h>
 
+#include <boost/asio/post.hpp>
+
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -19,6 +21,7 @@
 #include "redis/cluster/slots.hpp"
 #include "redis/connection.hpp"
 #include "redis/keys.hpp"
+#include "redis/pubsub/shard_subscriber.hpp"
 #include "redis_process.hpp"
 #include "storage/redis_history.hpp"
 #include "storage/redis_user_state.hpp"
@@ -99,15 +102,15 @@ class RedisUserStateTest : public ::testing::TestWithParam<Layout> {
         connection_ = std::make_shared<redis::Connection>(io_.get_executor(), endpoint, "test",
                                                           1024, metrics_);
         client_ = std::make_shared<SlotChecked>(connection_);
-        bus_ =
-            std::make_shared<redis::Connection>(io_.get_executor(), endpoint, "bus", 16, metrics_);
+        events_ = std::make_shared<redis::ShardSubscriber>(
+            io_.get_executor(), std::vector<redis::Endpoint>{endpoint}, false, metrics_);
         history_ = std::make_unique<storage::RedisHistory>(
             client_, storage::RedisHistoryOptions{100, 1000, "node-1"}, metrics_);
         state_ = std::make_unique<storage::RedisUserState>(client_);
         // A user's markers are published to the user's own events, which a node subscribes to
         // while the user is connected there: the tests' users' here. Redis confirms the
         // subscriptions in order, so the last confirmation covers both.
-        auto heard = [this](std::string payload) {
+        auto heard = [this](const std::string&, std::string payload) {
             auto event = redis::bus::decode(payload);
             if (!event) return;
             if (auto* read = std::get_if<redis::bus::Read>(&*event)) {
@@ -115,13 +118,17 @@ class RedisUserStateTest : public ::testing::TestWithParam<Layout> {
                 reads_.push_back(*read);
             }
         };
-        bus_->on_connected = [this, heard] {
-            bus_->subscribe(redis::keys::user_events("bob"), {}, heard);
-            bus_->subscribe(
-                redis::keys::user_events("ann"), [this] { subscribed_.set_value(); }, heard);
+        events_->on_message = heard;
+        events_->on_confirmed = [this](const std::string& channel) {
+            if (channel == redis::keys::user_events("ann")) subscribed_.set_value();
         };
+        events_->on_resubscribed = [] {};
         connection_->start();
-        bus_->start();
+        events_->start();
+        boost::asio::post(events_->executor(), [this] {
+            events_->subscribe(redis::keys::user_events("bob"));
+            events_->subscribe(redis::keys::user_events("ann"));
+        });
         thread_ = std::thread([this] { io_.run(); });
         EXPECT_EQ(subscribed_.get_future().wait_for(5s), std::future_status::ready);
         for (int i = 0; i < 250 && !connection_->connected(); ++i)
@@ -136,7 +143,7 @@ class RedisUserStateTest : public ::testing::TestWithParam<Layout> {
         io_.stop();
         thread_.join();
         connection_->abandon();
-        bus_->abandon();
+        events_->abandon();
     }
 
     // Runs a storage call and waits for its answer.
@@ -215,7 +222,8 @@ class RedisUserStateTest : public ::testing::TestWithParam<Layout> {
     boost::asio::io_context io_;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
     metrics::Metrics metrics_;
-    std::shared_ptr<redis::Connection> connection_, bus_;
+    std::shared_ptr<redis::Connection> connection_;
+    std::shared_ptr<redis::ShardSubscriber> events_;
     std::shared_ptr<SlotChecked> client_;
     std::unique_ptr<storage::RedisHistory> history_;
     std::unique_ptr<storage::RedisUserState> state_;
