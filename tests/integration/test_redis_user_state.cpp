@@ -9,6 +9,7 @@
 
 #include "metrics/metrics.hpp"
 #include "redis/bus_event.hpp"
+#include "redis/connection.hpp"
 #include "redis/keys.hpp"
 #include "redis_process.hpp"
 #include "storage/redis_history.hpp"
