@@ -8,38 +8,13 @@
 #include <boost/asio/post.hpp>
 #include <random>
 
+#include "redis/reply.hpp"
+
 namespace parley::redis {
 
 namespace asio = boost::asio;
 
 namespace {
-
-Value copy_reply(const redisReply* reply) {
-    Value value;
-    switch (reply->type) {
-        case REDIS_REPLY_INTEGER:
-            value.type = Value::Type::integer;
-            value.integer = reply->integer;
-            break;
-        case REDIS_REPLY_STRING:
-        case REDIS_REPLY_STATUS:
-        case REDIS_REPLY_ERROR:
-            value.type = reply->type == REDIS_REPLY_STRING   ? Value::Type::string
-                         : reply->type == REDIS_REPLY_STATUS ? Value::Type::status
-                                                             : Value::Type::error;
-            value.text.assign(reply->str, reply->len);
-            break;
-        case REDIS_REPLY_ARRAY:
-            value.type = Value::Type::array;
-            value.elements.reserve(reply->elements);
-            for (std::size_t i = 0; i < reply->elements; ++i)
-                value.elements.push_back(copy_reply(reply->element[i]));
-            break;
-        default:
-            break;
-    }
-    return value;
-}
 
 std::chrono::milliseconds backoff(int attempt) {
     static thread_local std::minstd_rand random{std::random_device{}()};
@@ -75,8 +50,13 @@ struct Connection::Subscription {
 
 Connection::Connection(asio::any_io_executor executor, Endpoint endpoint, std::string role,
                        std::size_t max_in_flight, metrics::Metrics& metrics)
+    : Connection(std::move(executor), std::vector<Endpoint>{std::move(endpoint)}, std::move(role),
+                 max_in_flight, metrics) {}
+
+Connection::Connection(asio::any_io_executor executor, std::vector<Endpoint> endpoints,
+                       std::string role, std::size_t max_in_flight, metrics::Metrics& metrics)
     : strand_(asio::make_strand(executor)),
-      endpoint_(std::move(endpoint)),
+      endpoints_(std::move(endpoints)),
       role_(std::move(role)),
       max_in_flight_(max_in_flight),
       metrics_(metrics),
@@ -104,15 +84,27 @@ void Connection::abandon() {
     context_ = nullptr;
 }
 
+void Connection::close() {
+    asio::post(strand_, [self = shared_from_this()] {
+        self->closed_ = true;
+        self->retry_timer_.cancel();
+        self->resolver_.cancel();
+        // Pending commands get nullopt; handle_disconnect sees closed_ and does not reconnect.
+        if (self->context_) redisAsyncFree(self->context_);
+    });
+}
+
 void Connection::start() {
     asio::post(strand_, [self = shared_from_this()] { self->connect(); });
 }
 
 void Connection::connect() {
+    if (closed_) return;
+    const auto& target = endpoint();
     // Resolving on Asio's resolver keeps a DNS lookup (a compose service name) off io threads:
     // hiredis would call a blocking getaddrinfo.
     resolver_.async_resolve(
-        endpoint_.host, std::to_string(endpoint_.port),
+        target.host, std::to_string(target.port),
         [self = shared_from_this()](boost::system::error_code ec,
                                     asio::ip::tcp::resolver::results_type results) {
             self->on_resolved(ec, results);
@@ -121,10 +113,12 @@ void Connection::connect() {
 
 void Connection::on_resolved(boost::system::error_code ec,
                              const asio::ip::tcp::resolver::results_type& results) {
+    if (closed_) return;
+    const auto& target = endpoint();
     if (ec || results.empty())
-        return schedule_reconnect("cannot resolve " + endpoint_.host + ": " + ec.message());
+        return schedule_reconnect("cannot resolve " + target.host + ": " + ec.message());
     auto address = results.begin()->endpoint().address().to_string();
-    redisAsyncContext* context = redisAsyncConnect(address.c_str(), endpoint_.port);
+    redisAsyncContext* context = redisAsyncConnect(address.c_str(), target.port);
     if (!context) return schedule_reconnect("out of memory");
     if (context->err) {
         std::string why = context->errstr;
@@ -203,8 +197,8 @@ void Connection::handle_connect(const redisAsyncContext* context, int status) {
         return;
     }
     auto* mutable_context = const_cast<redisAsyncContext*>(context);
-    if (self->endpoint_.db != 0) {
-        auto db = std::to_string(self->endpoint_.db);
+    if (self->endpoint().db != 0) {
+        auto db = std::to_string(self->endpoint().db);
         const char* argv[] = {"SELECT", db.c_str()};
         const std::size_t lengths[] = {6, db.size()};
         redisAsyncCommandArgv(mutable_context, nullptr, nullptr, 2, argv, lengths);
@@ -224,10 +218,10 @@ void Connection::handle_connect(const redisAsyncContext* context, int status) {
         auto outage = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::steady_clock::now() - self->outage_began_);
         spdlog::info("redis {}: connected again to {} after {} ms and {} failed attempts",
-                     self->role_, self->endpoint_.display(), outage.count(),
+                     self->role_, self->endpoint().display(), outage.count(),
                      self->failed_attempts_);
     } else {
-        spdlog::info("redis {}: connected to {}", self->role_, self->endpoint_.display());
+        spdlog::info("redis {}: connected to {}", self->role_, self->endpoint().display());
     }
     self->ever_connected_ = true;
     self->outage_logged_ = false;
@@ -239,16 +233,20 @@ void Connection::handle_disconnect(const redisAsyncContext* context, int status)
     if (!self) return;
     if (self->connected_.exchange(false, std::memory_order_acq_rel))
         self->metrics_.redis_connections_up.fetch_sub(1, std::memory_order_relaxed);
+    if (self->closed_) return;
     self->schedule_reconnect(status == REDIS_OK ? "closed by Redis" : context->errstr);
 }
 
 void Connection::schedule_reconnect(const std::string& why) {
+    if (closed_) return;
     if (!outage_logged_) {
         outage_logged_ = true;
         outage_began_ = std::chrono::steady_clock::now();
         spdlog::warn("redis {}: {} {}: {}; retrying in the background", role_,
-                     ever_connected_ ? "lost" : "cannot reach", endpoint_.display(), why);
+                     ever_connected_ ? "lost" : "cannot reach", endpoint().display(), why);
     }
+    // The next node, if there are several: this one may be gone for good.
+    current_ = (current_ + 1) % endpoints_.size();
     auto delay = backoff(failed_attempts_++);
     retry_timer_.expires_after(delay);
     retry_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
@@ -278,6 +276,21 @@ bool Connection::eval(const Script& script, std::vector<std::string> keys,
     for (auto& key : keys) command_args.push_back(std::move(key));
     for (auto& arg : args) command_args.push_back(std::move(arg));
     return command(std::move(command_args), std::move(done));
+}
+
+bool Connection::command_pair(std::vector<std::string> first, std::vector<std::string> second,
+                              Callback done) {
+    if (in_flight_.fetch_add(2, std::memory_order_relaxed) + 2 > max_in_flight_) {
+        in_flight_.fetch_sub(2, std::memory_order_relaxed);
+        return false;
+    }
+    // One task on the strand: hiredis queues both before any other command can be sent.
+    asio::post(strand_, [self = shared_from_this(), first = std::move(first),
+                         second = std::move(second), done = std::move(done)]() mutable {
+        self->send(std::move(first), [](Reply) {});
+        self->send(std::move(second), std::move(done));
+    });
+    return true;
 }
 
 void Connection::send_now(std::vector<std::string> args, Callback done) {

@@ -30,10 +30,16 @@ namespace parley::redis {
 // backoff (100 ms doubling to 5 s, with jitter) and logs each change of state once. Commands
 // sent while it is down fail at once (their callback gets nullopt), so callers can answer
 // `unavailable` instead of waiting.
+//
+// Given several endpoints (the nodes of a Redis Cluster, for the bus: a SUBSCRIBE is heard on any
+// node), it moves on to the next one after a failed connect or a lost connection.
 class Connection final : public Client, public std::enable_shared_from_this<Connection> {
   public:
     Connection(boost::asio::any_io_executor executor, Endpoint endpoint, std::string role,
                std::size_t max_in_flight, metrics::Metrics& metrics);
+    // `endpoints` must not be empty.
+    Connection(boost::asio::any_io_executor executor, std::vector<Endpoint> endpoints,
+               std::string role, std::size_t max_in_flight, metrics::Metrics& metrics);
     ~Connection();
 
     void preload(const Script& script) override { scripts_.push_back(&script); }
@@ -46,6 +52,11 @@ class Connection final : public Client, public std::enable_shared_from_this<Conn
     // Runs a script loaded by on_connected: EVALSHA sha numkeys keys... args...
     bool eval(const Script& script, std::vector<std::string> keys, std::vector<std::string> args,
               Callback done) override;
+    // Sends `first` and `second` back to back, so that no other command comes between them on
+    // this connection (ASKING before the command a Redis Cluster redirected). `done` gets the
+    // reply to `second`. Counts as two commands against `max_in_flight`.
+    bool command_pair(std::vector<std::string> first, std::vector<std::string> second,
+                      Callback done);
     // On the strand only (from on_connected): sends at once, ahead of commands still queued.
     void send_now(std::vector<std::string> args, Callback done);
     // On the strand only (from on_connected). `on_confirmed` runs once Redis has subscribed us,
@@ -65,8 +76,13 @@ class Connection final : public Client, public std::enable_shared_from_this<Conn
 
     // After the io threads have stopped: closes at once and calls no callback any more.
     void abandon() override;
+    // While the io threads run, from any thread: closes for good (no reconnect). Commands
+    // waiting for a reply get nullopt.
+    void close();
 
     bool connected() const override { return connected_.load(std::memory_order_acquire); }
+    // Where it connects now (or tries to); strand only.
+    const Endpoint& endpoint() const { return endpoints_[current_]; }
     boost::asio::any_io_executor executor() override { return strand_; }
     boost::asio::strand<boost::asio::any_io_executor>& strand() { return strand_; }
 
@@ -90,7 +106,8 @@ class Connection final : public Client, public std::enable_shared_from_this<Conn
     static void handle_message(redisAsyncContext* context, void* reply, void* privdata);
 
     boost::asio::strand<boost::asio::any_io_executor> strand_;
-    Endpoint endpoint_;
+    std::vector<Endpoint> endpoints_;
+    std::size_t current_ = 0;  // strand only
     std::string role_;
     std::size_t max_in_flight_;
     metrics::Metrics& metrics_;
@@ -112,6 +129,7 @@ class Connection final : public Client, public std::enable_shared_from_this<Conn
 
     std::atomic<bool> connected_{false};
     bool abandoned_ = false;
+    bool closed_ = false;  // strand only
     std::atomic<std::size_t> in_flight_{0};
 };
 

@@ -1,5 +1,6 @@
 #include "redis/url.hpp"
 
+#include <algorithm>
 #include <boost/url/parse.hpp>
 
 #include "model/parse_number.hpp"
@@ -33,6 +34,33 @@ Expected<Endpoint> parse_url(std::string_view text) {
         endpoint.db = *db;
     }
     return endpoint;
+}
+
+Expected<std::vector<Endpoint>> parse_urls(std::string_view text) {
+    constexpr std::string_view scheme = "redis://";
+    if (!text.starts_with(scheme)) return Failure{"must look like redis://host:port[/db]"};
+    auto rest = text.substr(scheme.size());
+    auto slash = std::min(rest.find('/'), rest.size());
+    auto hosts = rest.substr(0, slash), path = rest.substr(slash);
+    if (hosts.find(',') == std::string_view::npos) {
+        auto endpoint = parse_url(text);
+        if (!endpoint) return std::move(endpoint).error();
+        return std::vector<Endpoint>{std::move(*endpoint)};
+    }
+    std::vector<Endpoint> endpoints;
+    while (true) {
+        auto comma = std::min(hosts.find(','), hosts.size());
+        auto host = hosts.substr(0, comma);
+        if (host.empty()) return Failure{"a node in the list is empty (two commas in a row?)"};
+        auto endpoint = parse_url(std::string(scheme) + std::string(host) + std::string(path));
+        if (!endpoint) return Failure{std::string(host) + ": " + endpoint.error().message};
+        if (endpoint->db != 0)
+            return Failure{"a Redis Cluster has database 0 only: drop " + std::string(path)};
+        endpoints.push_back(std::move(*endpoint));
+        if (comma == hosts.size()) break;
+        hosts.remove_prefix(comma + 1);
+    }
+    return endpoints;
 }
 
 }  // namespace parley::redis

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "model/expected.hpp"
 
@@ -20,5 +21,10 @@ struct Endpoint {
 
 // The endpoint, or a one-line reason why there is none.
 Expected<Endpoint> parse_url(std::string_view url);
+
+// One Redis (`redis://host[:port][/db]`: one endpoint), or nodes of a Redis Cluster
+// (`redis://host:port,host:port,...`: several, in the order given). A cluster has database 0
+// only, so a list with /N (N not 0) is refused.
+Expected<std::vector<Endpoint>> parse_urls(std::string_view urls);
 
 }  // namespace parley::redis

@@ -1,10 +1,10 @@
 #include "storage/redis_directory.hpp"
 
-#include <hiredis/hiredis.h>
 #include <openssl/rand.h>
 
 #include "model/message.hpp"
 #include "model/parse_number.hpp"
+#include "redis/blocking.hpp"
 #include "redis/bus_event.hpp"
 #include "redis/keys.hpp"
 
@@ -99,7 +99,11 @@ void each_field(const redis::Value& reply, F&& f) {
 }  // namespace
 
 RedisDirectory::RedisDirectory(std::shared_ptr<redis::Client> redis, redis::Endpoint endpoint)
-    : redis_(std::move(redis)), endpoint_(std::move(endpoint)) {
+    : RedisDirectory(std::move(redis), std::vector<redis::Endpoint>{std::move(endpoint)}) {}
+
+RedisDirectory::RedisDirectory(std::shared_ptr<redis::Client> redis,
+                               std::vector<redis::Endpoint> seeds)
+    : redis_(std::move(redis)), seeds_(std::move(seeds)) {
     for (const auto* script :
          {&create_account_script(), &create_channel_script(), &change_channel_script()})
         redis_->preload(*script);
@@ -215,36 +219,19 @@ bool RedisDirectory::change_channel(std::string name, model::AuthorityChange cha
 }
 
 Expected<std::string> RedisDirectory::signing_key() {
-    // At start-up, before the io threads run the shared connection: a short-lived blocking
-    // connection of its own. The first node to start makes the key; HSETNX keeps the first.
+    // At start-up, before the io threads run the shared connection: short-lived blocking
+    // connections of their own. The first node to start makes the key; HSETNX keeps the first.
     auto candidate = random_key();
     if (candidate.empty()) return Failure{"the system's random generator failed"};
-    timeval timeout{5, 0};
-    std::unique_ptr<redisContext, void (*)(redisContext*)> context(
-        redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, timeout), redisFree);
-    if (!context || context->err)
-        return Failure{"cannot reach Redis at " + endpoint_.display() + " for the token key" +
-                       (context ? std::string(": ") + context->errstr : std::string())};
-    auto run = [&](const std::vector<std::string>& args) -> redisReply* {
-        std::vector<const char*> argv;
-        std::vector<std::size_t> lengths;
-        for (const auto& arg : args) {
-            argv.push_back(arg.data());
-            lengths.push_back(arg.size());
-        }
-        return static_cast<redisReply*>(redisCommandArgv(
-            context.get(), static_cast<int>(argv.size()), argv.data(), lengths.data()));
-    };
-    if (endpoint_.db != 0) freeReplyObject(run({"SELECT", std::to_string(endpoint_.db)}));
-    freeReplyObject(run({"HSETNX", redis::keys::settings(), "signing_key", candidate}));
-    auto* reply = run({"HGET", redis::keys::settings(), "signing_key"});
-    if (!reply || reply->type != REDIS_REPLY_STRING) {
-        if (reply) freeReplyObject(reply);
-        return Failure{"cannot read the token key from Redis at " + endpoint_.display()};
-    }
-    std::string key(reply->str, reply->len);
-    freeReplyObject(reply);
-    return key;
+    const std::string settings(redis::keys::settings);
+    auto made = redis::run_blocking(seeds_, {"HSETNX", settings, "signing_key", candidate});
+    if (!made) return Failure{made.error().message + " (for the token key)"};
+    auto read = redis::run_blocking(seeds_, {"HGET", settings, "signing_key"});
+    if (!read) return Failure{read.error().message + " (for the token key)"};
+    if (read->type != redis::Value::Type::string)
+        return Failure{"cannot read the token key from Redis" +
+                       (read->is_error() ? ": " + read->text : std::string())};
+    return std::move(read->text);
 }
 
 }  // namespace parley::storage

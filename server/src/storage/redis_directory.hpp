@@ -17,6 +17,8 @@ class RedisDirectory final : public Directory {
   public:
     // `endpoint`: where `redis` connects, for the one blocking read at start-up.
     RedisDirectory(std::shared_ptr<redis::Client> redis, redis::Endpoint endpoint);
+    // On a Redis Cluster: `seeds`, nodes of the cluster, any of which may be asked at start-up.
+    RedisDirectory(std::shared_ptr<redis::Client> redis, std::vector<redis::Endpoint> seeds);
 
     bool find_account(std::string key,
                       std::function<void(Expected<std::optional<Account>>)> done) override;
@@ -37,7 +39,7 @@ class RedisDirectory final : public Directory {
 
   private:
     std::shared_ptr<redis::Client> redis_;
-    redis::Endpoint endpoint_;
+    std::vector<redis::Endpoint> seeds_;
 };
 
 }  // namespace parley::storage
