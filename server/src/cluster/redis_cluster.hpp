@@ -36,8 +36,11 @@ struct ClusterOptions {
 //   a dead node is ignored (and removed) without anyone cleaning up after it.
 class RedisCluster final : public chat::ClusterLink {
   public:
+    // `commands`: scripts and commands (one Redis, or a Redis Cluster's masters); `bus`: plain
+    // pub/sub on any one server; `events`: the channels' and users' sharded pub/sub.
     RedisCluster(std::shared_ptr<redis::Client> commands, std::shared_ptr<redis::Connection> bus,
-                 ClusterOptions options, metrics::Metrics& metrics);
+                 std::shared_ptr<redis::ShardSubscriber> events, ClusterOptions options,
+                 metrics::Metrics& metrics);
 
     // Connects and starts the heartbeat; events go to `listener` from then on.
     void start(chat::ClusterListener& listener);

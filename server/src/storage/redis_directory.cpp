@@ -223,7 +223,7 @@ Expected<std::string> RedisDirectory::signing_key() {
     // connections of their own. The first node to start makes the key; HSETNX keeps the first.
     auto candidate = random_key();
     if (candidate.empty()) return Failure{"the system's random generator failed"};
-    const std::string settings(redis::keys::settings);
+    const std::string settings = redis::keys::settings();
     auto made = redis::run_blocking(seeds_, {"HSETNX", settings, "signing_key", candidate});
     if (!made) return Failure{made.error().message + " (for the token key)"};
     auto read = redis::run_blocking(seeds_, {"HGET", settings, "signing_key"});
