@@ -184,9 +184,13 @@ std::unique_ptr<ServerProcess> start_node(const std::string& redis_url, const st
     args.insert(args.end(), more.begin(), more.end());
     auto node = std::make_unique<ServerProcess>(args);
     // Both connections: the bus's subscription, and the one commands go through (a node whose
-    // commands connection is still connecting answers `unavailable`, as when Redis is down).
+    // commands connection is still connecting answers `unavailable`, as when Redis is down). On
+    // a Redis Cluster, commands go out once the slot map is read: a master's connection still
+    // opening then holds them until it is up.
+    bool cluster = redis_url.find(',') != std::string::npos;
     if (!node->wait_for_log("cluster: subscribed") ||
-        !node->wait_for_log("redis commands: connected"))
+        !node->wait_for_log(cluster ? "redis commands: slot map read"
+                                    : "redis commands: connected"))
         throw std::runtime_error("node " + name + " did not reach Redis:\n" + node->logs());
     return node;
 }

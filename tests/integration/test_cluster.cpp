@@ -94,13 +94,14 @@ TEST_P(Cluster, MembersOnTwoNodesSeeEachOthersMessagesPresenceTypingAndDms) {
     expect_presence(ann, "bob", false);
 
     auto metrics = http_get(a->port(), "/metrics").body;
-    // One Redis: a connection for commands and one for the bus. A Redis Cluster: commands go to
-    // the master of each key's slot, so at least one connection to each of the three.
+    // One Redis: a connection for commands, one for the bus and one for the channels' and
+    // users' sharded pub/sub. A Redis Cluster: commands go to the master of each key's slot, so
+    // at least one connection to each of the three.
     auto up = metric(a->port(), "parley_redis_connections_up");
     if (redis->clustered())
         EXPECT_GE(up, 3) << metrics;
     else
-        EXPECT_EQ(up, 2) << metrics;
+        EXPECT_EQ(up, 3) << metrics;
     EXPECT_EQ(metrics.find("parley_cluster_events_in_total 0\n"), std::string::npos);
     EXPECT_NE(metrics.find("parley_redis_round_trip_seconds_count"), std::string::npos);
 }

@@ -80,6 +80,10 @@ class SlotChecked final : public redis::Client {
         }
         return connection_->eval(script, std::move(keys), std::move(args), std::move(done));
     }
+    bool wait_replicas(const std::vector<std::string>& keys, int replicas,
+                       std::chrono::milliseconds timeout, Callback done) override {
+        return connection_->wait_replicas(keys, replicas, timeout, std::move(done));
+    }
     bool connected() const override { return connection_->connected(); }
     boost::asio::any_io_executor executor() override { return connection_->executor(); }
     void abandon() override { connection_->abandon(); }

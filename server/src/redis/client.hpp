@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -59,6 +60,14 @@ class Client {
     // share keys[0]'s slot on a Redis Cluster (redis/keys.hpp tags them so).
     virtual bool eval(const Script& script, std::vector<std::string> keys,
                       std::vector<std::string> args, Callback done) = 0;
+
+    // WAIT: how many replicas have every write sent so far through this client to the servers
+    // holding `keys` (on one Redis: to it). On a Redis Cluster a WAIT is asked of the master of
+    // each key's slot, and the answer is the fewest any of them reached: a master that holds
+    // none of them (a promoted replica with no replica of its own, say) does not hold up writes
+    // elsewhere.
+    virtual bool wait_replicas(const std::vector<std::string>& keys, int replicas,
+                               std::chrono::milliseconds timeout, Callback done) = 0;
 
     virtual bool connected() const = 0;
     // The serial executor the callbacks run on; timers that drive commands run here too.

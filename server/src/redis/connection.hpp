@@ -80,6 +80,12 @@ class Connection final : public Client, public std::enable_shared_from_this<Conn
     // waiting for a reply get nullopt.
     void close();
 
+    bool wait_replicas(const std::vector<std::string>&, int replicas,
+                       std::chrono::milliseconds timeout, Callback done) override {
+        return command({"WAIT", std::to_string(replicas), std::to_string(timeout.count())},
+                       std::move(done));
+    }
+
     bool connected() const override { return connected_.load(std::memory_order_acquire); }
     // Where it connects now (or tries to); strand only.
     const Endpoint& endpoint() const { return endpoints_[current_]; }

@@ -230,7 +230,7 @@ bool RedisHistory::store(const redis::Script& script, std::vector<std::string> k
                          std::vector<std::string> args, model::ChatMessage event,
                          std::function<void(AppendResult)> done) {
     add_webhook_outbox_args(event, options_.webhook_max_pending, keys, args);
-    auto stored = [this, event = std::move(event),
+    auto stored = [this, event = std::move(event), key = keys.front(),
                    done = std::move(done)](redis::Client::Reply reply) mutable {
         AppendResult result;
         bool answered = reply && reply->type == redis::Value::Type::string;
@@ -254,7 +254,7 @@ bool RedisHistory::store(const redis::Script& script, std::vector<std::string> k
         // replicas yet.
         bool stored = result.committed || result.refused == Refusal::repeated;
         if (!stored || !replica_wait_.enabled()) return done(std::move(result));
-        replica_wait_.after([result = std::move(result), done](bool replicated) mutable {
+        replica_wait_.after(key, [result = std::move(result), done](bool replicated) mutable {
             if (!replicated) {
                 result.committed = false;
                 result.refused = Refusal::none;
@@ -298,12 +298,12 @@ bool RedisHistory::append_dm(model::DirectMessage message,
         from_key == to_key ? "" : redis::keys::user_events(from_key)};
     return redis_->eval(
         dm_script(), std::move(keys), std::move(args),
-        [this, message = std::move(message),
+        [this, message = std::move(message), key = redis::keys::nick(to_key),
          done = std::move(done)](redis::Client::Reply reply) mutable {
             auto result = dm_result(reply, std::move(message));
             bool stored = result.committed || result.repeated;
             if (!stored || !replica_wait_.enabled()) return done(std::move(result));
-            replica_wait_.after([result = std::move(result), done](bool replicated) mutable {
+            replica_wait_.after(key, [result = std::move(result), done](bool replicated) mutable {
                 if (!replicated) {
                     result.committed = result.repeated = false;
                     result.unreplicated = true;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "redis/client.hpp"
@@ -20,10 +21,11 @@ class ReplicaWait {
         : redis_(std::move(redis)), replicas_(replicas), timeout_(timeout) {}
 
     bool enabled() const { return replicas_ > 0; }
-    // On the connection's strand, from a write's callback: `then(true)` once the replicas have
-    // every write answered so far, `then(false)` if they do not within the timeout or Redis
-    // cannot be asked. At once with true when no replica is waited for.
-    void after(std::function<void(bool replicated)> then);
+    // On the client's strand, from a write's callback (`key`: the write's first key, which
+    // names its server on a Redis Cluster): `then(true)` once the replicas have every write
+    // answered so far, `then(false)` if they do not within the timeout or Redis cannot be
+    // asked. At once with true when no replica is waited for.
+    void after(const std::string& key, std::function<void(bool replicated)> then);
 
   private:
     void send_wait();
@@ -33,6 +35,7 @@ class ReplicaWait {
     std::chrono::milliseconds timeout_;
     // Strand only: the writes waiting for the next WAIT, and whether one is on its way.
     std::vector<std::function<void(bool)>> waiting_;
+    std::vector<std::string> keys_;  // the waiting writes' keys, one per slot's server at most
     bool in_flight_ = false;
 };
 
