@@ -288,8 +288,8 @@ TEST(RedisClusterClient, AfterAMasterIsKilledItsSlotsAreUnavailableUntilTheRepli
     ASSERT_TRUE(served) << "the client never reached the promoted replica";
     ASSERT_TRUE(promoted);
     std::printf(
-        "failover: replica promoted %lld ms after kill -9, the client served the key "
-        "%lld ms after it (%d commands answered unavailable meanwhile)\n",
+        "failover: after kill -9, the replica was promoted at %lld ms and the client served "
+        "the key at %lld ms (%d commands answered unavailable meanwhile)\n",
         static_cast<long long>(promoted->count()), static_cast<long long>(served->count()),
         unavailable);
     EXPECT_GT(unavailable, 0);
