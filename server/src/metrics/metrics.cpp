@@ -166,9 +166,20 @@ std::string Metrics::render_prometheus() const {
                              "time from a say arriving to its message being durable");
 
     single(out, "parley_redis_connections_up", "gauge",
-           "Redis connections established (2 per node in cluster mode)", redis_connections_up);
+           "Redis connections established (2 per node; on a Redis Cluster, one per master, one "
+           "for the slot map, and the bus)",
+           redis_connections_up);
     single(out, "parley_redis_reconnects_total", "counter",
            "times a lost Redis connection was established again", redis_reconnects_total);
+    header(out, "parley_redis_redirects_total", "counter",
+           "Redis Cluster redirections followed: moved (the slot has a new master) or ask "
+           "(the slot is migrating)");
+    static constexpr const char* redirects[] = {"moved", "ask"};
+    for (std::size_t i = 0; i < redis_redirects_total.size(); ++i)
+        out += std::string("parley_redis_redirects_total{kind=\"") + redirects[i] + "\"} " +
+               std::to_string(redis_redirects_total[i].load(relaxed)) + "\n";
+    single(out, "parley_redis_slot_map_refreshes_total", "counter",
+           "Redis Cluster slot maps read with CLUSTER SLOTS", redis_slot_map_refreshes_total);
     single(out, "parley_cluster_events_in_total", "counter",
            "messages, presence and dms relayed to this node through Redis",
            cluster_events_in_total);

@@ -70,8 +70,19 @@ struct Metrics {
     Histogram say_to_ok_seconds;                        // a say, from decode to durable
 
     // Cluster mode (--redis); all zero on a single node.
-    std::atomic<std::int64_t> redis_connections_up{0};  // of 2: commands and the bus
+    // Commands and the bus: 2 on one Redis; on a Redis Cluster one per master, one that reads
+    // the slot map, and the bus.
+    std::atomic<std::int64_t> redis_connections_up{0};
     std::atomic<std::uint64_t> redis_reconnects_total{0};
+    // Redis Cluster: redirections followed (MOVED, ASK) and slot maps read (CLUSTER SLOTS).
+    enum class RedisRedirect { moved, ask, count_ };
+    std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(RedisRedirect::count_)>
+        redis_redirects_total{};
+    std::atomic<std::uint64_t> redis_slot_map_refreshes_total{0};
+    void count_redirect(RedisRedirect kind) {
+        redis_redirects_total[static_cast<std::size_t>(kind)].fetch_add(1,
+                                                                        std::memory_order_relaxed);
+    }
     std::atomic<std::uint64_t> cluster_events_in_total{0};  // bus events received from Redis
     std::atomic<std::uint64_t> cluster_catch_ups_total{0};  // gaps in seq filled from the stream
     Histogram redis_round_trip_seconds;                     // one command, sent to reply
