@@ -146,7 +146,25 @@ void Client::finish(const RequestPtr& request, Reply reply) {
     done(std::move(reply));
 }
 
-void Client::wait_on_every_master(std::vector<std::string> args, Callback done) {
+bool Client::wait_replicas(const std::vector<std::string>& keys, int replicas,
+                           std::chrono::milliseconds timeout, Callback done) {
+    if (in_flight_.fetch_add(1, std::memory_order_relaxed) >= max_in_flight_) {
+        in_flight_.fetch_sub(1, std::memory_order_relaxed);
+        return false;
+    }
+    std::vector<int> slots;
+    for (const auto& key : keys) slots.push_back(key_slot(key));
+    std::vector<std::string> args{"WAIT", std::to_string(replicas),
+                                  std::to_string(timeout.count())};
+    asio::post(strand_, [self = shared_from_this(), args = std::move(args),
+                         slots = std::move(slots), done = std::move(done)]() mutable {
+        self->wait_on_every_master(std::move(args), std::move(done), std::move(slots));
+    });
+    return true;
+}
+
+void Client::wait_on_every_master(std::vector<std::string> args, Callback done,
+                                  std::optional<std::vector<int>> slots) {
     // WAIT counts the replicas that have every write sent before it on its own connection, so
     // each master's connection is asked; the answer is the weakest of them.
     struct Gather {
@@ -167,7 +185,12 @@ void Client::wait_on_every_master(std::vector<std::string> args, Callback done) 
     std::vector<std::shared_ptr<Connection>> connections;
     {
         std::lock_guard lock(nodes_mutex_);
-        for (const auto& master : map_->masters())
+        std::vector<Endpoint> masters;
+        if (slots)
+            for (int slot : *slots) masters.push_back(map_->master_of(slot));
+        else
+            masters = map_->masters();
+        for (const auto& master : masters)
             if (auto it = nodes_.find(node_key(master)); it != nodes_.end())
                 if (std::find(connections.begin(), connections.end(), it->second.connection) ==
                     connections.end())

@@ -58,6 +58,8 @@ class Client final : public redis::Client, public std::enable_shared_from_this<C
     bool command(std::vector<std::string> args, Callback done) override;
     bool eval(const Script& script, std::vector<std::string> keys, std::vector<std::string> args,
               Callback done) override;
+    bool wait_replicas(const std::vector<std::string>& keys, int replicas,
+                       std::chrono::milliseconds timeout, Callback done) override;
     // True while a map is loaded and every master's connection is up.
     bool connected() const override;
     boost::asio::any_io_executor executor() override { return strand_; }
@@ -90,7 +92,9 @@ class Client final : public redis::Client, public std::enable_shared_from_this<C
     void send_to(const Endpoint& endpoint, RequestPtr request, bool asking);
     void on_reply(RequestPtr request, Reply reply);
     void finish(const RequestPtr& request, Reply reply);
-    void wait_on_every_master(std::vector<std::string> args, Callback done);
+    // WAIT on the masters of `slots` (every master when nullopt); the fewest replicas wins.
+    void wait_on_every_master(std::vector<std::string> args, Callback done,
+                              std::optional<std::vector<int>> slots = std::nullopt);
 
     // The slot map and the masters' connections (client_topology.cpp), on the strand.
     Node& node_for(const Endpoint& endpoint);
