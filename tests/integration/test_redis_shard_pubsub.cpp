@@ -238,6 +238,30 @@ std::pair<std::int64_t, std::int64_t> publish(const redis::cluster::SlotMap& map
     return {reply.elements[0].integer, reply.elements[1].integer};
 }
 
+// A channel given up after it was confirmed must not count as one still to confirm: the
+// recovery after an outage would then never be complete, on_resubscribed never come and
+// connected() stay false.
+TEST(RedisShardPubSub, AChannelGivenUpBeforeAnOutageDoesNotHoldUpTheRecovery) {
+    RedisProcess redis(false);
+    Listener listener({local(redis.port())}, false);
+    listener.subscribe("parley:events:{gone}");
+    listener.subscribe("parley:events:{kept}");
+    ASSERT_TRUE(listener.wait_confirmed({"parley:events:{gone}", "parley:events:{kept}"}));
+    listener.unsubscribe("parley:events:{gone}");
+
+    redis.stop();
+    auto down = std::chrono::steady_clock::now() + default_timeout;
+    while (listener.connected() && std::chrono::steady_clock::now() < down)
+        std::this_thread::sleep_for(10ms);
+    redis.start();
+    ASSERT_TRUE(listener.wait([&] { return listener.resubscribed() == 1; }))
+        << "on_resubscribed did not come";
+    EXPECT_TRUE(listener.connected());
+    Node publisher(redis.port());
+    EXPECT_EQ(publisher({"SPUBLISH", "parley:events:{gone}", "x"}).integer, 0);
+    EXPECT_EQ(publisher({"SPUBLISH", "parley:events:{kept}", "k"}).integer, 1);
+}
+
 TEST(RedisShardPubSub, ClusterSubscribesEachChannelOnItsMasterAndScriptsPublishToIt) {
     RedisClusterProcess cluster;
     Node seed(cluster.node(0).port());

@@ -79,8 +79,8 @@ void ShardSubscriber::unsubscribe(const std::string& channel) {
     auto it = wanted_.find(channel);
     if (it == wanted_.end()) return;
     auto* link = it->second.link;
-    if (!it->second.confirmed) --unconfirmed_;
-    home(it->second, nullptr);
+    home(it->second, nullptr);  // counts it unconfirmed, if it was not already
+    --unconfirmed_;             // and it is wanted no more
     wanted_.erase(it);
     if (link) send(links_.at(link), Sent::Kind::unsubscribe, channel);
     check_recovered();  // it may have been the last one missing
