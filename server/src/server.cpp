@@ -128,11 +128,6 @@ Server::Server(config::Options options) : options_(std::move(options)) {
         if (!endpoints) throw StartupError("--redis: " + endpoints.error().message);
         // Several addresses: the nodes of a Redis Cluster, which the client asks for the rest.
         bool sharded = endpoints->size() > 1;
-        if (sharded && !options_.webhooks.empty())
-            throw StartupError(
-                "--webhook is not available with a Redis Cluster yet: its outbox is one stream, "
-                "which the scripts storing each channel's events cannot reach from the channel's "
-                "shard; use one Redis (with replicas) for webhooks");
         redis::keys::set_layout(sharded ? redis::keys::Layout::cluster
                                         : redis::keys::Layout::single);
         auto node_id = unique_node_id(options_.node);

@@ -18,12 +18,27 @@ TEST(Config, InvalidValuesExitTwoWithOneLine) {
           {"serve", "--tls-cert", "/nope.pem"},
           {"serve", "--redis", "http://localhost:6379"},
           {"serve", "--redis", "redis://localhost:6379/99"},
+          {"serve", "--redis", "redis://127.0.0.1:7001,127.0.0.1:7002/3"},
+          {"serve", "--redis", "redis://127.0.0.1:7001,"},
           {"serve", "--cluster-node-ttl", "10ms"}}) {
         auto result = run_parley(args);
         EXPECT_EQ(result.exit_code, 2) << args[1];
         EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
         EXPECT_EQ(result.output.rfind("parley serve: ", 0), 0u) << result.output;
     }
+}
+
+// Webhooks' outbox is one stream, which a Redis Cluster's channel scripts cannot reach: the node
+// says so instead of starting and failing each event.
+TEST(Config, WebhooksWithARedisClusterAreRefusedWithOneLine) {
+    auto result =
+        run_parley({"serve", "--redis", "redis://127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003",
+                    "--webhook", "http://127.0.0.1:9/hook", "--webhook-secret", "s3cret"});
+    EXPECT_EQ(result.exit_code, 2) << result.output;
+    EXPECT_EQ(
+        result.output.rfind("parley serve: --webhook is not available with a Redis Cluster", 0), 0u)
+        << result.output;
+    EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
 }
 
 TEST(Config, EnvironmentVariablesConfigureToo) {

@@ -217,6 +217,11 @@ std::optional<std::string> check(const Options& o) {
         return "--webhook needs --webhook-secret: receivers check the signature made with it";
     if (std::set<std::string>(o.webhooks.begin(), o.webhooks.end()).size() != o.webhooks.size())
         return "--webhook: the same URL is given twice";
+    // The outbox is one stream, which the scripts storing a channel's events cannot reach from
+    // the channel's shard of a Redis Cluster (several addresses in --redis).
+    if (!o.webhooks.empty() && o.redis.find(',') != std::string::npos)
+        return "--webhook is not available with a Redis Cluster yet (its outbox is one stream the "
+               "channels' shards cannot reach); use one Redis, with replicas, for webhooks";
     return std::nullopt;
 }
 
