@@ -32,8 +32,7 @@ void Subscriptions::when_ready(std::string channel, std::function<void()> then) 
     boost::asio::post(events_->executor(),
                       [this, channel = std::move(channel), then = std::move(then)]() mutable {
                           auto it = wanted_.find(channel);
-                          if (it == wanted_.end() || it->second.confirmed ||
-                              !events_->connected())
+                          if (it == wanted_.end() || it->second.confirmed || !events_->connected())
                               return then();
                           it->second.waiting.push_back(std::move(then));
                       });

@@ -110,7 +110,8 @@ Spec redis_url(std::string_view name, std::string_view help, std::string Options
     return {name, help,
             [field](Options& o, std::string_view v) -> std::optional<std::string> {
                 if (v.empty()) return std::nullopt;
-                if (auto endpoints = redis::parse_urls(v); !endpoints) return endpoints.error().message;
+                if (auto endpoints = redis::parse_urls(v); !endpoints)
+                    return endpoints.error().message;
                 o.*field = std::string(v);
                 return std::nullopt;
             },

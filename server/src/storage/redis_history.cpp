@@ -296,21 +296,21 @@ bool RedisHistory::append_dm(model::DirectMessage message,
         redis::keys::conversation_order_prefix(),
         model::account_identity(""),
         from_key == to_key ? "" : redis::keys::user_events(from_key)};
-    return redis_->eval(
-        dm_script(), std::move(keys), std::move(args),
-        [this, message = std::move(message), key = redis::keys::nick(to_key),
-         done = std::move(done)](redis::Client::Reply reply) mutable {
-            auto result = dm_result(reply, std::move(message));
-            bool stored = result.committed || result.repeated;
-            if (!stored || !replica_wait_.enabled()) return done(std::move(result));
-            replica_wait_.after(key, [result = std::move(result), done](bool replicated) mutable {
-                if (!replicated) {
-                    result.committed = result.repeated = false;
-                    result.unreplicated = true;
-                }
-                done(std::move(result));
-            });
-        });
+    return redis_->eval(dm_script(), std::move(keys), std::move(args),
+                        [this, message = std::move(message), key = redis::keys::nick(to_key),
+                         done = std::move(done)](redis::Client::Reply reply) mutable {
+                            auto result = dm_result(reply, std::move(message));
+                            bool stored = result.committed || result.repeated;
+                            if (!stored || !replica_wait_.enabled()) return done(std::move(result));
+                            replica_wait_.after(
+                                key, [result = std::move(result), done](bool replicated) mutable {
+                                    if (!replicated) {
+                                        result.committed = result.repeated = false;
+                                        result.unreplicated = true;
+                                    }
+                                    done(std::move(result));
+                                });
+                        });
 }
 
 bool RedisHistory::read(ReadKind kind, std::string channel, std::int64_t position, int limit,
