@@ -13,9 +13,10 @@ namespace asio = boost::asio;
 namespace {
 
 // As redis::Connection's: 100 ms doubling to 5 s, give or take a fifth.
-std::chrono::milliseconds backoff(int attempt) {
+// 100 ms doubling to `cap`, with jitter.
+std::chrono::milliseconds backoff(int attempt, int cap) {
     static thread_local std::minstd_rand random{std::random_device{}()};
-    auto base = std::min(5000, 100 << std::min(attempt, 6));
+    auto base = std::min(cap, 100 << std::min(attempt, 6));
     std::uniform_int_distribution<int> jitter(-base / 5, base / 5);
     return std::chrono::milliseconds(base + jitter(random));
 }
@@ -323,7 +324,11 @@ void ShardSubscriber::on_map(const Value& reply) {
 void ShardSubscriber::schedule_repair() {
     if (repair_scheduled_ || abandoned_) return;
     repair_scheduled_ = true;
-    repair_timer_.expires_after(backoff(failed_attempts_++));
+    // One Redis that is down may stay down a while: back off to 5 s. On a cluster the repair is
+    // mostly reading the map until a replica is promoted, which takes about the cluster's node
+    // timeout (seconds): a map read is cheap, and backing off further would keep the channels
+    // of the promoted master unheard for seconds after writes to it resumed.
+    repair_timer_.expires_after(backoff(failed_attempts_++, cluster_ ? 1000 : 5000));
     repair_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
         self->repair_scheduled_ = false;
         if (ec || self->abandoned_) return;

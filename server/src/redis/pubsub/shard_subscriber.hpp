@@ -29,7 +29,8 @@ namespace parley::redis {
 // seeds in turn, then of the masters known), and one connection per master carrying at least
 // one wanted channel. Whatever goes wrong (a connection lost, a master dead, a slot moved: Redis
 // then pushes a `sunsubscribe` nobody asked for, or answers SSUBSCRIBE with MOVED) is repaired
-// the same way: retry with backoff (100 ms doubling to 5 s, with jitter), read the map again,
+// the same way: retry with backoff (100 ms doubling to 5 s on one Redis, to 1 s on a cluster,
+// with jitter), read the map again,
 // subscribe every channel that lost its home where it lives now, then on_resubscribed().
 //
 // Threading: everything runs on the subscriber's strand (executor()); subscribe() and
