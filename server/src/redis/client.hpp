@@ -33,6 +33,10 @@ struct Script {
     std::string sha1;
 };
 
+// EVALSHA sha numkeys keys... args...: the command Client::eval sends.
+std::vector<std::string> evalsha_command(const Script& script, std::vector<std::string> keys,
+                                         std::vector<std::string> args);
+
 class Client {
   public:
     using Reply = std::optional<Value>;  // nullopt: Redis could not be asked

@@ -35,6 +35,18 @@ Script::Script(std::string text) : source(std::move(text)) {
     }
 }
 
+std::vector<std::string> evalsha_command(const Script& script, std::vector<std::string> keys,
+                                         std::vector<std::string> args) {
+    std::vector<std::string> command;
+    command.reserve(3 + keys.size() + args.size());
+    command.push_back("EVALSHA");
+    command.push_back(script.sha1);
+    command.push_back(std::to_string(keys.size()));
+    for (auto& key : keys) command.push_back(std::move(key));
+    for (auto& arg : args) command.push_back(std::move(arg));
+    return command;
+}
+
 // One command waiting for its reply; hiredis hands it back as privdata.
 struct Connection::Pending {
     Connection* connection;
@@ -268,14 +280,7 @@ bool Connection::command(std::vector<std::string> args, Callback done) {
 
 bool Connection::eval(const Script& script, std::vector<std::string> keys,
                       std::vector<std::string> args, Callback done) {
-    std::vector<std::string> command_args;
-    command_args.reserve(3 + keys.size() + args.size());
-    command_args.push_back("EVALSHA");
-    command_args.push_back(script.sha1);
-    command_args.push_back(std::to_string(keys.size()));
-    for (auto& key : keys) command_args.push_back(std::move(key));
-    for (auto& arg : args) command_args.push_back(std::move(arg));
-    return command(std::move(command_args), std::move(done));
+    return command(evalsha_command(script, std::move(keys), std::move(args)), std::move(done));
 }
 
 bool Connection::command_pair(std::vector<std::string> first, std::vector<std::string> second,

@@ -55,14 +55,8 @@ bool Client::command(std::vector<std::string> args, Callback done) {
 
 bool Client::eval(const Script& script, std::vector<std::string> keys,
                   std::vector<std::string> args, Callback done) {
-    std::vector<std::string> command_args;
-    command_args.reserve(3 + keys.size() + args.size());
-    command_args.push_back("EVALSHA");
-    command_args.push_back(script.sha1);
-    command_args.push_back(std::to_string(keys.size()));
-    for (auto& key : keys) command_args.push_back(std::move(key));
-    for (auto& arg : args) command_args.push_back(std::move(arg));
-    return command(std::move(command_args), std::move(done));  // routed by keys[0]
+    // Routed by keys[0], which follows the sha and the count.
+    return command(evalsha_command(script, std::move(keys), std::move(args)), std::move(done));
 }
 
 bool Client::connected() const {

@@ -4,36 +4,11 @@
 
 #include <new>
 
+#include "redis/reply.hpp"
+
 namespace parley::redis::pubsub {
 
 namespace {
-
-Value copy_reply(const redisReply* reply) {
-    Value value;
-    switch (reply->type) {
-        case REDIS_REPLY_INTEGER:
-            value.type = Value::Type::integer;
-            value.integer = reply->integer;
-            break;
-        case REDIS_REPLY_STRING:
-        case REDIS_REPLY_STATUS:
-        case REDIS_REPLY_ERROR:
-            value.type = reply->type == REDIS_REPLY_STRING   ? Value::Type::string
-                         : reply->type == REDIS_REPLY_STATUS ? Value::Type::status
-                                                             : Value::Type::error;
-            value.text.assign(reply->str, reply->len);
-            break;
-        case REDIS_REPLY_ARRAY:
-            value.type = Value::Type::array;
-            value.elements.reserve(reply->elements);
-            for (std::size_t i = 0; i < reply->elements; ++i)
-                value.elements.push_back(copy_reply(reply->element[i]));
-            break;
-        default:
-            break;
-    }
-    return value;
-}
 
 // hiredis' own reply builders, with arrays bounded: an array's size comes from its header, and
 // hiredis allocates room for all of its elements before any arrives. Returning nullptr makes
