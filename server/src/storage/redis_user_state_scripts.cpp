@@ -77,19 +77,17 @@ local function conversation_mark(peer, last_ts)
 end
 )lua";
 
-}  // namespace
-
-const redis::Script& load() {
-    static const redis::Script script(std::string(channel_counts_lua) +
-                                      std::string(channel_mark_lua) +
-                                      std::string(conversation_mark_lua) + R"lua(
+// load's body, after a kept_entry(channel, read) that says what each kept channel returns: on
+// one Redis its counts (channel_mark), on a cluster its marker only (its counts are read in its
+// own slot).
+constexpr std::string_view load_body_lua = R"lua(
 redis.call('HSET', KEYS[1], 'nick', ARGV[1], 'id', ARGV[2])
 local channels, conversations = {}, {}
 local marks = redis.call('HGETALL', KEYS[3])
 local read = {}
 for i = 1, #marks, 2 do read[marks[i]] = tonumber(marks[i + 1]) end
 for _, channel in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  channels[#channels + 1] = channel_mark(channel, read[channel] or 0)
+  channels[#channels + 1] = kept_entry(channel, read[channel] or 0)
 end
 local order = redis.call('ZREVRANGE', KEYS[5], 0, tonumber(ARGV[4]) - 1, 'WITHSCORES')
 for i = 1, #order, 2 do
@@ -97,7 +95,16 @@ for i = 1, #order, 2 do
   if mark then conversations[#conversations + 1] = mark end
 end
 return {channels, conversations}
-)lua");
+)lua";
+
+}  // namespace
+
+const redis::Script& load() {
+    static const redis::Script script(std::string(channel_counts_lua) +
+                                      std::string(channel_mark_lua) +
+                                      std::string(conversation_mark_lua) + R"lua(
+local function kept_entry(channel, read) return channel_mark(channel, read) end
+)lua" + std::string(load_body_lua));
     return script;
 }
 
@@ -197,21 +204,8 @@ redis::Script with_flags(std::string_view body, std::string_view flags = "#!lua\
 
 const redis::Script& load_home() {
     static const redis::Script script = with_flags(std::string(conversation_mark_lua) + R"lua(
-redis.call('HSET', KEYS[1], 'nick', ARGV[1], 'id', ARGV[2])
-local channels, conversations = {}, {}
-local marks = redis.call('HGETALL', KEYS[3])
-local read = {}
-for i = 1, #marks, 2 do read[marks[i]] = tonumber(marks[i + 1]) end
-for _, channel in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  channels[#channels + 1] = {channel, read[channel] or 0}
-end
-local order = redis.call('ZREVRANGE', KEYS[5], 0, tonumber(ARGV[4]) - 1, 'WITHSCORES')
-for i = 1, #order, 2 do
-  local mark = conversation_mark(order[i], order[i + 1])
-  if mark then conversations[#conversations + 1] = mark end
-end
-return {channels, conversations}
-)lua");
+local function kept_entry(channel, read) return {channel, read} end
+)lua" + std::string(load_body_lua));
     return script;
 }
 
