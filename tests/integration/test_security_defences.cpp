@@ -52,6 +52,11 @@ TEST(Metrics, CountersMoveWhenTheEventsHappen) {
 
     auto closes = "parley_closes_total{code=\"1003\"}";
     EXPECT_EQ(wait_for_metric(port, closes, before[closes] + 1), before[closes] + 1);
+    // The sender's own copy and the stored count may be counted just after its `ok` arrives:
+    // the copy goes through the fan-out on its io thread, the count on storage's thread.
+    auto deliveries = "parley_fanout_deliveries_total", stored = "parley_messages_stored_total";
+    EXPECT_EQ(wait_for_metric(port, deliveries, before[deliveries] + 2), before[deliveries] + 2);
+    EXPECT_EQ(wait_for_metric(port, stored, before[stored] + 1), before[stored] + 1);
     auto after = scrape(port);
     auto delta = [&](const std::string& name) { return after[name] - before[name]; };
     EXPECT_EQ(delta("parley_connections_total"), 3);
