@@ -166,8 +166,9 @@ std::string Metrics::render_prometheus() const {
                              "time from a say arriving to its message being durable");
 
     single(out, "parley_redis_connections_up", "gauge",
-           "Redis connections established (2 per node; on a Redis Cluster, one per master, one "
-           "for the slot map, and the bus)",
+           "Redis connections established (3 per node on one Redis: commands, the bus, sharded "
+           "pub/sub; on a Redis Cluster, one per master, one for the slot map, the bus, and "
+           "one per master carrying subscriptions)",
            redis_connections_up);
     single(out, "parley_redis_reconnects_total", "counter",
            "times a lost Redis connection was established again", redis_reconnects_total);
