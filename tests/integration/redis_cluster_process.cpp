@@ -123,10 +123,14 @@ std::vector<std::uint16_t> RedisClusterProcess::master_ports(std::size_t asked) 
         std::string line;
         while (std::getline(lines, line)) {
             std::istringstream fields(line);
-            std::string id, address, flags;
+            // ... <master> <ping-sent> <pong-recv> <config-epoch> <link-state> <slot>...: a node
+            // just started is a master with no slot until it is made a replica; only those
+            // serving slots count.
+            std::string id, address, flags, skip, slot;
             fields >> id >> address >> flags;
+            for (int f = 0; f < 5; ++f) fields >> skip;
             if (flags.find("master") == std::string::npos ||
-                flags.find("fail") != std::string::npos)
+                flags.find("fail") != std::string::npos || !(fields >> slot))
                 continue;
             auto colon = address.find(':'), at = address.find('@');
             ports.push_back(
