@@ -16,14 +16,9 @@ using Context = std::unique_ptr<redisContext, void (*)(redisContext*)>;
 
 // One command on a blocking context: the reply, or nullopt when the connection failed.
 std::optional<Value> run(redisContext* context, const std::vector<std::string>& args) {
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lengths;
-    for (const auto& arg : args) {
-        argv.push_back(arg.data());
-        lengths.push_back(arg.size());
-    }
+    ArgvView view(args);
     auto* reply = static_cast<redisReply*>(
-        redisCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data()));
+        redisCommandArgv(context, view.count(), view.argv.data(), view.lengths.data()));
     if (!reply) return std::nullopt;
     auto value = copy_reply(reply);
     freeReplyObject(reply);

@@ -309,18 +309,10 @@ void Connection::send(std::vector<std::string> args, Callback done) {
         done(std::nullopt);
         return;
     }
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lengths;
-    argv.reserve(args.size());
-    lengths.reserve(args.size());
-    for (const auto& arg : args) {
-        argv.push_back(arg.data());
-        lengths.push_back(arg.size());
-    }
+    ArgvView view(args);
     auto* pending = new Pending{this, std::move(done)};
-    if (redisAsyncCommandArgv(context_, &Connection::handle_reply, pending,
-                              static_cast<int>(argv.size()), argv.data(),
-                              lengths.data()) != REDIS_OK) {
+    if (redisAsyncCommandArgv(context_, &Connection::handle_reply, pending, view.count(),
+                              view.argv.data(), view.lengths.data()) != REDIS_OK) {
         in_flight_.fetch_sub(1, std::memory_order_relaxed);
         auto callback = std::move(pending->done);
         delete pending;

@@ -39,17 +39,10 @@ redisReplyObjectFunctions* bounded_functions() {
 }  // namespace
 
 std::string format_command(const std::vector<std::string>& args) {
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lengths;
-    argv.reserve(args.size());
-    lengths.reserve(args.size());
-    for (const auto& arg : args) {
-        argv.push_back(arg.data());
-        lengths.push_back(arg.size());
-    }
+    ArgvView view(args);
     char* formatted = nullptr;
-    int length = redisFormatCommandArgv(&formatted, static_cast<int>(argv.size()), argv.data(),
-                                        lengths.data());
+    int length =
+        redisFormatCommandArgv(&formatted, view.count(), view.argv.data(), view.lengths.data());
     if (length < 0) throw std::bad_alloc();  // hiredis fails only when out of memory
     std::string command(formatted, static_cast<std::size_t>(length));
     redisFreeCommand(formatted);
